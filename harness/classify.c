@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Classification: which mechanism decided a side's outcome, judged from the
+ * socket's state just before it died (data still unacknowledged, probes out,
+ * the peer's window) and its options; and whether it met its expectation.
+ */
+#include "run.h"
+
+enum mechanism classify_mechanism(enum outcome o, int err, const struct side_cfg *cfg,
+				  const struct tcp_snapshot *before, const struct tcp_snapshot *after)
+{
+	bool data_out = before->outq > 0 || before->unacked > 0 || after->unacked > 0;
+
+	switch (o) {
+	case OUTCOME_TIMEOUT:
+		if (data_out) {
+			/* Data waits on a closed window: the zero-window probe timer gives up. */
+			if (before->snd_wnd == 0 && before->probes > 0 && before->unacked == 0)
+				return MECH_ZERO_WINDOW;
+			return cfg->user_timeout_ms > 0 ? MECH_USER_TIMEOUT : MECH_RETRANSMISSION;
+		}
+		if (cfg->keepalive)
+			return cfg->user_timeout_ms > 0 ? MECH_USER_TIMEOUT : MECH_KEEPALIVE;
+		return MECH_NONE;
+	case OUTCOME_RST:
+		if (data_out)
+			return MECH_DATA;
+		return cfg->keepalive ? MECH_PROBE : MECH_NONE;
+	case OUTCOME_FIN:
+	case OUTCOME_HEARTBEAT:
+	case OUTCOME_NONE:
+	case OUTCOME_KILLED:
+	case OUTCOME_COUNT:
+		break;
+	}
+	(void)err;
+	return MECH_NONE;
+}
+
+enum verdict expect_check(const struct expect *e, const struct side_result *r)
+{
+	if (!e->text)
+		return VERDICT_NONE;
+	if (r->outcome != e->outcome)
+		return VERDICT_FAIL;
+	if (!e->any_mechanism && r->mechanism != e->mechanism)
+		return VERDICT_FAIL;
+	if (e->has_window && (!r->detected || r->detect_ms < e->min_ms || r->detect_ms > e->max_ms))
+		return VERDICT_FAIL;
+	return VERDICT_PASS;
+}

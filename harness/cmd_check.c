@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: MIT
+/* deadpeer check: parse and validate, list the runs each file expands to. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "suite.h"
+
+static void describe_side(const char *side, const struct side_cfg *c)
+{
+	char i[32] = "default", v[32] = "default", cnt[32] = "default";
+
+	if (c->keepidle_ms >= 0)
+		format_duration(i, sizeof(i), c->keepidle_ms);
+	if (c->keepintvl_ms >= 0)
+		format_duration(v, sizeof(v), c->keepintvl_ms);
+	if (c->keepcnt >= 0)
+		snprintf(cnt, sizeof(cnt), "%" PRId64, c->keepcnt);
+	printf("      %s: %s", side, traffic_name(c->traffic));
+	if (c->keepalive)
+		printf(", keepalive %s/%s/%s", i, v, cnt);
+	if (c->user_timeout_ms > 0) {
+		format_duration(i, sizeof(i), c->user_timeout_ms);
+		printf(", user_timeout %s", i);
+	}
+	putchar('\n');
+}
+
+int cmd_check(int argc, char **argv)
+{
+	struct suite s;
+	size_t runs = 0;
+
+	for (int i = 1; i < argc; i++)
+		if (argv[i][0] == '-' && argv[i][1]) {
+			fprintf(stderr, "deadpeer check: unknown option '%s'\n", argv[i]);
+			return EXIT_USAGE;
+		}
+	if (suite_load(&s, argv + 1, argc - 1, stderr) < 0) {
+		suite_free(&s);
+		return EXIT_USAGE;
+	}
+	for (size_t f = 0; f < s.n_files; f++) {
+		const struct scenario *sc = s.files[f];
+		size_t n = scenario_variant_count(sc);
+
+		printf("%s: %s, %zu variant%s\n", scenario_path(sc), scenario_name(sc), n, n == 1 ? "" : "s");
+		for (size_t i = 0; i < n; i++) {
+			struct variant v;
+			char at[32], dur[32], dl[32];
+
+			if (scenario_variant(sc, i, &v, stderr) < 0)
+				continue;	/* suite_load checked them all */
+			format_duration(dl, sizeof(dl), v.deadline_ms);
+			printf("  %s  (%s, deadline %s, %" PRId64 " run%s)\n", v.name, family_name(v.family), dl,
+			       v.repeat, v.repeat == 1 ? "" : "s");
+			describe_side("client", &v.side[HOST_CLIENT]);
+			describe_side("server", &v.side[HOST_SERVER]);
+			for (size_t k = 0; k < v.n_faults; k++) {
+				const struct fault_cfg *fc = &v.faults[k];
+				format_duration(at, sizeof(at), fc->at_ms);
+				printf("      fault%s%s: %s %s at %s", *fc->name ? " " : "", fc->name,
+				       action_name(fc->action), host_name(fc->target), at);
+				if (fc->action == ACTION_DROP || fc->action == ACTION_REJECT)
+					printf(", %s", direction_name(fc->direction));
+				if (fc->duration_ms > 0) {
+					format_duration(dur, sizeof(dur), fc->duration_ms);
+					printf(", for %s", dur);
+				}
+				putchar('\n');
+			}
+			for (int side = 0; side < SIDE_COUNT; side++)
+				if (v.expect[side].text)
+					printf("      expect %s: %s\n", host_name(side), v.expect[side].text);
+			runs += (size_t)v.repeat;
+			variant_release(&v);
+		}
+	}
+	printf("%zu file%s, %zu run%s\n", s.n_files, s.n_files == 1 ? "" : "s", runs, runs == 1 ? "" : "s");
+	suite_free(&s);
+	return EXIT_PASS;
+}

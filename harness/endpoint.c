@@ -1,0 +1,475 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The endpoint process. It owns one TCP socket and runs its side's traffic
+ * pattern in a ppoll loop that also watches the harness's control socket.
+ * Everything that arrives is read at once; requests are echoed and pings
+ * answered whatever the side's own pattern. The first sign that the peer is
+ * gone (read returns 0, an error, a heartbeat deadline) is timestamped right
+ * where the system call returns and reported as the side's result.
+ *
+ * Application frames: 1 byte type, 1 byte zero, 2 bytes payload length (big
+ * endian), then the payload; a write of "size" bytes is one frame.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sockios.h>
+#include <linux/tcp.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "endpoint.h"
+#include "netns.h"
+
+#define CTL_FD 3
+#define FRAME_HDR 4
+#define CONNECT_TIMEOUT_MS 5000
+
+enum frame_type { F_DATA = 'D', F_REQUEST = 'Q', F_ANSWER = 'A', F_PING = 'P', F_PONG = 'O' };
+
+int outcome_from_errno(int err, enum outcome *o)
+{
+	switch (err) {
+	case 0:
+		*o = OUTCOME_FIN;
+		return 0;
+	case ECONNRESET:
+	case EPIPE:
+	case ECONNABORTED:
+	case ECONNREFUSED:
+		*o = OUTCOME_RST;
+		return 0;
+	case ETIMEDOUT:
+	case EHOSTUNREACH:
+	case ENETUNREACH:
+	case EHOSTDOWN:
+	case ENETDOWN:
+	case ENONET:
+	case EPROTO:
+		*o = OUTCOME_TIMEOUT;
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+struct endpoint {
+	const struct endpoint_args *a;
+	int sock;
+	int64_t last_rx_ns;
+	int64_t next_tx_ns;		/* stream/request/heartbeat: next send */
+	int64_t last_pong_ns;		/* heartbeat: last answer from the peer */
+	bool awaiting;			/* request: an answer is outstanding */
+	struct tcp_snapshot before;
+	size_t rx_len, tx_len;
+	uint8_t rx[FRAME_HDR + 65536];
+	uint8_t tx[256 * 1024];
+};
+
+static void send_msg(const struct ep_msg *m)
+{
+	/* The harness may be gone; PDEATHSIG ends us then, so ignore errors. */
+	ssize_t n = send(CTL_FD, m, sizeof(*m), MSG_NOSIGNAL);
+	(void)n;
+}
+
+/* Report a setup failure to the harness and end: "cannot bind port 7000: Address in use". */
+static void NORETURN PRINTF(2, 3) fail(int err, const char *fmt, ...)
+{
+	struct ep_msg m = { .type = EP_ERROR, .ts_ns = mono_ns() };
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(m.text, sizeof(m.text), fmt, ap);
+	va_end(ap);
+	if (err)
+		snprintf(m.text + strlen(m.text), sizeof(m.text) - strlen(m.text), ": %s", strerror(err));
+	send_msg(&m);
+	_exit(1);
+}
+
+static void snapshot(int sock, struct tcp_snapshot *s)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+	int q = 0;
+
+	memset(&ti, 0, sizeof(ti));
+	if (getsockopt(sock, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0)
+		return;
+	s->ts_ns = mono_ns();
+	s->state = ti.tcpi_state;
+	s->probes = ti.tcpi_probes;
+	s->backoff = ti.tcpi_backoff;
+	s->retransmits = ti.tcpi_retransmits;
+	s->total_retrans = ti.tcpi_total_retrans;
+	s->unacked = ti.tcpi_unacked;
+	s->snd_wnd = len >= offsetof(struct tcp_info, tcpi_snd_wnd) + sizeof(ti.tcpi_snd_wnd) ? ti.tcpi_snd_wnd : 0;
+	s->last_data_recv_ms = ti.tcpi_last_data_recv;
+	s->last_ack_recv_ms = ti.tcpi_last_ack_recv;
+	if (ioctl(sock, SIOCOUTQ, &q) == 0)
+		s->outq = (uint32_t)q;
+	if (ioctl(sock, SIOCOUTQNSD, &q) == 0)
+		s->notsent = (uint32_t)q;
+}
+
+static int64_t get_sockopt_int(int sock, int level, int opt)
+{
+	int v = -1;
+	socklen_t len = sizeof(v);
+
+	if (getsockopt(sock, level, opt, &v, &len) < 0)
+		return -1;
+	return v;
+}
+
+static void NORETURN finish(struct endpoint *ep, enum outcome o, int err, int64_t ts)
+{
+	struct ep_msg m = { .type = EP_RESULT, .ts_ns = ts, .outcome = o, .err = err };
+
+	snapshot(ep->sock, &m.after);
+	m.before = ep->before;
+	m.last_rx_ns = ep->last_rx_ns;
+	/* The kernel also counts ACKs (keepalive replies) that the application never sees. */
+	if (m.after.ts_ns) {
+		uint32_t ago = m.after.last_ack_recv_ms < m.after.last_data_recv_ms ?
+			       m.after.last_ack_recv_ms : m.after.last_data_recv_ms;
+		int64_t k = m.after.ts_ns - (int64_t)ago * 1000000;
+		if (k > m.last_rx_ns)
+			m.last_rx_ns = k;
+	}
+	m.keepidle_ms = get_sockopt_int(ep->sock, IPPROTO_TCP, TCP_KEEPIDLE) * 1000;
+	m.keepintvl_ms = get_sockopt_int(ep->sock, IPPROTO_TCP, TCP_KEEPINTVL) * 1000;
+	m.keepcnt = get_sockopt_int(ep->sock, IPPROTO_TCP, TCP_KEEPCNT);
+	m.user_timeout_ms = get_sockopt_int(ep->sock, IPPROTO_TCP, TCP_USER_TIMEOUT);
+	send_msg(&m);
+	close(ep->sock);	/* as an application would once it knows */
+	_exit(0);
+}
+
+static void set_options(int sock, const struct side_cfg *c)
+{
+	int one = 1;
+
+	if (c->keepalive && setsockopt(sock, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one)) < 0)
+		fail(errno, "cannot set %s", "SO_KEEPALIVE");
+	const struct { int opt; int64_t v; int64_t unit; const char *name; } opts[] = {
+		{ TCP_KEEPIDLE, c->keepidle_ms, 1000, "TCP_KEEPIDLE" },
+		{ TCP_KEEPINTVL, c->keepintvl_ms, 1000, "TCP_KEEPINTVL" },
+		{ TCP_KEEPCNT, c->keepcnt, 1, "TCP_KEEPCNT" },
+		{ TCP_USER_TIMEOUT, c->user_timeout_ms, 1, "TCP_USER_TIMEOUT" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(opts); i++) {
+		if (opts[i].v < 0 || (opts[i].opt == TCP_USER_TIMEOUT && opts[i].v == 0))
+			continue;
+		int v = (int)(opts[i].v / opts[i].unit);
+		if (setsockopt(sock, IPPROTO_TCP, opts[i].opt, &v, sizeof(v)) < 0)
+			fail(errno, "cannot set %s to %d", opts[i].name, v);
+	}
+}
+
+static socklen_t make_addr(const struct endpoint_args *a, struct sockaddr_storage *ss, bool any)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (a->family == FAMILY_IPV6) {
+		struct sockaddr_in6 *s6 = (void *)ss;
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(a->port);
+		if (!any)
+			inet_pton(AF_INET6, a->server_addr, &s6->sin6_addr);
+		return sizeof(*s6);
+	}
+	struct sockaddr_in *s4 = (void *)ss;
+	s4->sin_family = AF_INET;
+	s4->sin_port = htons(a->port);
+	if (!any)
+		inet_pton(AF_INET, a->server_addr, &s4->sin_addr);
+	return sizeof(*s4);
+}
+
+/* Wait for @events on @fd while watching the control socket; false on stop. */
+static bool wait_fd(int fd, short events, int timeout_ms)
+{
+	struct pollfd p[2] = { { fd, events, 0 }, { CTL_FD, POLLIN, 0 } };
+
+	for (;;) {
+		int r = poll(p, 2, timeout_ms);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			fail(errno, "cannot %s", "poll");
+		if (r == 0)
+			return false;
+		if (p[1].revents)
+			_exit(0);	/* stopped or orphaned before connecting */
+		return true;
+	}
+}
+
+static int open_socket(const struct endpoint_args *a)
+{
+	int s = socket(a->family == FAMILY_IPV6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (s < 0)
+		fail(errno, "cannot create a %s socket", "TCP");
+	return s;
+}
+
+static int serve(const struct endpoint_args *a)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = make_addr(a, &ss, true);
+	int one = 1, ls = open_socket(a), s;
+
+	setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(ls, (struct sockaddr *)&ss, len) < 0)
+		fail(errno, "cannot bind the server to port %u", a->port);
+	if (listen(ls, 4) < 0)
+		fail(errno, "cannot %s", "listen");
+	struct ep_msg m = { .type = EP_LISTENING, .ts_ns = mono_ns() };
+	send_msg(&m);
+	wait_fd(ls, POLLIN, -1);
+	s = accept4(ls, NULL, NULL, SOCK_CLOEXEC);
+	if (s < 0)
+		fail(errno, "cannot %s", "accept");
+	close(ls);
+	set_options(s, a->cfg);
+	return s;
+}
+
+static int dial(const struct endpoint_args *a)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = make_addr(a, &ss, false);
+	int s = open_socket(a), err = 0;
+
+	set_options(s, a->cfg);
+	fcntl(s, F_SETFL, O_NONBLOCK);
+	if (connect(s, (struct sockaddr *)&ss, len) < 0 && errno != EINPROGRESS)
+		fail(errno, "cannot connect to %s", a->server_addr);
+	if (!wait_fd(s, POLLOUT, CONNECT_TIMEOUT_MS))
+		fail(ETIMEDOUT, "cannot connect to %s", a->server_addr);
+	len = sizeof(err);
+	getsockopt(s, SOL_SOCKET, SO_ERROR, &err, &len);
+	if (err)
+		fail(err, "cannot connect to %s", a->server_addr);
+	return s;
+}
+
+static void queue_frame(struct endpoint *ep, enum frame_type t, size_t payload)
+{
+	if (ep->tx_len + FRAME_HDR + payload > sizeof(ep->tx))
+		return;		/* the peer stopped reading; nothing more fits */
+	uint8_t *f = ep->tx + ep->tx_len;
+	f[0] = (uint8_t)t;
+	f[1] = 0;
+	f[2] = (uint8_t)(payload >> 8);
+	f[3] = (uint8_t)payload;
+	memset(f + FRAME_HDR, 0x5a, payload);
+	ep->tx_len += FRAME_HDR + payload;
+}
+
+static void flush(struct endpoint *ep)
+{
+	while (ep->tx_len) {
+		ssize_t n = send(ep->sock, ep->tx, ep->tx_len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		int64_t now = mono_ns();
+		if (n < 0) {
+			enum outcome o;
+			if (errno == EAGAIN || errno == EINTR)
+				return;
+			if (outcome_from_errno(errno, &o) < 0)
+				fail(errno, "unexpected error from %s", "send");
+			finish(ep, o, errno, now);
+		}
+		memmove(ep->tx, ep->tx + n, ep->tx_len - (size_t)n);
+		ep->tx_len -= (size_t)n;
+	}
+}
+
+static void handle_frames(struct endpoint *ep, int64_t now)
+{
+	size_t off = 0;
+
+	while (ep->rx_len - off >= FRAME_HDR) {
+		const uint8_t *f = ep->rx + off;
+		size_t payload = (size_t)f[2] << 8 | f[3];
+		if (ep->rx_len - off < FRAME_HDR + payload)
+			break;
+		switch (f[0]) {
+		case F_REQUEST:
+			queue_frame(ep, F_ANSWER, payload);
+			break;
+		case F_PING:
+			queue_frame(ep, F_PONG, payload);
+			break;
+		case F_ANSWER:
+			ep->awaiting = false;
+			break;
+		case F_PONG:
+			ep->last_pong_ns = now;
+			break;
+		default:
+			break;
+		}
+		off += FRAME_HDR + payload;
+	}
+	memmove(ep->rx, ep->rx + off, ep->rx_len - off);
+	ep->rx_len -= off;
+}
+
+static void drain(struct endpoint *ep)
+{
+	for (;;) {
+		ssize_t n = recv(ep->sock, ep->rx + ep->rx_len, sizeof(ep->rx) - ep->rx_len, MSG_DONTWAIT);
+		int64_t now = mono_ns();
+		if (n > 0) {
+			ep->last_rx_ns = now;
+			ep->rx_len += (size_t)n;
+			handle_frames(ep, now);
+			continue;
+		}
+		if (n == 0)
+			finish(ep, OUTCOME_FIN, 0, now);
+		if (errno == EAGAIN || errno == EINTR)
+			return;
+		enum outcome o;
+		if (outcome_from_errno(errno, &o) < 0)
+			fail(errno, "unexpected error from %s", "recv");
+		finish(ep, o, errno, now);
+	}
+}
+
+static void tick(struct endpoint *ep, int64_t now)
+{
+	const struct side_cfg *c = ep->a->cfg;
+	size_t payload = (size_t)c->size - FRAME_HDR;
+
+	switch (c->traffic) {
+	case TRAFFIC_IDLE:
+	case TRAFFIC_COUNT:
+		return;
+	case TRAFFIC_STREAM:
+		if (!ep->tx_len)	/* the kernel took the last write: write again */
+			queue_frame(ep, F_DATA, payload);
+		break;
+	case TRAFFIC_REQUEST:
+		if (!ep->awaiting) {
+			queue_frame(ep, F_REQUEST, payload);
+			ep->awaiting = true;
+		}
+		break;
+	case TRAFFIC_HEARTBEAT:
+		queue_frame(ep, F_PING, 0);
+		break;
+	}
+	ep->next_tx_ns += c->interval_ms * 1000000;
+	if (ep->next_tx_ns <= now)
+		ep->next_tx_ns = now + c->interval_ms * 1000000;
+}
+
+static void NORETURN run_connection(struct endpoint *ep)
+{
+	const struct side_cfg *c = ep->a->cfg;
+	int64_t start = mono_ns();
+
+	fcntl(ep->sock, F_SETFL, O_NONBLOCK);
+	ep->last_pong_ns = start;
+	ep->next_tx_ns = start;
+	snapshot(ep->sock, &ep->before);
+	struct ep_msg m = { .type = EP_ESTABLISHED, .ts_ns = start };
+	send_msg(&m);
+
+	for (;;) {
+		int64_t now = mono_ns(), wake = INT64_MAX;
+		struct pollfd p[2] = {
+			{ CTL_FD, POLLIN, 0 },
+			{ ep->sock, (short)(POLLIN | (ep->tx_len ? POLLOUT : 0)), 0 },
+		};
+
+		if (c->traffic != TRAFFIC_IDLE)
+			wake = ep->next_tx_ns;
+		if (c->traffic == TRAFFIC_HEARTBEAT && ep->last_pong_ns + c->heartbeat_timeout_ms * 1000000 < wake)
+			wake = ep->last_pong_ns + c->heartbeat_timeout_ms * 1000000;
+		struct timespec ts, *tp = NULL;
+		if (wake != INT64_MAX) {
+			int64_t d = wake > now ? wake - now : 0;
+			ts = (struct timespec){ d / 1000000000, d % 1000000000 };
+			tp = &ts;
+		}
+		int r = ppoll(p, 2, tp, NULL);
+		if (r < 0 && errno != EINTR)
+			fail(errno, "cannot %s", "poll");
+		if (r > 0 && p[0].revents) {
+			/* Stop (or the harness is gone): report what we believe now. */
+			finish(ep, OUTCOME_NONE, 0, mono_ns());
+		}
+		if (r > 0 && (p[1].revents & (POLLIN | POLLERR | POLLHUP)))
+			drain(ep);
+		now = mono_ns();
+		if (c->traffic == TRAFFIC_HEARTBEAT && now >= ep->last_pong_ns + c->heartbeat_timeout_ms * 1000000)
+			finish(ep, OUTCOME_HEARTBEAT, 0, now);
+		if (c->traffic != TRAFFIC_IDLE && now >= ep->next_tx_ns)
+			tick(ep, now);
+		if (ep->tx_len)
+			flush(ep);
+		snapshot(ep->sock, &ep->before);
+	}
+}
+
+static void NORETURN endpoint_main(const struct endpoint_args *a)
+{
+	static struct endpoint ep;	/* large buffers: keep them off the stack */
+
+	ep.a = a;
+	ep.sock = a->side == HOST_SERVER ? serve(a) : dial(a);
+	run_connection(&ep);
+}
+
+pid_t endpoint_spawn(const struct endpoint_args *a, int *ctl)
+{
+	int sv[2];
+	pid_t parent = getpid(), pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		int err = errno;
+		close(sv[0]);
+		close(sv[1]);
+		return -err;
+	}
+	if (pid > 0) {
+		close(sv[1]);
+		*ctl = sv[0];
+		return pid;
+	}
+
+	/* Child: die with the harness, even if it is SIGKILLed. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(1);
+	sigset_t all;
+	sigemptyset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGPIPE, SIG_IGN);
+	if (dup2(sv[1], CTL_FD) < 0)
+		_exit(1);
+	if (netns_enter(a->nsfd) < 0)
+		fail(errno, "cannot enter the namespace of the %s", host_name(a->side));
+	close_range(CTL_FD + 1, ~0U, 0);
+	endpoint_main(a);
+}

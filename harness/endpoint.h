@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Endpoints: the client and the server, each a child process inside its
+ * host's namespace, talking to the harness over a SOCK_SEQPACKET pair with
+ * fixed-size messages. They die with the harness (PR_SET_PDEATHSIG).
+ */
+#ifndef DEADPEER_ENDPOINT_H
+#define DEADPEER_ENDPOINT_H
+
+#include <sys/types.h>
+
+#include "scenario.h"
+
+/* What an endpoint knows of its socket, read with TCP_INFO and getsockopt. */
+struct tcp_snapshot {
+	int64_t ts_ns;			/* when it was taken; 0: never */
+	uint8_t state;			/* tcpi_state */
+	uint8_t probes;			/* tcpi_probes: unanswered keepalive/zero-window probes */
+	uint8_t backoff;		/* tcpi_backoff */
+	uint8_t retransmits;		/* tcpi_retransmits: current consecutive RTO count */
+	uint32_t total_retrans;		/* tcpi_total_retrans */
+	uint32_t unacked;		/* tcpi_unacked: segments in flight */
+	uint32_t snd_wnd;		/* tcpi_snd_wnd: the peer's advertised window */
+	uint32_t last_data_recv_ms;	/* tcpi_last_data_recv */
+	uint32_t last_ack_recv_ms;	/* tcpi_last_ack_recv */
+	uint32_t notsent;		/* bytes not yet sent (SIOCOUTQNSD) */
+	uint32_t outq;			/* bytes not yet acknowledged (SIOCOUTQ) */
+};
+
+enum ep_msg_type { EP_LISTENING, EP_ESTABLISHED, EP_RESULT, EP_ERROR };
+
+/* Endpoint to harness. */
+struct ep_msg {
+	enum ep_msg_type type;
+	int64_t ts_ns;			/* event time, CLOCK_MONOTONIC */
+	enum outcome outcome;		/* EP_RESULT */
+	int err;			/* EP_RESULT: errno that told, 0 for fin/heartbeat/none */
+	int64_t last_rx_ns;		/* last time anything came from the peer; 0 unknown */
+	int64_t keepidle_ms, keepintvl_ms, keepcnt, user_timeout_ms;	/* effective values */
+	struct tcp_snapshot before;	/* last snapshot while the connection was alive */
+	struct tcp_snapshot after;	/* snapshot when it was decided */
+	char text[200];			/* EP_ERROR: what went wrong */
+};
+
+/* Harness to endpoint. */
+enum ep_cmd { EP_CMD_STOP = 1 };
+
+struct endpoint_args {
+	enum host side;			/* HOST_CLIENT or HOST_SERVER */
+	const struct side_cfg *cfg;
+	enum family family;
+	const char *server_addr;	/* numeric */
+	uint16_t port;
+	int nsfd;			/* the host's namespace */
+};
+
+/* Fork an endpoint; *ctl gets the harness end of the control pair. */
+pid_t endpoint_spawn(const struct endpoint_args *a, int *ctl);
+
+/* Outcome an errno stands for when a read, write or poll reports it (0: fin). */
+int outcome_from_errno(int err, enum outcome *o);
+
+#endif

@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Sweep expansion: a scenario whose values are lists is the cross product of
+ * them. Variant i picks, for each list, element (i / radix) % length, where
+ * the radix is the product of the lengths of the lists before it, so the
+ * first list varies fastest. Each variant is then checked for combinations
+ * no run could honour, with the line of the key at fault.
+ */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scenario_priv.h"
+
+#define MAX_VARIANTS 10000
+
+size_t scenario_variant_count(const struct scenario *s)
+{
+	size_t n = 1;
+
+	for (size_t i = 0; i < s->n_entries; i++) {
+		n *= s->entries[i].n_values;
+		if (n > MAX_VARIANTS)
+			return 0;
+	}
+	return n;
+}
+
+static void side_defaults(struct side_cfg *c)
+{
+	*c = (struct side_cfg){
+		.keepalive = false,
+		.keepidle_ms = -1,
+		.keepintvl_ms = -1,
+		.keepcnt = -1,
+		.user_timeout_ms = 0,
+		.traffic = TRAFFIC_IDLE,
+		.interval_ms = 1000,
+		.size = 100,
+		.heartbeat_timeout_ms = 3000,
+		.port = DEFAULT_PORT,
+	};
+}
+
+static void fault_defaults(struct fault_cfg *f, const struct section *sec)
+{
+	*f = (struct fault_cfg){
+		.name = sec->name,
+		.line = sec->line,
+		.at_ms = 1000,
+		.action = ACTION_COUNT,		/* required */
+		.target = HOST_COUNT,		/* required */
+		.direction = DIR_BOTH,
+		.duration_ms = 0,
+		.restart_ms = -1,
+		.restart_service = false,
+	};
+}
+
+struct checker {
+	const struct scenario *s;
+	FILE *err;
+	int errors;
+};
+
+static void PRINTF(3, 4) complain(struct checker *c, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(c->err, "%s:%d: ", c->s->path, line);
+	va_start(ap, fmt);
+	vfprintf(c->err, fmt, ap);
+	va_end(ap);
+	fputc('\n', c->err);
+	c->errors++;
+}
+
+static bool has_key(const struct scenario *s, size_t section, const char *key)
+{
+	for (size_t i = 0; i < s->n_entries; i++)
+		if (s->entries[i].section == section && strcmp(s->entries[i].key, key) == 0)
+			return true;
+	return false;
+}
+
+static void check_fault(struct checker *c, const struct fault_cfg *f, size_t sec)
+{
+	const struct scenario *s = c->s;
+	const char *act;
+
+	if (f->action == ACTION_COUNT) {
+		complain(c, f->line, "[fault%s%s] needs an action (drop, reject, link-down, kill, crash, freeze)",
+			 *f->name ? " " : "", f->name);
+		return;
+	}
+	act = action_name(f->action);
+	if (f->target == HOST_COUNT) {
+		complain(c, f->line, "[fault%s%s] needs a target (client, server%s)", *f->name ? " " : "",
+			 f->name, f->action == ACTION_DROP || f->action == ACTION_REJECT ? ", router" : "");
+		return;
+	}
+	bool filter = f->action == ACTION_DROP || f->action == ACTION_REJECT;
+	if (f->target == HOST_ROUTER && !filter)
+		complain(c, scenario_key_line(s, sec, "target"),
+			 "target = router is only possible for drop and reject, not %s", act);
+	if (!filter && has_key(s, sec, "direction"))
+		complain(c, scenario_key_line(s, sec, "direction"),
+			 "direction applies only to drop and reject, not %s", act);
+	if ((f->action == ACTION_KILL || f->action == ACTION_CRASH) && f->duration_ms > 0)
+		complain(c, scenario_key_line(s, sec, "duration"),
+			 "duration does not apply to %s (%s)", act,
+			 f->action == ACTION_CRASH ? "use restart to bring the host back" : "a killed process stays dead");
+	if (f->action != ACTION_CRASH && has_key(s, sec, "restart"))
+		complain(c, scenario_key_line(s, sec, "restart"), "restart applies only to crash, not %s", act);
+	if (f->restart_service) {
+		if (f->action != ACTION_CRASH || f->target != HOST_SERVER)
+			complain(c, scenario_key_line(s, sec, "restart_service"),
+				 "restart_service applies only to a crash of the server");
+		else if (f->restart_ms < 0)
+			complain(c, scenario_key_line(s, sec, "restart_service"),
+				 "restart_service = yes needs restart = DURATION");
+	}
+}
+
+static void check_side(struct checker *c, const struct side_cfg *side, size_t sec)
+{
+	if (side->traffic == TRAFFIC_HEARTBEAT && side->heartbeat_timeout_ms <= side->interval_ms)
+		complain(c, scenario_key_line(c->s, sec, "heartbeat_timeout"),
+			 "heartbeat_timeout must be longer than interval, or every heartbeat expires before the next ping");
+}
+
+static void append_name(char **name, size_t *len, size_t *cap, const char *text)
+{
+	size_t n = strlen(text);
+
+	if (*len + n + 1 > *cap) {
+		*cap = (*len + n + 1) * 2;
+		*name = realloc(*name, *cap);
+		if (!*name)
+			abort();
+	}
+	memcpy(*name + *len, text, n + 1);
+	*len += n;
+}
+
+int scenario_variant(const struct scenario *s, size_t index, struct variant *v, FILE *err)
+{
+	struct checker c = { .s = s, .err = err };
+	size_t section_fault[64] = { 0 };	/* section index -> fault slot */
+	size_t side_section[SIDE_COUNT] = { SIZE_MAX, SIZE_MAX };
+	size_t radix = 1, len = 0, cap = 0, swept = 0;
+	char *name = NULL;
+	char msg[512];
+
+	memset(v, 0, sizeof(*v));
+	v->scenario = s;
+	v->index = index;
+	v->family = FAMILY_IPV4;
+	v->deadline_ms = 30000;
+	v->repeat = 1;
+	side_defaults(&v->side[HOST_CLIENT]);
+	side_defaults(&v->side[HOST_SERVER]);
+	v->router.idle_timeout_ms = -1;
+
+	for (size_t i = 0; i < s->n_sections; i++) {
+		const struct section *sec = &s->sections[i];
+		if (sec->kind == SECT_FAULT && i < ARRAY_SIZE(section_fault)) {
+			section_fault[i] = v->n_faults;
+			fault_defaults(&v->faults[v->n_faults++], sec);
+		} else if (sec->kind == SECT_CLIENT) {
+			side_section[HOST_CLIENT] = i;
+		} else if (sec->kind == SECT_SERVER) {
+			side_section[HOST_SERVER] = i;
+		}
+	}
+
+	append_name(&name, &len, &cap, s->name);
+	for (size_t i = 0; i < s->n_entries; i++) {
+		const struct entry *e = &s->entries[i];
+		const struct section *sec = &s->sections[e->section];
+		const char *value = e->values[(index / radix) % e->n_values];
+		struct sysctl_setting *ss = NULL;
+		size_t *nss = NULL;
+		void *obj = NULL;
+
+		radix *= e->n_values;
+		if (e->n_values > 1) {
+			/* "[family=ipv6", ",client.keepidle=1s", ",fault probe.at=2s" */
+			char part[512];
+			char sep = swept++ ? ',' : '[';
+			if (sec->kind == SECT_SCENARIO)
+				snprintf(part, sizeof(part), "%c%s=%s", sep, e->key, value);
+			else
+				snprintf(part, sizeof(part), "%c%s%s%s.%s=%s", sep, section_kind_name(sec->kind),
+					 *sec->name ? " " : "", sec->name, e->key, value);
+			append_name(&name, &len, &cap, part);
+		}
+		switch (sec->kind) {
+		case SECT_SCENARIO:
+			obj = v;
+			break;
+		case SECT_CLIENT:
+		case SECT_SERVER: {
+			struct side_cfg *side = &v->side[sec->kind == SECT_CLIENT ? HOST_CLIENT : HOST_SERVER];
+			obj = side;
+			ss = side->sysctls;
+			nss = &side->n_sysctls;
+			break;
+		}
+		case SECT_ROUTER:
+			obj = &v->router;
+			ss = v->router.sysctls;
+			nss = &v->router.n_sysctls;
+			break;
+		case SECT_FAULT:
+			obj = &v->faults[section_fault[e->section]];
+			break;
+		case SECT_EXPECT: {
+			enum host side = strcmp(e->key, "client") == 0 ? HOST_CLIENT : HOST_SERVER;
+			if (expect_parse(value, &v->expect[side], msg, sizeof(msg)) < 0)
+				complain(&c, e->line, "%s", msg);
+			continue;
+		}
+		case SECT_COUNT:
+			continue;
+		}
+		if (strncmp(e->key, "sysctl.", 7) == 0 && ss) {
+			ss[*nss] = (struct sysctl_setting){ e->key + 7, value, e->line };
+			(*nss)++;
+			continue;
+		}
+		const struct key_def *k = key_lookup(sec->kind, e->key);
+		if (k && key_apply(k, obj, value, msg, sizeof(msg)) < 0)
+			complain(&c, e->line, "%s", msg);
+	}
+	if (swept)
+		append_name(&name, &len, &cap, "]");
+	v->name = name;
+
+	for (size_t i = 0; i < s->n_sections; i++)
+		if (s->sections[i].kind == SECT_FAULT && i < ARRAY_SIZE(section_fault))
+			check_fault(&c, &v->faults[section_fault[i]], i);
+	for (int side = 0; side < SIDE_COUNT; side++)
+		if (side_section[side] != SIZE_MAX)
+			check_side(&c, &v->side[side], side_section[side]);
+
+	if (c.errors) {
+		variant_release(v);
+		return -1;
+	}
+	return 0;
+}
+
+void variant_release(struct variant *v)
+{
+	free(v->name);
+	v->name = NULL;
+}

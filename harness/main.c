@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: MIT
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "common.h"
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *args;
+	const char *description;
+} commands[] = {
+	{ "run", cmd_run, "[options] [PATH...]", "run scenario files or directories (default: the shipped suite)" },
+	{ "check", cmd_check, "[PATH...]", "parse and validate only; list the runs a file expands to; no root needed" },
+};
+
+static void usage(FILE *f)
+{
+	fputs("usage:\n", f);
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		fprintf(f, "  deadpeer %-6s %-20s %s\n", commands[i].name, commands[i].args, commands[i].description);
+	fputs("  deadpeer --help | --version\n\n"
+	      "run options:\n"
+	      "  -o, --output DIR   write results.csv and the summary in DIR\n"
+	      "                     (default: results/<UTC timestamp>/, with results/latest)\n"
+	      "      --repeat N     run every variant N times (overrides the files' repeat)\n"
+	      "      --filter GLOB  run only scenarios whose name or variant name matches GLOB\n"
+	      "      --shard K/N    run only the K-th of N deterministic slices of the runs\n"
+	      "  -j, --jobs N       scenarios in parallel (this version runs them one at a time)\n"
+	      "      --tap          TAP output on stdout\n"
+	      "  -q, --quiet        only the summary\n"
+	      "  -v, --verbose      also print each run's error details and CSV row as it finishes\n\n"
+	      "exit codes: 0 all expectations met, 1 an expectation failed or a run could not\n"
+	      "complete, 2 bad usage or invalid scenario file, 3 this machine cannot run scenarios\n", f);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		usage(stdout);
+		return EXIT_PASS;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("deadpeer %s\n", DEADPEER_VERSION);
+		return EXIT_PASS;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "deadpeer: unknown command '%s'\n\n", argv[1]);
+	usage(stderr);
+	return EXIT_USAGE;
+}

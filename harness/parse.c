@@ -1,0 +1,681 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Scenario files: INI read by inih through our own line reader, which counts
+ * lines (inih's handler gets none), rejects over-long lines, strips "# " and
+ * "; " comments, and recognises section headers itself. Every value is
+ * checked here, element by element for lists, so that a file that loads can
+ * always be expanded; combinations are checked per variant in expand.c.
+ */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scenario_priv.h"
+
+static const char *const section_names[SECT_COUNT] = {
+	[SECT_SCENARIO] = "scenario", [SECT_CLIENT] = "client", [SECT_SERVER] = "server",
+	[SECT_ROUTER] = "router", [SECT_FAULT] = "fault", [SECT_EXPECT] = "expect",
+};
+
+const char *section_kind_name(enum section_kind kind)
+{
+	return section_names[kind];
+}
+
+static const char *const family_words[FAMILY_COUNT] = { "ipv4", "ipv6" };
+static const char *const traffic_words[TRAFFIC_COUNT] = { "idle", "stream", "request", "heartbeat" };
+static const char *const action_words[ACTION_COUNT] = {
+	"drop", "reject", "link-down", "kill", "crash", "freeze",
+};
+static const char *const host_words[HOST_COUNT] = { "client", "server", "router" };
+static const char *const direction_words[DIR_COUNT] = { "both", "to-server", "to-client" };
+static const char *const outcome_words[OUTCOME_COUNT] = {
+	"fin", "rst", "timeout", "heartbeat", "none", "killed",
+};
+static const char *const mechanism_words[MECH_COUNT] = {
+	"-", "keepalive", "retransmission", "zero-window", "user-timeout", "probe", "data",
+};
+
+const char *family_name(enum family f) { return family_words[f]; }
+const char *traffic_name(enum traffic t) { return traffic_words[t]; }
+const char *action_name(enum action a) { return action_words[a]; }
+const char *host_name(enum host h) { return host_words[h]; }
+const char *direction_name(enum direction d) { return direction_words[d]; }
+const char *outcome_name(enum outcome o) { return outcome_words[o]; }
+const char *mechanism_name(enum mechanism m) { return mechanism_words[m]; }
+
+#define S(kind) (1u << (kind))
+#define SIDES (S(SECT_CLIENT) | S(SECT_SERVER))
+#define ENUM(words) words, ARRAY_SIZE(words)
+
+/* Kernel limits: MAX_TCP_KEEPIDLE, MAX_TCP_KEEPINTVL (32767 s), MAX_TCP_KEEPCNT (127). */
+static const struct key_def key_defs[] = {
+	{ "family", S(SECT_SCENARIO), VT_ENUM, offsetof(struct variant, family), 0, 0, ENUM(family_words) },
+	{ "deadline", S(SECT_SCENARIO), VT_DURATION, offsetof(struct variant, deadline_ms), 1, DURATION_MAX_MS, NULL, 0 },
+	{ "repeat", S(SECT_SCENARIO), VT_INT, offsetof(struct variant, repeat), 1, 1000, NULL, 0 },
+
+	{ "keepalive", SIDES, VT_BOOL, offsetof(struct side_cfg, keepalive), 0, 0, NULL, 0 },
+	{ "keepidle", SIDES, VT_SECONDS, offsetof(struct side_cfg, keepidle_ms), 1000, 32767000, NULL, 0 },
+	{ "keepintvl", SIDES, VT_SECONDS, offsetof(struct side_cfg, keepintvl_ms), 1000, 32767000, NULL, 0 },
+	{ "keepcnt", SIDES, VT_INT, offsetof(struct side_cfg, keepcnt), 1, 127, NULL, 0 },
+	{ "user_timeout", SIDES, VT_DURATION, offsetof(struct side_cfg, user_timeout_ms), 0, INT32_MAX, NULL, 0 },
+	{ "traffic", SIDES, VT_ENUM, offsetof(struct side_cfg, traffic), 0, 0, ENUM(traffic_words) },
+	{ "interval", SIDES, VT_DURATION, offsetof(struct side_cfg, interval_ms), 1, 3600000, NULL, 0 },
+	{ "size", SIDES, VT_INT, offsetof(struct side_cfg, size), 4, 65536, NULL, 0 },
+	{ "heartbeat_timeout", SIDES, VT_DURATION, offsetof(struct side_cfg, heartbeat_timeout_ms), 1, DURATION_MAX_MS, NULL, 0 },
+	{ "port", S(SECT_SERVER), VT_INT, offsetof(struct side_cfg, port), 1, 65535, NULL, 0 },
+
+	{ "idle_timeout", S(SECT_ROUTER), VT_DURATION, offsetof(struct router_cfg, idle_timeout_ms), 1000, DURATION_MAX_MS, NULL, 0 },
+
+	{ "at", S(SECT_FAULT), VT_DURATION, offsetof(struct fault_cfg, at_ms), 0, DURATION_MAX_MS, NULL, 0 },
+	{ "action", S(SECT_FAULT), VT_ENUM, offsetof(struct fault_cfg, action), 0, 0, ENUM(action_words) },
+	{ "target", S(SECT_FAULT), VT_ENUM, offsetof(struct fault_cfg, target), 0, 0, ENUM(host_words) },
+	{ "direction", S(SECT_FAULT), VT_ENUM, offsetof(struct fault_cfg, direction), 0, 0, ENUM(direction_words) },
+	{ "duration", S(SECT_FAULT), VT_DURATION, offsetof(struct fault_cfg, duration_ms), 0, DURATION_MAX_MS, NULL, 0 },
+	{ "restart", S(SECT_FAULT), VT_DURATION, offsetof(struct fault_cfg, restart_ms), 0, DURATION_MAX_MS, NULL, 0 },
+	{ "restart_service", S(SECT_FAULT), VT_BOOL, offsetof(struct fault_cfg, restart_service), 0, 0, NULL, 0 },
+};
+
+const struct key_def *key_lookup(enum section_kind kind, const char *key)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(key_defs); i++)
+		if ((key_defs[i].sections & S(kind)) && strcmp(key_defs[i].name, key) == 0)
+			return &key_defs[i];
+	return NULL;
+}
+
+static void join_words(char *buf, size_t len, const char *const *words, size_t n)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && used < len; i++)
+		used += snprintf(buf + used, len - used, "%s%s", i ? ", " : "", words[i]);
+}
+
+static int match_word(const char *const *words, size_t n, const char *value)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(words[i], value) == 0)
+			return (int)i;
+	return -1;
+}
+
+int key_apply(const struct key_def *k, void *obj, const char *value, char *msg, size_t len)
+{
+	char *field = (char *)obj + k->offset;
+	char a[32], b[32], words[256];
+	const char *why;
+	int64_t v;
+
+	switch (k->type) {
+	case VT_BOOL:
+		if (strcmp(value, "yes") == 0 || strcmp(value, "no") == 0) {
+			*(bool *)field = value[0] == 'y';
+			return 0;
+		}
+		snprintf(msg, len, "%s: '%s' is not a boolean (expected yes or no)", k->name, value);
+		return -1;
+	case VT_ENUM: {
+		int w = match_word(k->words, k->n_words, value);
+		if (w >= 0) {
+			*(int *)field = w;
+			return 0;
+		}
+		join_words(words, sizeof(words), k->words, k->n_words);
+		snprintf(msg, len, "unknown %s '%s' (expected %s)", k->name, value, words);
+		return -1;
+	}
+	case VT_INT:
+		if (parse_int64(value, &v) < 0) {
+			snprintf(msg, len, "%s: '%s' is not a whole number (expected %" PRId64 " to %" PRId64 ")",
+				 k->name, value, k->min, k->max);
+			return -1;
+		}
+		if (v < k->min || v > k->max) {
+			snprintf(msg, len, "%s: %s is out of range (expected %" PRId64 " to %" PRId64 ")",
+				 k->name, value, k->min, k->max);
+			return -1;
+		}
+		*(int64_t *)field = v;
+		return 0;
+	case VT_DURATION:
+	case VT_SECONDS:
+		if (parse_duration_ms(value, &v, &why) < 0) {
+			snprintf(msg, len, "%s: invalid duration '%s': %s", k->name, value, why);
+			return -1;
+		}
+		if (k->type == VT_SECONDS && v % 1000) {
+			snprintf(msg, len, "%s: '%s' is not a whole number of seconds (the kernel option takes seconds)",
+				 k->name, value);
+			return -1;
+		}
+		if (v < k->min || v > k->max) {
+			format_duration(a, sizeof(a), k->min);
+			format_duration(b, sizeof(b), k->max);
+			snprintf(msg, len, "%s: '%s' is out of range (expected %s to %s)", k->name, value, a, b);
+			return -1;
+		}
+		*(int64_t *)field = v;
+		return 0;
+	}
+	snprintf(msg, len, "%s: internal error", k->name);
+	return -1;
+}
+
+int expect_parse(const char *text, struct expect *e, char *msg, size_t len)
+{
+	char buf[256], words[256];
+	char *save = NULL, *tok;
+	int w;
+
+	if (strlen(text) >= sizeof(buf)) {
+		snprintf(msg, len, "expectation too long");
+		return -1;
+	}
+	memset(e, 0, sizeof(*e));
+	e->text = text;
+	e->any_mechanism = true;
+	strcpy(buf, text);
+	tok = strtok_r(buf, " \t", &save);
+	if (!tok) {
+		snprintf(msg, len, "empty expectation (expected OUTCOME [MECHANISM] [within MIN..MAX])");
+		return -1;
+	}
+	w = match_word(outcome_words, OUTCOME_COUNT, tok);
+	if (w < 0) {
+		join_words(words, sizeof(words), outcome_words, OUTCOME_COUNT);
+		snprintf(msg, len, "unknown outcome '%s' (expected %s)", tok, words);
+		return -1;
+	}
+	e->outcome = w;
+	tok = strtok_r(NULL, " \t", &save);
+	if (tok && strcmp(tok, "within") != 0) {
+		w = match_word(mechanism_words, MECH_COUNT, tok);
+		bool fits = false;
+		switch (e->outcome) {
+		case OUTCOME_TIMEOUT:
+			fits = w >= MECH_KEEPALIVE && w <= MECH_USER_TIMEOUT;
+			snprintf(words, sizeof(words), "keepalive, retransmission, zero-window, user-timeout");
+			break;
+		case OUTCOME_RST:
+			fits = w == MECH_PROBE || w == MECH_DATA || w == MECH_NONE;
+			snprintf(words, sizeof(words), "probe, data, -");
+			break;
+		case OUTCOME_FIN:
+		case OUTCOME_HEARTBEAT:
+		case OUTCOME_NONE:
+		case OUTCOME_KILLED:
+		case OUTCOME_COUNT:
+			snprintf(msg, len, "outcome '%s' takes no mechanism, got '%s'",
+				 outcome_words[e->outcome], tok);
+			return -1;
+		}
+		if (!fits) {
+			snprintf(msg, len, "unknown mechanism '%s' for %s (expected %s)",
+				 tok, outcome_words[e->outcome], words);
+			return -1;
+		}
+		e->any_mechanism = false;
+		e->mechanism = w;
+		tok = strtok_r(NULL, " \t", &save);
+	}
+	if (tok) {
+		const char *why;
+		char *range, *dots;
+
+		if (strcmp(tok, "within") != 0) {
+			snprintf(msg, len, "unexpected '%s' (expected 'within MIN..MAX')", tok);
+			return -1;
+		}
+		range = strtok_r(NULL, " \t", &save);
+		if (!range || !(dots = strstr(range, ".."))) {
+			snprintf(msg, len, "'within' needs a range MIN..MAX such as 1s..3s");
+			return -1;
+		}
+		*dots = '\0';
+		if (parse_duration_ms(range, &e->min_ms, &why) < 0 ||
+		    parse_duration_ms(dots + 2, &e->max_ms, &why) < 0) {
+			snprintf(msg, len, "invalid range '%s..%s': %s", range, dots + 2, why);
+			return -1;
+		}
+		if (e->min_ms > e->max_ms) {
+			snprintf(msg, len, "empty range '%s..%s' (MIN is above MAX)", range, dots + 2);
+			return -1;
+		}
+		if (e->outcome == OUTCOME_NONE || e->outcome == OUTCOME_KILLED) {
+			snprintf(msg, len, "outcome '%s' has no detection time to check 'within' against",
+				 outcome_words[e->outcome]);
+			return -1;
+		}
+		e->has_window = true;
+		tok = strtok_r(NULL, " \t", &save);
+		if (tok) {
+			snprintf(msg, len, "unexpected '%s' after the range", tok);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* ---- reading ---------------------------------------------------------- */
+
+/* Longest line inih accepts with its INI_MAX_LINE buffer, newline excluded. */
+#define MAX_LINE_CHARS (INI_MAX_LINE - 2)
+
+struct reader {
+	FILE *f;
+	const char *path;
+	FILE *err;
+	int line;
+	int errors;
+	char *buf;
+	size_t cap;
+	struct scenario *s;
+	long cur;		/* current section index, -1 before the first */
+	unsigned seen;		/* sections already seen (fault excluded) */
+};
+
+static void PRINTF(2, 3) report(struct reader *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(r->err, "%s:%d: ", r->path, r->line);
+	va_start(ap, fmt);
+	vfprintf(r->err, fmt, ap);
+	va_end(ap);
+	fputc('\n', r->err);
+	r->errors++;
+}
+
+static bool valid_name_char(int c)
+{
+	return isalnum(c) || c == '_' || c == '-' || c == '.';
+}
+
+static void add_section(struct reader *r, char *head)
+{
+	struct scenario *s = r->s;
+	char *name = "";
+	char *sp = strpbrk(head, " \t");
+	int kind = -1;
+
+	if (sp) {
+		*sp = '\0';
+		name = strip(sp + 1);
+	}
+	for (int k = 0; k < SECT_COUNT; k++)
+		if (strcmp(head, section_names[k]) == 0)
+			kind = k;
+	if (kind < 0) {
+		report(r, "unknown section [%s] (expected scenario, client, server, router, fault, fault NAME, expect)",
+		       head);
+		r->cur = -2;
+		return;
+	}
+	if (kind != SECT_FAULT && *name) {
+		report(r, "section [%s] takes no name, got '%s'", head, name);
+		r->cur = -2;
+		return;
+	}
+	for (const char *p = name; *p; p++)
+		if (!valid_name_char((unsigned char)*p)) {
+			report(r, "fault name '%s' may hold only letters, digits, '_', '-' and '.'", name);
+			r->cur = -2;
+			return;
+		}
+	for (size_t i = 0; i < s->n_sections; i++) {
+		if (s->sections[i].kind == (enum section_kind)kind && strcmp(s->sections[i].name, name) == 0) {
+			if (kind == SECT_FAULT && *name)
+				report(r, "fault '%s' is already defined on line %d", name, s->sections[i].line);
+			else
+				report(r, "section [%s] appears twice (first on line %d)", head, s->sections[i].line);
+			r->cur = -2;
+			return;
+		}
+	}
+	size_t faults = 0;
+	for (size_t i = 0; i < s->n_sections; i++)
+		faults += s->sections[i].kind == SECT_FAULT;
+	if (kind == SECT_FAULT && faults >= MAX_FAULTS) {
+		report(r, "too many faults (at most %d)", MAX_FAULTS);
+		r->cur = -2;
+		return;
+	}
+	s->sections = reallocarray(s->sections, s->n_sections + 1, sizeof(*s->sections));
+	if (!s->sections)
+		abort();
+	s->sections[s->n_sections] = (struct section){ kind, xstrdup(name), r->line };
+	r->cur = (long)s->n_sections++;
+}
+
+/* Cut a "# " or "; " comment that follows blank space or starts the line. */
+static void cut_comment(char *line)
+{
+	for (char *p = line; *p; p++)
+		if ((*p == '#' || *p == ';') && (p == line || isspace((unsigned char)p[-1]))) {
+			*p = '\0';
+			return;
+		}
+}
+
+static char *read_line(char *str, int num, void *stream)
+{
+	struct reader *r = stream;
+	ssize_t n = getline(&r->buf, &r->cap, r->f);
+	char *line;
+
+	if (n < 0)
+		return NULL;
+	r->line++;
+	str[0] = '\0';		/* whatever goes wrong, inih sees a blank line */
+	if ((size_t)n != strlen(r->buf)) {
+		report(r, "line contains a NUL byte");
+		return str;
+	}
+	while (n && (r->buf[n - 1] == '\n' || r->buf[n - 1] == '\r'))
+		r->buf[--n] = '\0';
+	if (r->line == 1 && strncmp(r->buf, "\xEF\xBB\xBF", 3) == 0)
+	{
+		memmove(r->buf, r->buf + 3, strlen(r->buf + 3) + 1);
+		n -= 3;
+	}
+	if (n > MAX_LINE_CHARS || n >= num - 1) {
+		report(r, "line too long (%zd characters, at most %d)", n, MAX_LINE_CHARS);
+		return str;
+	}
+	cut_comment(r->buf);
+	line = strip(r->buf);	/* no leading blanks: inih's continuation lines never apply */
+	if (!*line)
+		return str;
+	if (*line == '[') {
+		size_t len = strlen(line);
+		if (line[len - 1] != ']') {
+			report(r, "section header without closing ']'");
+			r->cur = -2;
+			return str;
+		}
+		line[len - 1] = '\0';
+		add_section(r, strip(line + 1));
+		return str;
+	}
+	if (!strchr(line, '=')) {
+		report(r, "expected 'key = value', got '%s'", line);
+		return str;
+	}
+	if (r->cur == -1) {
+		report(r, "'%s' is outside any section (start with [scenario])", line);
+		return str;
+	}
+	if (r->cur == -2)	/* inside a section already reported as bad */
+		return str;
+	/* inih would split "a:b = c" at ':'; only '=' separates here. */
+	char *eq = strchr(line, '=');
+	if (memchr(line, ':', (size_t)(eq - line))) {
+		report(r, "':' in key '%.*s' (keys are separated from values by '=')", (int)(eq - line), line);
+		return str;
+	}
+	snprintf(str, (size_t)num, "%s\n", line);
+	return str;
+}
+
+static const char *const side_key_names =
+	"keepalive, keepidle, keepintvl, keepcnt, user_timeout, traffic, interval, size, heartbeat_timeout, sysctl.*";
+
+static const char *expected_keys(enum section_kind kind)
+{
+	switch (kind) {
+	case SECT_SCENARIO: return "name, description, family, deadline, repeat";
+	case SECT_CLIENT: return side_key_names;
+	case SECT_SERVER: return "keepalive, keepidle, keepintvl, keepcnt, user_timeout, traffic, interval, size, heartbeat_timeout, port, sysctl.*";
+	case SECT_ROUTER: return "idle_timeout, sysctl.*";
+	case SECT_FAULT: return "at, action, target, direction, duration, restart, restart_service";
+	case SECT_EXPECT: return "client, server";
+	case SECT_COUNT: break;
+	}
+	return "";
+}
+
+static bool check_sysctl_key(struct reader *r, const char *key)
+{
+	const char *name = key + strlen("sysctl.");
+
+	if (strncmp(name, "net.", 4) != 0) {
+		report(r, "sysctl '%s' is not a network sysctl (only net.* is per namespace)", name);
+		return false;
+	}
+	for (const char *p = name; *p; p++) {
+		if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) || *p == '_' || *p == '.' || *p == '-')) {
+			report(r, "sysctl '%s' has an invalid character '%c'", name, *p);
+			return false;
+		}
+	}
+	if (strstr(name, "..") || name[strlen(name) - 1] == '.') {
+		report(r, "sysctl '%s' is not a valid name", name);
+		return false;
+	}
+	return true;
+}
+
+/* Split "a, b ,c" into stripped elements; false (and a report) on an empty one. */
+static bool split_list(struct reader *r, const char *key, const char *value, struct entry *e)
+{
+	char *copy = xstrdup(value), *save = copy;
+	size_t n = 1;
+
+	for (const char *p = value; *p; p++)
+		n += *p == ',';
+	e->values = xcalloc(n, sizeof(char *));
+	for (char *tok = copy;; ) {
+		char *comma = strchr(tok, ',');
+		if (comma)
+			*comma = '\0';
+		char *v = strip(tok);
+		if (!*v) {
+			report(r, "%s: empty value%s", key, n > 1 ? " in list" : "");
+			free(save);
+			return false;
+		}
+		e->values[e->n_values++] = xstrdup(v);
+		if (!comma)
+			break;
+		tok = comma + 1;
+	}
+	free(save);
+	return true;
+}
+
+static void entry_free(struct entry *e)
+{
+	for (size_t i = 0; i < e->n_values; i++)
+		free(e->values[i]);
+	free(e->values);
+	free(e->key);
+}
+
+static int handler(void *user, const char *section, const char *key, const char *value)
+{
+	struct reader *r = user;
+	struct scenario *s = r->s;
+	enum section_kind kind = s->sections[r->cur].kind;
+	struct entry e = { .section = (size_t)r->cur, .line = r->line };
+	char msg[512];
+	(void)section;
+
+	for (const char *p = key; *p; p++)
+		if (!valid_name_char((unsigned char)*p)) {
+			report(r, "invalid key '%s'", key);
+			return 1;
+		}
+	for (size_t i = 0; i < s->n_entries; i++)
+		if (s->entries[i].section == e.section && strcmp(s->entries[i].key, key) == 0) {
+			report(r, "'%s' is already set on line %d", key, s->entries[i].line);
+			return 1;
+		}
+
+	if (kind == SECT_SCENARIO && (strcmp(key, "name") == 0 || strcmp(key, "description") == 0)) {
+		if (!*value) {
+			report(r, "%s: empty value", key);
+			return 1;
+		}
+		if (key[0] == 'n') {
+			for (const char *p = value; *p; p++)
+				if (!valid_name_char((unsigned char)*p)) {
+					report(r, "name '%s' may hold only letters, digits, '_', '-' and '.'", value);
+					return 1;
+				}
+			free(s->name);
+			s->name = xstrdup(value);
+		} else {
+			free(s->description);
+			s->description = xstrdup(value);
+		}
+		e.values = xcalloc(1, sizeof(char *));
+		e.values[e.n_values++] = xstrdup(value);
+	} else if (kind == SECT_EXPECT) {
+		struct expect ex;
+		if (strcmp(key, "client") != 0 && strcmp(key, "server") != 0) {
+			report(r, "unknown key '%s' in [expect] (expected client, server)", key);
+			return 1;
+		}
+		if (expect_parse(value, &ex, msg, sizeof(msg)) < 0) {
+			report(r, "%s", msg);
+			return 1;
+		}
+		e.values = xcalloc(1, sizeof(char *));
+		e.values[e.n_values++] = xstrdup(value);
+	} else if (strncmp(key, "sysctl.", 7) == 0 && kind != SECT_SCENARIO && kind != SECT_FAULT) {
+		if (!check_sysctl_key(r, key) || !split_list(r, key, value, &e)) {
+			entry_free(&e);
+			return 1;
+		}
+		size_t n = 0;
+		for (size_t i = 0; i < s->n_entries; i++)
+			n += s->entries[i].section == e.section && strncmp(s->entries[i].key, "sysctl.", 7) == 0;
+		if (n >= MAX_SYSCTLS) {
+			report(r, "too many sysctls in [%s] (at most %d)", section_names[kind], MAX_SYSCTLS);
+			entry_free(&e);
+			return 1;
+		}
+	} else {
+		const struct key_def *k = key_lookup(kind, key);
+		if (!k) {
+			report(r, "unknown key '%s' in [%s] (expected %s)", key, section_names[kind], expected_keys(kind));
+			return 1;
+		}
+		if (!split_list(r, key, value, &e)) {
+			entry_free(&e);
+			return 1;
+		}
+		/* Check every element against a scratch object of the section's type. */
+		union { struct variant v; struct side_cfg side; struct router_cfg router; struct fault_cfg fault; } scratch;
+		for (size_t i = 0; i < e.n_values; i++) {
+			if (key_apply(k, &scratch, e.values[i], msg, sizeof(msg)) < 0) {
+				report(r, "%s", msg);
+				entry_free(&e);
+				return 1;
+			}
+		}
+	}
+	e.key = xstrdup(key);
+	s->entries = reallocarray(s->entries, s->n_entries + 1, sizeof(*s->entries));
+	if (!s->entries)
+		abort();
+	s->entries[s->n_entries++] = e;
+	return 1;
+}
+
+static char *default_name(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	char *name = xstrdup(base ? base + 1 : path);
+	size_t n = strlen(name);
+
+	if (n > 4 && strcmp(name + n - 4, ".scn") == 0)
+		name[n - 4] = '\0';
+	for (char *p = name; *p; p++)
+		if (!valid_name_char((unsigned char)*p))
+			*p = '_';
+	return name;
+}
+
+struct scenario *scenario_load(const char *path, FILE *err)
+{
+	struct scenario *s = xcalloc(1, sizeof(*s));
+	struct reader r = { .path = path, .err = err, .s = s, .cur = -1 };
+	int rc;
+
+	s->path = xstrdup(path);
+	s->name = default_name(path);
+	s->description = xstrdup("");
+	r.f = fopen(path, "r");
+	if (!r.f) {
+		fprintf(err, "%s: cannot open: %s\n", path, strerror(errno));
+		scenario_free(s);
+		return NULL;
+	}
+	rc = ini_parse_stream(read_line, &r, handler, &r);
+	if (rc < 0) {
+		fprintf(err, "%s: cannot read: %s\n", path, strerror(errno));
+		r.errors++;
+	} else if (rc > 0 && !r.errors) {
+		r.line = rc;
+		report(&r, "syntax error");
+	}
+	if (ferror(r.f)) {
+		fprintf(err, "%s: read error: %s\n", path, strerror(errno));
+		r.errors++;
+	}
+	fclose(r.f);
+	free(r.buf);
+	if (!r.errors && s->n_sections == 0) {
+		fprintf(err, "%s:1: empty scenario (expected at least a [scenario] section)\n", path);
+		r.errors++;
+	}
+	if (!r.errors) {
+		size_t n = scenario_variant_count(s);
+		if (n == 0) {
+			fprintf(err, "%s:1: the sweep expands to more than 10000 variants\n", path);
+			r.errors++;
+		}
+	}
+	if (r.errors) {
+		scenario_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void scenario_free(struct scenario *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->n_entries; i++)
+		entry_free(&s->entries[i]);
+	for (size_t i = 0; i < s->n_sections; i++)
+		free(s->sections[i].name);
+	free(s->entries);
+	free(s->sections);
+	free(s->path);
+	free(s->name);
+	free(s->description);
+	free(s);
+}
+
+const char *scenario_name(const struct scenario *s) { return s->name; }
+const char *scenario_path(const struct scenario *s) { return s->path; }
+const char *scenario_description(const struct scenario *s) { return s->description; }
+
+int scenario_key_line(const struct scenario *s, size_t section, const char *key)
+{
+	for (size_t i = 0; i < s->n_entries; i++)
+		if (s->entries[i].section == section && strcmp(s->entries[i].key, key) == 0)
+			return s->entries[i].line;
+	return s->sections[section].line;
+}

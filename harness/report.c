@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: MIT
+#define _GNU_SOURCE
+#include <assert.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "report.h"
+
+static const char *const columns[] = {
+	"scenario", "variant", "run", "side", "family", "action", "target", "keepalive",
+	"keepidle_ms", "keepintvl_ms", "keepcnt", "user_timeout_ms", "traffic", "fault_at_ms",
+	"outcome", "mechanism", "errno", "detect_ms", "last_rx_ms", "predicted_ms", "probes",
+	"retransmits", "expected", "verdict", "error",
+};
+
+void csv_field(FILE *f, const char *s)
+{
+	if (!strpbrk(s, ",\"\r\n")) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+void csv_header(FILE *f)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(columns); i++)
+		fprintf(f, "%s%s", i ? "," : "", columns[i]);
+	fputs("\r\n", f);
+	fflush(f);
+}
+
+const char *verdict_name(enum verdict v)
+{
+	switch (v) {
+	case VERDICT_PASS: return "pass";
+	case VERDICT_FAIL: return "fail";
+	case VERDICT_NONE: break;
+	}
+	return "-";
+}
+
+const char *variant_label(const struct variant *v, char *buf, size_t len)
+{
+	const char *open = strchr(v->name, '[');
+
+	if (!open) {
+		buf[0] = '\0';
+		return buf;
+	}
+	snprintf(buf, len, "%s", open + 1);
+	size_t n = strlen(buf);
+	if (n && buf[n - 1] == ']')
+		buf[n - 1] = '\0';
+	return buf;
+}
+
+static void num(char *buf, size_t len, bool have, int64_t v)
+{
+	if (have)
+		snprintf(buf, len, "%" PRId64, v);
+	else
+		buf[0] = '\0';
+}
+
+void csv_rows(FILE *f, const struct run_result *r)
+{
+	const struct variant *v = r->v;
+	char label[512], actions[128] = "", targets[128] = "";
+
+	variant_label(v, label, sizeof(label));
+	for (size_t i = 0; i < v->n_faults; i++) {
+		size_t a = strlen(actions), t = strlen(targets);
+		snprintf(actions + a, sizeof(actions) - a, "%s%s", i ? "+" : "", action_name(v->faults[i].action));
+		snprintf(targets + t, sizeof(targets) - t, "%s%s", i ? "+" : "", host_name(v->faults[i].target));
+	}
+	for (int s = 0; s < SIDE_COUNT; s++) {
+		const struct side_result *sr = &r->side[s];
+		const struct side_cfg *c = &v->side[s];
+		char idle[24], intvl[24], cnt[24], ut[24], at[24], det[24], rx[24], pr[24], re[24], run[16];
+		int64_t ki = sr->keepidle_ms >= 0 ? sr->keepidle_ms : c->keepidle_ms;
+		int64_t kv = sr->keepintvl_ms >= 0 ? sr->keepintvl_ms : c->keepintvl_ms;
+		int64_t kc = sr->keepcnt >= 0 ? sr->keepcnt : c->keepcnt;
+		int64_t u = sr->user_timeout_ms >= 0 ? sr->user_timeout_ms : c->user_timeout_ms;
+		bool counted = sr->outcome != OUTCOME_KILLED && !r->failed;
+
+		snprintf(run, sizeof(run), "%u", r->run);
+		num(idle, sizeof(idle), ki >= 0, ki);
+		num(intvl, sizeof(intvl), kv >= 0, kv);
+		num(cnt, sizeof(cnt), kc >= 0, kc);
+		num(ut, sizeof(ut), u >= 0, u);
+		num(at, sizeof(at), r->fault_at_ms >= 0, r->fault_at_ms);
+		num(det, sizeof(det), sr->detected, sr->detect_ms);
+		num(rx, sizeof(rx), sr->has_last_rx, sr->last_rx_ms);
+		num(pr, sizeof(pr), counted, sr->probes);
+		num(re, sizeof(re), counted, sr->retransmits);
+
+		const char *fields[] = {
+			scenario_name(v->scenario), label, run, host_name(s), family_name(v->family),
+			actions, targets, c->keepalive ? "yes" : "no", idle, intvl, cnt, ut,
+			traffic_name(c->traffic), at,
+			r->failed ? "" : outcome_name(sr->outcome),
+			r->failed ? "" : mechanism_name(sr->mechanism),
+			errno_name(sr->err), det, rx, "", pr, re,
+			v->expect[s].text ? v->expect[s].text : "", verdict_name(sr->verdict), r->error,
+		};
+		static_assert(ARRAY_SIZE(fields) == ARRAY_SIZE(columns), "one field per column");
+		for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {
+			if (i)
+				fputc(',', f);
+			csv_field(f, fields[i]);
+		}
+		fputs("\r\n", f);
+	}
+	fflush(f);
+}
+
+void side_summary(char *buf, size_t len, const struct side_result *s)
+{
+	char t[32] = "";
+
+	if (s->detected)
+		format_duration(t, sizeof(t), s->detect_ms);
+	if (s->mechanism != MECH_NONE)
+		snprintf(buf, len, "%s/%s %s", outcome_name(s->outcome), mechanism_name(s->mechanism), t);
+	else
+		snprintf(buf, len, "%s %s", outcome_name(s->outcome), t);
+	size_t n = strlen(buf);
+	while (n && buf[n - 1] == ' ')
+		buf[--n] = '\0';
+}

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: MIT */
+/* Reports: results.csv (RFC 4180), the line per finished run, the summary. */
+#ifndef DEADPEER_REPORT_H
+#define DEADPEER_REPORT_H
+
+#include <stdio.h>
+
+#include "run.h"
+
+/* Write @s as one CSV field, quoted when it holds a comma, quote or line break. */
+void csv_field(FILE *f, const char *s);
+
+/* The header row; the columns are those of SPEC.md "Reports" plus "error". */
+void csv_header(FILE *f);
+/* One row per side of @r; flushed so an interrupted suite keeps it. */
+void csv_rows(FILE *f, const struct run_result *r);
+
+/* "timeout/keepalive 5.012s" */
+void side_summary(char *buf, size_t len, const struct side_result *s);
+const char *verdict_name(enum verdict v);
+/* The sweep part of a variant name ("client.keepidle=1s"), "" without a sweep. */
+const char *variant_label(const struct variant *v, char *buf, size_t len);
+
+#endif

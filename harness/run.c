@@ -1,0 +1,397 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The run loop. Order of a run:
+ *   topology -> sysctls -> server listens -> client connects -> both
+ *   established -> fault timeline (apply at "at", lift after "duration")
+ *   -> wait until both sides decided or the deadline -> stop -> collect ->
+ *   tear down.
+ * Teardown needs no bookkeeping beyond the descriptors: endpoints are
+ * killed and reaped, the namespace descriptors closed, and the kernel
+ * removes the namespaces with their links and rules.
+ */
+#define _GNU_SOURCE
+#include <assert.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "fault.h"
+#include "run.h"
+
+static_assert((int)TOPO_CLIENT == (int)HOST_CLIENT && (int)TOPO_SERVER == (int)HOST_SERVER &&
+	      (int)TOPO_ROUTER == (int)HOST_ROUTER, "hosts and topology nodes share their order");
+
+#define SETUP_TIMEOUT_MS 5000
+#define STOP_TIMEOUT_MS 2000
+
+struct run_state {
+	const struct variant *v;
+	struct topology topo;
+	struct fault_env env;
+	int ctl[SIDE_COUNT];			/* control sockets, -1 when closed */
+	bool decided[SIDE_COUNT];		/* a result (or a kill) is in */
+	struct ep_msg result[SIDE_COUNT];	/* EP_RESULT of each side */
+	int64_t established_ns;
+	int64_t fault_ns;			/* first fault applied; 0 before */
+	char *error;				/* run_result.error */
+	size_t error_len;
+};
+
+static int PRINTF(2, 3) run_fail(struct run_state *st, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (st->error[0])
+		return -1;	/* keep the first reason */
+	va_start(ap, fmt);
+	vsnprintf(st->error, st->error_len, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int apply_sysctls(struct run_state *st, enum host h, const struct sysctl_setting *ss, size_t n)
+{
+	char readback[256];
+
+	for (size_t i = 0; i < n; i++) {
+		int ret = netns_sysctl_write(st->topo.host[h].nsfd, ss[i].key, ss[i].value, readback, sizeof(readback));
+		if (ret == -EIO)
+			return run_fail(st, "%s:%d: sysctl %s in namespace \"%s\": wrote '%s', reads back '%s'",
+					scenario_path(st->v->scenario), ss[i].line, ss[i].key, host_name(h),
+					ss[i].value, readback);
+		if (ret == -ENOENT)
+			return run_fail(st, "%s:%d: sysctl %s does not exist in a network namespace of this kernel",
+					scenario_path(st->v->scenario), ss[i].line, ss[i].key);
+		if (ret < 0)
+			return run_fail(st, "%s:%d: cannot set sysctl %s in namespace \"%s\": %s",
+					scenario_path(st->v->scenario), ss[i].line, ss[i].key, host_name(h),
+					strerror(-ret));
+	}
+	return 0;
+}
+
+/* Receive one message from side @s; false when its control socket closed. */
+static bool recv_msg(struct run_state *st, int s, struct ep_msg *m)
+{
+	ssize_t n = recv(st->ctl[s], m, sizeof(*m), MSG_DONTWAIT);
+
+	if (n == (ssize_t)sizeof(*m))
+		return true;
+	if (n < 0 && errno == EAGAIN)
+		return false;
+	close(st->ctl[s]);
+	st->ctl[s] = -1;
+	return false;
+}
+
+/*
+ * Wait until side @s sends a message of @type (or any result), at most
+ * @timeout_ms. Returns 0, or -1 with the run error set.
+ */
+static int wait_for(struct run_state *st, int s, enum ep_msg_type type, int timeout_ms)
+{
+	int64_t end = mono_ns() + (int64_t)timeout_ms * 1000000;
+
+	while (st->ctl[s] >= 0) {
+		int64_t left = (end - mono_ns()) / 1000000;
+		struct pollfd p = { st->ctl[s], POLLIN, 0 };
+		struct ep_msg m;
+
+		if (left <= 0)
+			break;
+		if (poll(&p, 1, (int)left) <= 0)
+			continue;
+		if (!recv_msg(st, s, &m))
+			continue;
+		if (m.type == EP_ERROR)
+			return run_fail(st, "%s: %s", host_name(s), m.text);
+		if (m.type == type)
+			return 0;
+		if (m.type == EP_RESULT) {
+			st->result[s] = m;
+			st->decided[s] = true;
+			return 0;
+		}
+	}
+	return run_fail(st, "the %s did not get %s within %d ms", host_name(s),
+			type == EP_LISTENING ? "to listen" : "connected", timeout_ms);
+}
+
+static int start_endpoint(struct run_state *st, enum host s)
+{
+	const struct variant *v = st->v;
+	struct endpoint_args a = {
+		.side = s,
+		.cfg = &v->side[s],
+		.family = v->family,
+		.server_addr = topo_addr(TOPO_SERVER, v->family == FAMILY_IPV6),
+		.port = (uint16_t)v->side[HOST_SERVER].port,
+		.nsfd = st->topo.host[s].nsfd,
+	};
+	pid_t pid = endpoint_spawn(&a, &st->ctl[s]);
+
+	if (pid < 0)
+		return run_fail(st, "cannot start the %s: %s", host_name(s), strerror((int)-pid));
+	st->env.pid[s] = pid;
+	return 0;
+}
+
+/* Scheduled fault events, in time order. */
+struct event {
+	int64_t at_ns;
+	size_t fault;
+	bool lift;
+};
+
+static int cmp_event(const void *a, const void *b)
+{
+	const struct event *x = a, *y = b;
+
+	if (x->at_ns != y->at_ns)
+		return x->at_ns < y->at_ns ? -1 : 1;
+	if (x->fault != y->fault)
+		return x->fault < y->fault ? -1 : 1;
+	return (int)x->lift - (int)y->lift;
+}
+
+static bool all_decided(const struct run_state *st)
+{
+	for (int s = 0; s < SIDE_COUNT; s++)
+		if (!st->decided[s] && !st->env.killed[s])
+			return false;
+	return true;
+}
+
+/* Read whatever the endpoints sent; a closed socket of a live side is an error. */
+static int collect(struct run_state *st, struct pollfd *p)
+{
+	for (int s = 0; s < SIDE_COUNT; s++) {
+		struct ep_msg m;
+
+		if (st->ctl[s] < 0 || !p[s].revents)
+			continue;
+		while (st->ctl[s] >= 0 && recv_msg(st, s, &m)) {
+			if (m.type == EP_ERROR)
+				return run_fail(st, "%s: %s", host_name(s), m.text);
+			if (m.type == EP_RESULT && !st->decided[s]) {
+				st->result[s] = m;
+				st->decided[s] = true;
+			}
+		}
+		if (st->ctl[s] < 0 && !st->decided[s] && !st->env.killed[s])
+			return run_fail(st, "the %s endpoint exited without a result", host_name(s));
+	}
+	return 0;
+}
+
+static int timeline(struct run_state *st)
+{
+	const struct variant *v = st->v;
+	struct event ev[2 * MAX_FAULTS];
+	size_t n = 0, next = 0;
+	int64_t deadline_ns = 0;
+	char err[256];
+
+	for (size_t i = 0; i < v->n_faults; i++) {
+		const struct fault_cfg *f = &v->faults[i];
+		ev[n++] = (struct event){ st->established_ns + f->at_ms * 1000000, i, false };
+		if (fault_liftable(f))
+			ev[n++] = (struct event){ st->established_ns + (f->at_ms + f->duration_ms) * 1000000, i, true };
+	}
+	qsort(ev, n, sizeof(ev[0]), cmp_event);
+	if (!n)
+		deadline_ns = st->established_ns + v->deadline_ms * 1000000;
+
+	while (!all_decided(st)) {
+		int64_t now = mono_ns();
+
+		while (next < n && ev[next].at_ns <= now) {
+			const struct event *e = &ev[next++];
+			const struct fault_cfg *f = &v->faults[e->fault];
+			int ret = e->lift ? fault_lift(&st->env, f, e->fault, err, sizeof(err))
+					  : fault_apply(&st->env, f, e->fault, err, sizeof(err));
+			if (ret)
+				return run_fail(st, "%s", err);
+			if (!e->lift && !st->fault_ns) {
+				st->fault_ns = mono_ns();
+				deadline_ns = st->fault_ns + v->deadline_ms * 1000000;
+			}
+		}
+		if (deadline_ns && now >= deadline_ns)
+			return 0;
+
+		int64_t wake = deadline_ns ? deadline_ns : INT64_MAX;
+		if (next < n && ev[next].at_ns < wake)
+			wake = ev[next].at_ns;
+		struct pollfd p[SIDE_COUNT];
+		for (int s = 0; s < SIDE_COUNT; s++)
+			p[s] = (struct pollfd){ st->ctl[s], POLLIN, 0 };
+		int64_t d = wake - now;
+		struct timespec ts = { d / 1000000000, d % 1000000000 };
+		if (ppoll(p, SIDE_COUNT, &ts, NULL) > 0 && collect(st, p) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Ask undecided sides for their final state, then make sure every endpoint is gone. */
+static void stop_endpoints(struct run_state *st)
+{
+	int64_t end = mono_ns() + (int64_t)STOP_TIMEOUT_MS * 1000000;
+	enum ep_cmd cmd = EP_CMD_STOP;
+
+	for (int s = 0; s < SIDE_COUNT; s++) {
+		if (st->ctl[s] < 0 || st->decided[s] || st->env.killed[s])
+			continue;
+		/* The stop is queued before SIGCONT, and a thawed endpoint reads it first. */
+		if (send(st->ctl[s], &cmd, sizeof(cmd), MSG_NOSIGNAL) < 0)
+			continue;
+		if (st->env.frozen[s] && st->env.pid[s] > 0)
+			kill(st->env.pid[s], SIGCONT);
+	}
+	for (;;) {
+		struct pollfd p[SIDE_COUNT];
+		bool waiting = false;
+		for (int s = 0; s < SIDE_COUNT; s++) {
+			waiting |= st->ctl[s] >= 0 && !st->decided[s] && !st->env.killed[s];
+			p[s] = (struct pollfd){ st->decided[s] ? -1 : st->ctl[s], POLLIN, 0 };
+		}
+		int64_t left = (end - mono_ns()) / 1000000;
+		if (!waiting || left <= 0)
+			break;
+		if (poll(p, SIDE_COUNT, (int)left) > 0 && collect(st, p) < 0)
+			break;
+	}
+	for (int s = 0; s < SIDE_COUNT; s++) {
+		if (st->env.pid[s] > 0) {
+			kill(st->env.pid[s], SIGKILL);
+			while (waitpid(st->env.pid[s], NULL, 0) < 0 && errno == EINTR)
+				;
+			st->env.pid[s] = 0;
+		}
+		if (st->ctl[s] >= 0)
+			close(st->ctl[s]);
+		st->ctl[s] = -1;
+	}
+}
+
+static void fill_side(const struct run_state *st, enum host s, struct side_result *r)
+{
+	const struct ep_msg *m = &st->result[s];
+	int64_t origin = st->fault_ns ? st->fault_ns : st->established_ns;
+	const struct side_cfg *cfg = &st->v->side[s];
+
+	*r = (struct side_result){
+		.outcome = OUTCOME_NONE, .keepidle_ms = -1, .keepintvl_ms = -1, .keepcnt = -1,
+		.user_timeout_ms = -1,
+	};
+	if (st->env.killed[s]) {
+		r->outcome = OUTCOME_KILLED;
+		return;
+	}
+	if (!st->decided[s])
+		return;
+	r->outcome = m->outcome;
+	r->err = m->err;
+	r->keepidle_ms = m->keepidle_ms;
+	r->keepintvl_ms = m->keepintvl_ms;
+	r->keepcnt = m->keepcnt;
+	r->user_timeout_ms = m->user_timeout_ms;
+	r->probes = m->after.probes;
+	r->retransmits = m->after.total_retrans;
+	if (m->last_rx_ns) {
+		r->has_last_rx = true;
+		r->last_rx_ms = (m->last_rx_ns - origin) / 1000000;
+	}
+	if (m->outcome != OUTCOME_NONE) {
+		r->detected = true;
+		r->detect_ms = (m->ts_ns - origin) / 1000000;
+	}
+	r->mechanism = classify_mechanism(m->outcome, m->err, cfg, &m->before, &m->after);
+}
+
+int run_variant(const struct variant *v, unsigned run, struct run_result *res)
+{
+	struct run_state st = {
+		.v = v, .ctl = { -1, -1 }, .error = res->error, .error_len = sizeof(res->error),
+	};
+	int ret = -1;
+
+	memset(res, 0, sizeof(*res));
+	res->v = v;
+	res->run = run;
+	res->fault_at_ms = v->n_faults ? v->faults[0].at_ms : -1;
+	for (size_t i = 1; i < v->n_faults; i++)
+		if (v->faults[i].at_ms < res->fault_at_ms)
+			res->fault_at_ms = v->faults[i].at_ms;
+
+	st.env.topo = &st.topo;
+	st.env.port = (uint16_t)v->side[HOST_SERVER].port;
+	if (topology_create(&st.topo, res->error, sizeof(res->error)) < 0)
+		goto out;
+	if (apply_sysctls(&st, HOST_CLIENT, v->side[HOST_CLIENT].sysctls, v->side[HOST_CLIENT].n_sysctls) ||
+	    apply_sysctls(&st, HOST_SERVER, v->side[HOST_SERVER].sysctls, v->side[HOST_SERVER].n_sysctls) ||
+	    apply_sysctls(&st, HOST_ROUTER, v->router.sysctls, v->router.n_sysctls))
+		goto out;
+	if (v->router.idle_timeout_ms >= 0) {
+		run_fail(&st, "%s: [router] idle_timeout is not implemented in this version of deadpeer",
+			 scenario_path(v->scenario));
+		goto out;
+	}
+	if (start_endpoint(&st, HOST_SERVER) || wait_for(&st, HOST_SERVER, EP_LISTENING, SETUP_TIMEOUT_MS) ||
+	    start_endpoint(&st, HOST_CLIENT) || wait_for(&st, HOST_CLIENT, EP_ESTABLISHED, SETUP_TIMEOUT_MS) ||
+	    wait_for(&st, HOST_SERVER, EP_ESTABLISHED, SETUP_TIMEOUT_MS))
+		goto out;
+	st.established_ns = mono_ns();
+	if (timeline(&st) < 0)
+		goto out;
+	ret = 0;
+out:
+	stop_endpoints(&st);
+	topology_destroy(&st.topo);
+	res->failed = ret < 0;
+	for (int s = 0; s < SIDE_COUNT; s++) {
+		fill_side(&st, s, &res->side[s]);
+		res->side[s].verdict = res->failed ? (v->expect[s].text ? VERDICT_FAIL : VERDICT_NONE)
+						   : expect_check(&v->expect[s], &res->side[s]);
+	}
+	return ret;
+}
+
+int run_preflight(char *msg, size_t len)
+{
+	struct topology t;
+	char err[256];
+	char buf[8192];
+	struct nft_filter f = {
+		.table = "deadpeer_preflight",
+		.rules = { { NFT_HOOK_INPUT, false, 1, true } },
+		.n_rules = 1,
+	};
+
+	if (geteuid() != 0) {
+		snprintf(msg, len, "deadpeer run needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN) to create network namespaces; try: sudo deadpeer run");
+		return -1;
+	}
+	/* A throwaway topology: namespaces, veth, addresses and an nftables reject rule. */
+	if (topology_create(&t, err, sizeof(err)) < 0) {
+		snprintf(msg, len, "this machine cannot run scenarios: %s", err);
+		return -1;
+	}
+	size_t n = nft_filter_build(&f, buf, sizeof(buf), 1);
+	int ret = n ? netns_nft_send(t.host[TOPO_CLIENT].nft, buf, n) : -ENOBUFS;
+	topology_destroy(&t);
+	if (ret) {
+		snprintf(msg, len, "this machine cannot run scenarios: the kernel refused an nftables reject rule: %s",
+			 strerror(-ret));
+		return -1;
+	}
+	return 0;
+}

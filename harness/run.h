@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One run of one variant: build the topology, start the endpoints, apply the
+ * faults on schedule, collect what each side noticed, tear everything down.
+ * A failed run is a result (error set), never an exit.
+ */
+#ifndef DEADPEER_RUN_H
+#define DEADPEER_RUN_H
+
+#include "endpoint.h"
+#include "scenario.h"
+
+enum verdict { VERDICT_NONE, VERDICT_PASS, VERDICT_FAIL };
+
+struct side_result {
+	enum outcome outcome;
+	enum mechanism mechanism;
+	int err;			/* errno that reported it; 0 if none */
+	bool detected;			/* detect_ms is meaningful */
+	int64_t detect_ms;		/* from the first fault (or establishment) */
+	bool has_last_rx;
+	int64_t last_rx_ms;		/* same origin as detect_ms */
+	int64_t keepidle_ms, keepintvl_ms, keepcnt, user_timeout_ms;	/* effective; -1 unknown */
+	uint32_t probes, retransmits;	/* from TCP_INFO */
+	enum verdict verdict;
+};
+
+struct run_result {
+	const struct variant *v;
+	unsigned run;			/* 1-based repetition */
+	bool failed;			/* the run could not be completed */
+	char error[256];		/* why, when failed */
+	int64_t fault_at_ms;		/* first fault's "at"; -1 without faults */
+	struct side_result side[SIDE_COUNT];
+};
+
+/* Run @v once. Always fills @res; returns 0, or -1 if the run failed. */
+int run_variant(const struct variant *v, unsigned run, struct run_result *res);
+
+/*
+ * Check that this process can run scenarios at all (namespaces, veth,
+ * nftables). Returns 0, or -1 with a message for the user in @msg.
+ */
+int run_preflight(char *msg, size_t len);
+
+/* Decide the verdict of a side against its expectation. */
+enum verdict expect_check(const struct expect *e, const struct side_result *r);
+
+/* Which timer or packet a side's outcome came from, from its socket state. */
+enum mechanism classify_mechanism(enum outcome o, int err, const struct side_cfg *cfg,
+				  const struct tcp_snapshot *before, const struct tcp_snapshot *after);
+
+#endif

@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The scenario model. A scenario file is parsed (parse.c) into a struct
+ * scenario that keeps every key with its list of values and its line; sweep
+ * expansion (expand.c) turns it into concrete struct variant values, one per
+ * element of the cross product, which is all the run loop ever sees.
+ */
+#ifndef DEADPEER_SCENARIO_H
+#define DEADPEER_SCENARIO_H
+
+#include <stdio.h>
+
+#include "common.h"
+
+enum family { FAMILY_IPV4, FAMILY_IPV6, FAMILY_COUNT };
+enum traffic { TRAFFIC_IDLE, TRAFFIC_STREAM, TRAFFIC_REQUEST, TRAFFIC_HEARTBEAT, TRAFFIC_COUNT };
+enum action {
+	ACTION_DROP, ACTION_REJECT, ACTION_LINK_DOWN, ACTION_KILL, ACTION_CRASH, ACTION_FREEZE,
+	ACTION_COUNT
+};
+/* The three hosts of every run; the endpoints live on CLIENT and SERVER. */
+enum host { HOST_CLIENT, HOST_SERVER, HOST_ROUTER, HOST_COUNT };
+#define SIDE_COUNT 2	/* HOST_CLIENT and HOST_SERVER: the hosts with an endpoint */
+enum direction { DIR_BOTH, DIR_TO_SERVER, DIR_TO_CLIENT, DIR_COUNT };
+enum outcome {
+	OUTCOME_FIN, OUTCOME_RST, OUTCOME_TIMEOUT, OUTCOME_HEARTBEAT, OUTCOME_NONE, OUTCOME_KILLED,
+	OUTCOME_COUNT
+};
+enum mechanism {
+	MECH_NONE,		/* "-": no mechanism applies or it is unknown */
+	MECH_KEEPALIVE, MECH_RETRANSMISSION, MECH_ZERO_WINDOW, MECH_USER_TIMEOUT,
+	MECH_PROBE, MECH_DATA,
+	MECH_COUNT
+};
+
+const char *family_name(enum family f);
+const char *traffic_name(enum traffic t);
+const char *action_name(enum action a);
+const char *host_name(enum host h);
+const char *direction_name(enum direction d);
+const char *outcome_name(enum outcome o);
+const char *mechanism_name(enum mechanism m);
+
+#define MAX_SYSCTLS 32
+#define MAX_FAULTS 16
+#define DEFAULT_PORT 7000
+
+struct sysctl_setting {
+	const char *key;	/* "net.ipv4.tcp_retries2"; points into the scenario */
+	const char *value;	/* as written; points into the scenario */
+	int line;		/* where it was set, for messages */
+};
+
+/* One endpoint host ([client] or [server]). Time values in milliseconds. */
+struct side_cfg {
+	bool keepalive;			/* SO_KEEPALIVE */
+	int64_t keepidle_ms;		/* TCP_KEEPIDLE; -1: the host's tcp_keepalive_time */
+	int64_t keepintvl_ms;		/* TCP_KEEPINTVL; -1: tcp_keepalive_intvl */
+	int64_t keepcnt;		/* TCP_KEEPCNT; -1: tcp_keepalive_probes */
+	int64_t user_timeout_ms;	/* TCP_USER_TIMEOUT; 0: off */
+	enum traffic traffic;		/* what this side sends */
+	int64_t interval_ms;		/* period of stream/request/heartbeat */
+	int64_t size;			/* bytes per write, frame header included */
+	int64_t heartbeat_timeout_ms;	/* heartbeat: silence that declares the peer dead */
+	int64_t port;			/* server only: the listening port */
+	struct sysctl_setting sysctls[MAX_SYSCTLS];
+	size_t n_sysctls;
+};
+
+struct router_cfg {
+	int64_t idle_timeout_ms;	/* stateful middlebox idle timeout; -1: none */
+	struct sysctl_setting sysctls[MAX_SYSCTLS];
+	size_t n_sysctls;
+};
+
+struct fault_cfg {
+	const char *name;		/* "" for [fault], NAME for [fault NAME] */
+	int line;			/* line of the section header */
+	int64_t at_ms;			/* after the connection is established */
+	enum action action;
+	enum host target;
+	enum direction direction;
+	int64_t duration_ms;		/* 0: permanent */
+	int64_t restart_ms;		/* crash: -1 never */
+	bool restart_service;
+	/* lines of the keys set in this fault, for combination errors (0: unset) */
+	int line_target, line_direction, line_duration, line_restart, line_restart_service;
+};
+
+/* One [expect] line: OUTCOME [MECHANISM] [within MIN..MAX]. */
+struct expect {
+	const char *text;		/* verbatim; NULL: no expectation */
+	enum outcome outcome;
+	bool any_mechanism;		/* no MECHANISM given */
+	enum mechanism mechanism;
+	bool has_window;
+	int64_t min_ms, max_ms;
+};
+
+/* One concrete run configuration: a scenario with every list resolved. */
+struct variant {
+	char *name;			/* "name" or "name[key=value,...]"; owned */
+	const struct scenario *scenario;	/* the file it came from */
+	size_t index;			/* position in the file's expansion */
+	enum family family;
+	int64_t deadline_ms;
+	int64_t repeat;
+	struct side_cfg side[SIDE_COUNT];
+	struct router_cfg router;
+	struct fault_cfg faults[MAX_FAULTS];	/* in the order of the file */
+	size_t n_faults;
+	struct expect expect[SIDE_COUNT];
+};
+
+/* A parsed scenario file; see parse.c. Opaque outside parse.c/expand.c. */
+struct scenario;
+
+/*
+ * Read and validate @path. On error, every problem is printed to @err as
+ * "FILE:LINE: message" and NULL is returned. Nothing outside the process
+ * is touched.
+ */
+struct scenario *scenario_load(const char *path, FILE *err);
+void scenario_free(struct scenario *s);
+const char *scenario_name(const struct scenario *s);
+const char *scenario_path(const struct scenario *s);
+const char *scenario_description(const struct scenario *s);
+
+/* Number of variants the file expands to (product of list lengths). */
+size_t scenario_variant_count(const struct scenario *s);
+
+/*
+ * Build variant @index of @s into @v (its name is allocated; release with
+ * variant_release). Returns 0, or -1 after printing "FILE:LINE: message"
+ * lines to @err (impossible combinations).
+ */
+int scenario_variant(const struct scenario *s, size_t index, struct variant *v, FILE *err);
+void variant_release(struct variant *v);
+
+/* Parse an [expect] value; returns 0 or -1 with a message in @msg. */
+int expect_parse(const char *text, struct expect *e, char *msg, size_t len);
+
+#endif

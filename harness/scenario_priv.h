@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/* Internals shared by parse.c (reading files) and expand.c (building variants). */
+#ifndef DEADPEER_SCENARIO_PRIV_H
+#define DEADPEER_SCENARIO_PRIV_H
+
+#include "scenario.h"
+
+enum section_kind {
+	SECT_SCENARIO, SECT_CLIENT, SECT_SERVER, SECT_ROUTER, SECT_FAULT, SECT_EXPECT,
+	SECT_COUNT
+};
+
+struct section {
+	enum section_kind kind;
+	char *name;		/* fault name, "" otherwise; owned */
+	int line;		/* line of the "[...]" header */
+};
+
+/* One "key = value[, value...]" line. */
+struct entry {
+	size_t section;		/* index into scenario.sections */
+	char *key;		/* owned */
+	char **values;		/* owned, stripped; n_values >= 1 */
+	size_t n_values;
+	int line;
+};
+
+struct scenario {
+	char *path;		/* as given on the command line; owned */
+	char *name;		/* [scenario] name, or the file name without .scn; owned */
+	char *description;	/* owned, may be "" */
+	struct section *sections;
+	size_t n_sections;
+	struct entry *entries;
+	size_t n_entries;
+};
+
+/* How a typed key is stored and checked; see the tables in parse.c. */
+enum value_type { VT_BOOL, VT_DURATION, VT_SECONDS, VT_INT, VT_ENUM };
+
+struct key_def {
+	const char *name;
+	unsigned sections;		/* bit mask of 1 << enum section_kind */
+	enum value_type type;
+	size_t offset;			/* into the section's struct */
+	int64_t min, max;		/* inclusive, in ms for durations */
+	const char *const *words;	/* VT_ENUM: names, indexed by enum value */
+	size_t n_words;
+};
+
+const struct key_def *key_lookup(enum section_kind kind, const char *key);
+
+/*
+ * Store @value for @k into @obj (the section's struct). Returns 0, or -1
+ * with a message in @msg that names the key, quotes the value and says what
+ * was expected.
+ */
+int key_apply(const struct key_def *k, void *obj, const char *value, char *msg, size_t len);
+
+const char *section_kind_name(enum section_kind kind);
+
+/* The line where @key is set in section @section, or the header's line. */
+int scenario_key_line(const struct scenario *s, size_t section, const char *key);
+
+#endif

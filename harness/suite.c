@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: MIT
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "suite.h"
+
+const char *suite_default_dir(void)
+{
+	struct stat st;
+
+	/* Run from a build tree: the clone's own scenarios; installed: the shared ones. */
+	if (stat(DEADPEER_SOURCE_SCENARIO_DIR, &st) == 0 && S_ISDIR(st.st_mode))
+		return DEADPEER_SOURCE_SCENARIO_DIR;
+	return DEADPEER_SCENARIO_DIR;
+}
+
+static int add_file(struct suite *s, const char *path, FILE *err)
+{
+	struct scenario *sc = scenario_load(path, err);
+	size_t n;
+	int bad = 0;
+
+	if (!sc)
+		return -1;
+	n = scenario_variant_count(sc);
+	for (size_t i = 0; i < n; i++) {
+		struct variant v;
+		if (scenario_variant(sc, i, &v, err) < 0) {
+			bad = -1;
+			break;	/* the same combination error would repeat for every variant */
+		}
+		variant_release(&v);
+	}
+	if (bad) {
+		scenario_free(sc);
+		return -1;
+	}
+	s->files = reallocarray(s->files, s->n_files + 1, sizeof(*s->files));
+	if (!s->files)
+		abort();
+	s->files[s->n_files++] = sc;
+	return 0;
+}
+
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+static int scn_only(const struct dirent *d)
+{
+	size_t n = strlen(d->d_name);
+
+	return d->d_name[0] != '.' && n > 4 && strcmp(d->d_name + n - 4, ".scn") == 0;
+}
+
+static int add_path(struct suite *s, const char *path, FILE *err)
+{
+	struct stat st;
+	struct dirent **names;
+	int n, ret = 0;
+
+	if (stat(path, &st) < 0) {
+		fprintf(err, "%s: cannot open: %s\n", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode))
+		return add_file(s, path, err);
+	n = scandir(path, &names, scn_only, by_name);
+	if (n < 0) {
+		fprintf(err, "%s: cannot read directory: %s\n", path, strerror(errno));
+		return -1;
+	}
+	if (n == 0) {
+		fprintf(err, "%s: no .scn files in this directory\n", path);
+		ret = -1;
+	}
+	for (int i = 0; i < n; i++) {
+		char file[4096];
+		snprintf(file, sizeof(file), "%s%s%s", path, path[strlen(path) - 1] == '/' ? "" : "/", names[i]->d_name);
+		if (add_file(s, file, err) < 0)
+			ret = -1;
+		free(names[i]);
+	}
+	free(names);
+	return ret;
+}
+
+int suite_load(struct suite *s, char **paths, int n_paths, FILE *err)
+{
+	int ret = 0;
+
+	s->files = NULL;
+	s->n_files = 0;
+	if (n_paths == 0)
+		return add_path(s, suite_default_dir(), err);
+	for (int i = 0; i < n_paths; i++)
+		if (add_path(s, paths[i], err) < 0)
+			ret = -1;
+	return ret;
+}
+
+void suite_free(struct suite *s)
+{
+	for (size_t i = 0; i < s->n_files; i++)
+		scenario_free(s->files[i]);
+	free(s->files);
+	s->files = NULL;
+	s->n_files = 0;
+}

@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: MIT
+#define _GNU_SOURCE
+#include "common.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static const struct {
+	const char *suffix;
+	int64_t ms;
+} units[] = {
+	{ "ms", 1 },
+	{ "s", 1000 },
+	{ "m", 60 * 1000 },
+	{ "h", 3600 * 1000 },
+	{ "", 1000 },		/* a bare number means seconds */
+};
+
+int parse_duration_ms(const char *text, int64_t *ms, const char **why)
+{
+	const char *p = text;
+	int64_t whole = 0, frac = 0, frac_div = 1;
+	bool digits = false;
+
+	*why = "expected a duration such as 250ms, 1.5s, 2m or 1h";
+	while (isdigit((unsigned char)*p)) {
+		if (whole > DURATION_MAX_MS)
+			goto too_long;
+		whole = whole * 10 + (*p++ - '0');
+		digits = true;
+	}
+	if (*p == '.') {
+		p++;
+		while (isdigit((unsigned char)*p)) {
+			if (frac_div < 1000000000) {
+				frac = frac * 10 + (*p - '0');
+				frac_div *= 10;
+			} else if (*p != '0') {
+				*why = "more than nanosecond precision";
+				return -1;
+			}
+			p++;
+			digits = true;
+		}
+	}
+	if (!digits)
+		return -1;
+	for (size_t i = 0; i < ARRAY_SIZE(units); i++) {
+		if (strcmp(p, units[i].suffix) != 0)
+			continue;
+		if (whole > DURATION_MAX_MS / units[i].ms)
+			goto too_long;
+		int64_t scaled = frac * units[i].ms;
+		if (scaled % frac_div != 0) {
+			*why = "not a whole number of milliseconds";
+			return -1;
+		}
+		*ms = whole * units[i].ms + scaled / frac_div;
+		if (*ms > DURATION_MAX_MS)
+			goto too_long;
+		return 0;
+	}
+	*why = "unknown unit (expected ms, s, m or h)";
+	return -1;
+too_long:
+	*why = "longer than 30 days";
+	return -1;
+}
+
+void format_duration(char *buf, size_t len, int64_t ms)
+{
+	const char *sign = ms < 0 ? "-" : "";
+	int64_t a = ms < 0 ? -ms : ms;
+
+	if (a < 1000)
+		snprintf(buf, len, "%s%" PRId64 "ms", sign, a);
+	else if (a < 60000 && a % 1000 == 0)
+		snprintf(buf, len, "%s%" PRId64 "s", sign, a / 1000);
+	else if (a < 60000)
+		snprintf(buf, len, "%s%" PRId64 ".%03" PRId64 "s", sign, a / 1000, a % 1000);
+	else {
+		int64_t h = a / 3600000, m = a / 60000 % 60, s = a / 1000 % 60, r = a % 1000;
+		char sec[32] = "";
+
+		if (r)
+			snprintf(sec, sizeof(sec), "%" PRId64 ".%03" PRId64 "s", s, r);
+		else if (s)
+			snprintf(sec, sizeof(sec), "%" PRId64 "s", s);
+		if (h)
+			snprintf(buf, len, "%s%" PRId64 "h%" PRId64 "m%s", sign, h, m, sec);
+		else
+			snprintf(buf, len, "%s%" PRId64 "m%s", sign, m, sec);
+	}
+}
+
+int parse_int64(const char *text, int64_t *out)
+{
+	char *end;
+
+	if (!*text || isspace((unsigned char)*text))
+		return -1;
+	errno = 0;
+	long long v = strtoll(text, &end, 10);
+	if (errno || *end)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+const char *errno_name(int err)
+{
+	if (!err)
+		return "";
+	const char *n = strerrorname_np(err);
+	return n ? n : "E?";
+}
+
+char *strip(char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	size_t n = strlen(s);
+	while (n && isspace((unsigned char)s[n - 1]))
+		s[--n] = '\0';
+	return s;
+}
+
+void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	if (!p) {
+		fputs("deadpeer: out of memory\n", stderr);
+		abort();
+	}
+	return p;
+}
+
+char *xstrdup(const char *s)
+{
+	char *p = strdup(s);
+
+	if (!p) {
+		fputs("deadpeer: out of memory\n", stderr);
+		abort();
+	}
+	return p;
+}

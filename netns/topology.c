@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: MIT
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "topology.h"
+
+static const struct {
+	const char *name;
+	const char *v4, *v6;			/* the host's address */
+	const char *cidr4, *cidr6;		/* with prefix */
+	const char *gw4, *gw6;			/* default gateway (router side) */
+	const char *router_if;			/* the router's interface towards it */
+	const char *router_cidr4, *router_cidr6;
+	uint8_t mac[6], router_mac[6];
+} nodes[TOPO_COUNT] = {
+	[TOPO_CLIENT] = { "client", "198.18.1.2", "2001:db8:1::2", "198.18.1.2/24", "2001:db8:1::2/64",
+			  "198.18.1.1", "2001:db8:1::1", "eth-client", "198.18.1.1/24", "2001:db8:1::1/64",
+			  { 0x02, 0xde, 0xad, 0x00, 0x01, 0x02 }, { 0x02, 0xde, 0xad, 0x00, 0x01, 0x01 } },
+	[TOPO_SERVER] = { "server", "198.19.1.2", "2001:db8:2::2", "198.19.1.2/24", "2001:db8:2::2/64",
+			  "198.19.1.1", "2001:db8:2::1", "eth-server", "198.19.1.1/24", "2001:db8:2::1/64",
+			  { 0x02, 0xde, 0xad, 0x00, 0x02, 0x02 }, { 0x02, 0xde, 0xad, 0x00, 0x02, 0x01 } },
+	[TOPO_ROUTER] = { "router", "198.18.1.1", "2001:db8:1::1", NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+			  { 0 }, { 0 } },
+};
+
+const char *topo_node_name(enum topo_node n) { return nodes[n].name; }
+const char *topo_addr(enum topo_node n, bool v6) { return v6 ? nodes[n].v6 : nodes[n].v4; }
+const char *topo_router_ifname(enum topo_node n) { return nodes[n].router_if; }
+
+static int host_open(struct topo_host *h, const char *name, char *err, size_t len)
+{
+	int ret;
+
+	h->nsfd = netns_new();
+	if (h->nsfd < 0) {
+		ret = h->nsfd;
+		snprintf(err, len, "cannot create network namespace \"%s\": %s", name, strerror(-ret));
+		return ret;
+	}
+	ret = netns_rtnl_open(h->nsfd, &h->rtnl);
+	if (!ret)
+		ret = netns_nft_open(h->nsfd, &h->nft);
+	if (!ret)
+		ret = netns_link_set_up(h->rtnl, "lo", true);
+	if (ret)
+		snprintf(err, len, "cannot open netlink in namespace \"%s\": %s", name, strerror(-ret));
+	return ret;
+}
+
+static void host_close(struct topo_host *h)
+{
+	netns_nft_close(h->nft);
+	netns_rtnl_close(h->rtnl);
+	if (h->nsfd >= 0)
+		close(h->nsfd);
+	*h = (struct topo_host){ .nsfd = -1 };
+}
+
+#define TRY(call, ...)							\
+	do {								\
+		ret = (call);						\
+		if (ret < 0) {						\
+			snprintf(err, len, __VA_ARGS__);		\
+			snprintf(err + strlen(err), len - strlen(err), ": %s", strerror(-ret)); \
+			return ret;					\
+		}							\
+	} while (0)
+
+int topology_attach(struct topology *t, enum topo_node n, char *err, size_t len)
+{
+	struct topo_host *h = &t->host[n], *r = &t->host[TOPO_ROUTER];
+	int ret;
+
+	ret = host_open(h, nodes[n].name, err, len);
+	if (ret < 0) {
+		host_close(h);
+		return ret;
+	}
+	TRY(netns_veth_add(r->rtnl, nodes[n].router_if, nodes[n].router_mac, h->nsfd, TOPO_HOST_IFNAME, nodes[n].mac),
+	    "cannot create veth %s in namespace \"router\" with peer in \"%s\"", nodes[n].router_if, nodes[n].name);
+	TRY(netns_addr_add(r->rtnl, nodes[n].router_if, nodes[n].router_cidr4),
+	    "cannot add address %s in namespace \"router\"", nodes[n].router_cidr4);
+	TRY(netns_addr_add(r->rtnl, nodes[n].router_if, nodes[n].router_cidr6),
+	    "cannot add address %s in namespace \"router\"", nodes[n].router_cidr6);
+	TRY(netns_link_set_up(r->rtnl, nodes[n].router_if, true),
+	    "cannot set %s up in namespace \"router\"", nodes[n].router_if);
+	TRY(netns_addr_add(h->rtnl, TOPO_HOST_IFNAME, nodes[n].cidr4),
+	    "cannot add address %s in namespace \"%s\"", nodes[n].cidr4, nodes[n].name);
+	TRY(netns_addr_add(h->rtnl, TOPO_HOST_IFNAME, nodes[n].cidr6),
+	    "cannot add address %s in namespace \"%s\"", nodes[n].cidr6, nodes[n].name);
+	TRY(netns_link_set_up(h->rtnl, TOPO_HOST_IFNAME, true),
+	    "cannot set %s up in namespace \"%s\"", TOPO_HOST_IFNAME, nodes[n].name);
+	TRY(netns_route_add_default(h->rtnl, TOPO_HOST_IFNAME, nodes[n].gw4),
+	    "cannot add default route via %s in namespace \"%s\"", nodes[n].gw4, nodes[n].name);
+	TRY(netns_route_add_default(h->rtnl, TOPO_HOST_IFNAME, nodes[n].gw6),
+	    "cannot add default route via %s in namespace \"%s\"", nodes[n].gw6, nodes[n].name);
+	return 0;
+}
+
+void topology_detach(struct topology *t, enum topo_node n)
+{
+	host_close(&t->host[n]);
+}
+
+int topology_create(struct topology *t, char *err, size_t len)
+{
+	static const char *const forwarding[] = { "net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding" };
+	struct topo_host *r = &t->host[TOPO_ROUTER];
+	char readback[64];
+	int ret;
+
+	for (int i = 0; i < TOPO_COUNT; i++)
+		t->host[i] = (struct topo_host){ .nsfd = -1 };
+	ret = host_open(r, "router", err, len);
+	for (size_t i = 0; !ret && i < 2; i++) {
+		ret = netns_sysctl_write(r->nsfd, forwarding[i], "1", readback, sizeof(readback));
+		if (ret)
+			snprintf(err, len, "cannot set %s in namespace \"router\": %s", forwarding[i], strerror(-ret));
+	}
+	if (!ret)
+		ret = topology_attach(t, TOPO_CLIENT, err, len);
+	if (!ret)
+		ret = topology_attach(t, TOPO_SERVER, err, len);
+	if (ret)
+		topology_destroy(t);
+	return ret;
+}
+
+void topology_destroy(struct topology *t)
+{
+	for (int i = 0; i < TOPO_COUNT; i++)
+		host_close(&t->host[i]);
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The three-host line every run uses (SPEC.md "Topology and addresses"):
+ *
+ *   client eth0 ---- eth-client router eth-server ---- eth0 server
+ *   198.18.1.2/24    198.18.1.1        198.19.1.1         198.19.1.2/24
+ *   2001:db8:1::2/64 2001:db8:1::1     2001:db8:2::1      2001:db8:2::2/64
+ *
+ * Each host is an unnamed namespace held by a descriptor. A host can be
+ * detached (its namespace released, which deletes its veth pair) and attached
+ * again with the same addresses and MAC, as after a reboot.
+ */
+#ifndef DEADPEER_TOPOLOGY_H
+#define DEADPEER_TOPOLOGY_H
+
+#include <stddef.h>
+
+#include "netns.h"
+
+enum topo_node { TOPO_CLIENT, TOPO_SERVER, TOPO_ROUTER, TOPO_COUNT };
+
+struct topo_host {
+	int nsfd;			/* -1 when detached */
+	struct nl_sock *rtnl;		/* route netlink inside the host */
+	struct mnl_socket *nft;		/* nfnetlink inside the host */
+};
+
+struct topology {
+	struct topo_host host[TOPO_COUNT];
+};
+
+const char *topo_node_name(enum topo_node n);
+/* The host's own address ("198.18.1.2"); @v6 picks the IPv6 one. Router: client side. */
+const char *topo_addr(enum topo_node n, bool v6);
+/* The interface on the router that faces @n (client or server): "eth-client". */
+const char *topo_router_ifname(enum topo_node n);
+/* The host interface of client and server. */
+#define TOPO_HOST_IFNAME "eth0"
+
+/* Build all three hosts. On failure everything is released and @err says why. */
+int topology_create(struct topology *t, char *err, size_t len);
+void topology_destroy(struct topology *t);
+
+/* Create (again) the client or server host and its link to the router. */
+int topology_attach(struct topology *t, enum topo_node n, char *err, size_t len);
+/* Release the client or server host's namespace; its link goes with it. */
+void topology_detach(struct topology *t, enum topo_node n);
+
+#endif
