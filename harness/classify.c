@@ -37,7 +37,7 @@ enum mechanism classify_mechanism(enum outcome o, int err, const struct side_cfg
 	return MECH_NONE;
 }
 
-enum verdict expect_check(const struct expect *e, const struct side_result *r)
+enum verdict expect_verdict(const struct expect *e, const struct side_result *r)
 {
 	if (!e->text)
 		return VERDICT_NONE;

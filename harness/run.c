@@ -360,7 +360,7 @@ out:
 	for (int s = 0; s < SIDE_COUNT; s++) {
 		fill_side(&st, s, &res->side[s]);
 		res->side[s].verdict = res->failed ? (v->expect[s].text ? VERDICT_FAIL : VERDICT_NONE)
-						   : expect_check(&v->expect[s], &res->side[s]);
+						   : expect_verdict(&v->expect[s], &res->side[s]);
 	}
 	return ret;
 }

@@ -44,7 +44,7 @@ int run_variant(const struct variant *v, unsigned run, struct run_result *res);
 int run_preflight(char *msg, size_t len);
 
 /* Decide the verdict of a side against its expectation. */
-enum verdict expect_check(const struct expect *e, const struct side_result *r);
+enum verdict expect_verdict(const struct expect *e, const struct side_result *r);
 
 /* Which timer or packet a side's outcome came from, from its socket state. */
 enum mechanism classify_mechanism(enum outcome o, int err, const struct side_cfg *cfg,

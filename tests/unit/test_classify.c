@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: MIT
+/* Outcomes from errno, mechanisms from socket state, expectations against results. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "run.h"
+
+static enum outcome from(int err)
+{
+	enum outcome o = OUTCOME_COUNT;
+
+	assert_int_equal(outcome_from_errno(err, &o), 0);
+	return o;
+}
+
+static void test_errno(void **state)
+{
+	enum outcome o;
+
+	(void)state;
+	assert_int_equal(from(0), OUTCOME_FIN);
+	assert_int_equal(from(ECONNRESET), OUTCOME_RST);
+	assert_int_equal(from(EPIPE), OUTCOME_RST);
+	assert_int_equal(from(ETIMEDOUT), OUTCOME_TIMEOUT);
+	/* The soft error the kernel reports instead of ETIMEDOUT after ICMP errors. */
+	assert_int_equal(from(EHOSTUNREACH), OUTCOME_TIMEOUT);
+	assert_int_equal(from(ENETUNREACH), OUTCOME_TIMEOUT);
+	assert_int_equal(outcome_from_errno(EBADF, &o), -1);
+	assert_int_equal(outcome_from_errno(ENOMEM, &o), -1);
+}
+
+static struct side_cfg cfg(bool keepalive, int64_t user_timeout)
+{
+	struct side_cfg c = { .keepalive = keepalive, .user_timeout_ms = user_timeout, .keepidle_ms = -1,
+			      .keepintvl_ms = -1, .keepcnt = -1 };
+	return c;
+}
+
+static void test_mechanism(void **state)
+{
+	struct side_cfg ka = cfg(true, 0), ka_ut = cfg(true, 5000), plain = cfg(false, 0), ut = cfg(false, 3000);
+	struct tcp_snapshot idle = { .ts_ns = 1, .snd_wnd = 65535 };
+	struct tcp_snapshot sending = { .ts_ns = 1, .unacked = 4, .outq = 800, .snd_wnd = 65535 };
+	struct tcp_snapshot zero_window = { .ts_ns = 1, .outq = 800, .snd_wnd = 0, .probes = 2 };
+	struct tcp_snapshot dead = { .ts_ns = 2 };
+
+	(void)state;
+	/* Idle with keepalive: the keepalive timer decided. */
+	assert_int_equal(classify_mechanism(OUTCOME_TIMEOUT, ETIMEDOUT, &ka, &idle, &dead), MECH_KEEPALIVE);
+	/* Keepalive set but data in flight: keepalive is not armed, retransmission decides. */
+	assert_int_equal(classify_mechanism(OUTCOME_TIMEOUT, ETIMEDOUT, &ka, &sending, &dead), MECH_RETRANSMISSION);
+	assert_int_equal(classify_mechanism(OUTCOME_TIMEOUT, EHOSTUNREACH, &plain, &sending, &dead), MECH_RETRANSMISSION);
+	assert_int_equal(classify_mechanism(OUTCOME_TIMEOUT, ETIMEDOUT, &ut, &sending, &dead), MECH_USER_TIMEOUT);
+	assert_int_equal(classify_mechanism(OUTCOME_TIMEOUT, ETIMEDOUT, &ka_ut, &idle, &dead), MECH_USER_TIMEOUT);
+	assert_int_equal(classify_mechanism(OUTCOME_TIMEOUT, ETIMEDOUT, &plain, &zero_window, &dead), MECH_ZERO_WINDOW);
+	assert_int_equal(classify_mechanism(OUTCOME_TIMEOUT, ETIMEDOUT, &plain, &idle, &dead), MECH_NONE);
+	/* What met the reset. */
+	assert_int_equal(classify_mechanism(OUTCOME_RST, ECONNRESET, &ka, &idle, &dead), MECH_PROBE);
+	assert_int_equal(classify_mechanism(OUTCOME_RST, ECONNRESET, &ka, &sending, &dead), MECH_DATA);
+	assert_int_equal(classify_mechanism(OUTCOME_RST, ECONNRESET, &plain, &idle, &dead), MECH_NONE);
+	assert_int_equal(classify_mechanism(OUTCOME_FIN, 0, &ka, &sending, &dead), MECH_NONE);
+	assert_int_equal(classify_mechanism(OUTCOME_HEARTBEAT, 0, &ka, &idle, &dead), MECH_NONE);
+}
+
+static void test_expect(void **state)
+{
+	struct expect e;
+	char msg[256];
+	struct side_result r = { .outcome = OUTCOME_TIMEOUT, .mechanism = MECH_KEEPALIVE, .detected = true,
+				 .detect_ms = 4100 };
+
+	(void)state;
+	assert_int_equal(expect_parse("timeout keepalive within 3.5s..5s", &e, msg, sizeof(msg)), 0);
+	assert_int_equal(expect_verdict(&e, &r), VERDICT_PASS);
+	r.detect_ms = 5001;
+	assert_int_equal(expect_verdict(&e, &r), VERDICT_FAIL);
+	r.detect_ms = 3499;
+	assert_int_equal(expect_verdict(&e, &r), VERDICT_FAIL);
+	r.detect_ms = 3500;
+	assert_int_equal(expect_verdict(&e, &r), VERDICT_PASS);
+	r.mechanism = MECH_RETRANSMISSION;
+	assert_int_equal(expect_verdict(&e, &r), VERDICT_FAIL);
+	assert_int_equal(expect_parse("timeout", &e, msg, sizeof(msg)), 0);
+	assert_int_equal(expect_verdict(&e, &r), VERDICT_PASS);
+	r.outcome = OUTCOME_RST;
+	assert_int_equal(expect_verdict(&e, &r), VERDICT_FAIL);
+	assert_int_equal(expect_parse("none", &e, msg, sizeof(msg)), 0);
+	r = (struct side_result){ .outcome = OUTCOME_NONE };
+	assert_int_equal(expect_verdict(&e, &r), VERDICT_PASS);
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(expect_verdict(&e, &r), VERDICT_NONE);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_errno),
+		cmocka_unit_test(test_mechanism),
+		cmocka_unit_test(test_expect),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: MIT
+/* results.csv: RFC 4180 quoting, the header, and the rows a run produces. */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "report.h"
+
+static char *field(const char *s)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	csv_field(f, s);
+	fclose(f);
+	return buf;
+}
+
+static void check(const char *in, const char *out)
+{
+	char *got = field(in);
+
+	assert_string_equal(got, out);
+	free(got);
+}
+
+static void test_quoting(void **state)
+{
+	(void)state;
+	check("plain", "plain");
+	check("", "");
+	check("a,b", "\"a,b\"");
+	check("say \"hi\"", "\"say \"\"hi\"\"\"");
+	check("two\nlines", "\"two\nlines\"");
+	check("cr\rhere", "\"cr\rhere\"");
+	check("timeout keepalive within 3.5s..5s", "timeout keepalive within 3.5s..5s");
+}
+
+static void test_header(void **state)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	(void)state;
+	csv_header(f);
+	fclose(f);
+	assert_string_equal(buf,
+		"scenario,variant,run,side,family,action,target,keepalive,keepidle_ms,keepintvl_ms,keepcnt,"
+		"user_timeout_ms,traffic,fault_at_ms,outcome,mechanism,errno,detect_ms,last_rx_ms,predicted_ms,"
+		"probes,retransmits,expected,verdict,error\r\n");
+	free(buf);
+}
+
+static void test_rows(void **state)
+{
+	char path[] = "/tmp/deadpeer-csv-XXXXXX";
+	int fd = mkstemp(path);
+	const char *text =
+		"[scenario]\nname = quoted\n[client]\nkeepalive = yes\nkeepidle = 2s, 3s\n"
+		"[fault]\naction = drop\ntarget = server\n[expect]\nclient = timeout keepalive within 1s..9s\n";
+	struct scenario *s;
+	struct variant v;
+	struct run_result r;
+	char *buf = NULL;
+	size_t len = 0;
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	s = scenario_load(path, stderr);
+	assert_non_null(s);
+	assert_int_equal(scenario_variant(s, 1, &v, stderr), 0);
+	memset(&r, 0, sizeof(r));
+	r.v = &v;
+	r.run = 2;
+	r.fault_at_ms = 1000;
+	r.side[HOST_CLIENT] = (struct side_result){
+		.outcome = OUTCOME_TIMEOUT, .mechanism = MECH_KEEPALIVE, .err = 110, .detected = true,
+		.detect_ms = 4095, .has_last_rx = true, .last_rx_ms = -1004, .keepidle_ms = 3000,
+		.keepintvl_ms = 1000, .keepcnt = 3, .user_timeout_ms = 0, .probes = 3, .verdict = VERDICT_PASS,
+	};
+	r.side[HOST_SERVER] = (struct side_result){
+		.outcome = OUTCOME_NONE, .keepidle_ms = -1, .keepintvl_ms = -1, .keepcnt = -1, .user_timeout_ms = -1,
+	};
+	FILE *f = open_memstream(&buf, &len);
+	csv_rows(f, &r);
+	fclose(f);
+	char *second = strstr(buf, "\r\n");
+	assert_non_null(second);
+	*second = '\0';
+	assert_string_equal(buf,
+		"quoted,client.keepidle=3s,2,client,ipv4,drop,server,yes,3000,1000,3,0,idle,1000,timeout,"
+		"keepalive,ETIMEDOUT,4095,-1004,,3,0,timeout keepalive within 1s..9s,pass,");
+	assert_string_equal(second + 2,
+		"quoted,client.keepidle=3s,2,server,ipv4,drop,server,no,,,,0,idle,1000,none,-,,,,,0,0,,-,\r\n");
+	free(buf);
+	variant_release(&v);
+	scenario_free(s);
+	unlink(path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_quoting),
+		cmocka_unit_test(test_header),
+		cmocka_unit_test(test_rows),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

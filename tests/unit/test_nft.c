@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: MIT
+/*
+ * nftables batches, built and parsed back with libnftnl (as libnftnl's own
+ * tests do): the right table, chains on the right hooks ahead of everything,
+ * and rules that match the connection's port and drop or reset.
+ */
+#include <arpa/inet.h>
+#include <libmnl/libmnl.h>
+#include <libnftnl/chain.h>
+#include <libnftnl/expr.h>
+#include <libnftnl/rule.h>
+#include <libnftnl/table.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "fault.h"
+
+struct seen {
+	int tables, chains, rules, deltables;
+	uint32_t hooks[4];
+	int32_t prio[4];
+	char chain_names[4][32];
+	/* per rule: port field offset, port, verdict kind */
+	uint32_t offset[4];
+	uint16_t port[4];
+	char verdict[4][16];
+	char rule_chain[4][32];
+};
+
+static int expr_cb(struct nftnl_expr *e, void *data)
+{
+	struct seen *s = data;
+	int i = s->rules;
+	const char *name = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
+
+	if (strcmp(name, "payload") == 0) {
+		s->offset[i] = nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET);
+		assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_BASE), NFT_PAYLOAD_TRANSPORT_HEADER);
+	} else if (strcmp(name, "cmp") == 0) {
+		uint32_t len;
+		const void *d = nftnl_expr_get(e, NFTNL_EXPR_CMP_DATA, &len);
+		if (len == 2) {
+			uint16_t p;
+			memcpy(&p, d, 2);
+			s->port[i] = ntohs(p);
+		} else {
+			assert_int_equal(len, 1);
+			assert_int_equal(*(const uint8_t *)d, IPPROTO_TCP);
+		}
+	} else if (strcmp(name, "reject") == 0) {
+		assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_REJECT_TYPE), NFT_REJECT_TCP_RST);
+		strcpy(s->verdict[i], "reject");
+	} else if (strcmp(name, "immediate") == 0) {
+		assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_IMM_VERDICT), NF_DROP);
+		strcpy(s->verdict[i], "drop");
+	}
+	return 0;
+}
+
+static struct seen parse_batch(const char *buf, size_t len)
+{
+	struct seen s;
+	const struct nlmsghdr *nlh = (const void *)buf;
+	int rem = (int)len;
+
+	memset(&s, 0, sizeof(s));
+	assert_true(mnl_nlmsg_ok(nlh, rem));
+	assert_int_equal(nlh->nlmsg_type, NFNL_MSG_BATCH_BEGIN);
+	while (mnl_nlmsg_ok(nlh, rem)) {
+		int type = nlh->nlmsg_type & 0xff;
+		if (nlh->nlmsg_type == NFNL_MSG_BATCH_BEGIN || nlh->nlmsg_type == NFNL_MSG_BATCH_END) {
+			nlh = mnl_nlmsg_next(nlh, &rem);
+			continue;
+		}
+		assert_true(nlh->nlmsg_flags & NLM_F_ACK);
+		if (type == NFT_MSG_NEWTABLE || type == NFT_MSG_DELTABLE) {
+			struct nftnl_table *t = nftnl_table_alloc();
+			assert_int_equal(nftnl_table_nlmsg_parse(nlh, t), 0);
+			assert_string_equal(nftnl_table_get_str(t, NFTNL_TABLE_NAME), "deadpeer_fault3");
+			assert_int_equal(nftnl_table_get_u32(t, NFTNL_TABLE_FAMILY), NFPROTO_INET);
+			if (type == NFT_MSG_NEWTABLE)
+				s.tables++;
+			else
+				s.deltables++;
+			nftnl_table_free(t);
+		} else if (type == NFT_MSG_NEWCHAIN) {
+			struct nftnl_chain *c = nftnl_chain_alloc();
+			assert_int_equal(nftnl_chain_nlmsg_parse(nlh, c), 0);
+			s.hooks[s.chains] = nftnl_chain_get_u32(c, NFTNL_CHAIN_HOOKNUM);
+			s.prio[s.chains] = nftnl_chain_get_s32(c, NFTNL_CHAIN_PRIO);
+			snprintf(s.chain_names[s.chains], 32, "%s", nftnl_chain_get_str(c, NFTNL_CHAIN_NAME));
+			s.chains++;
+			nftnl_chain_free(c);
+		} else if (type == NFT_MSG_NEWRULE) {
+			struct nftnl_rule *r = nftnl_rule_alloc();
+			assert_int_equal(nftnl_rule_nlmsg_parse(nlh, r), 0);
+			snprintf(s.rule_chain[s.rules], 32, "%s", nftnl_rule_get_str(r, NFTNL_RULE_CHAIN));
+			nftnl_expr_foreach(r, expr_cb, &s);
+			s.rules++;
+			nftnl_rule_free(r);
+		} else {
+			fail_msg("unexpected message type %d", type);
+		}
+		nlh = mnl_nlmsg_next(nlh, &rem);
+	}
+	return s;
+}
+
+static struct seen build(enum action action, enum host target, enum direction dir)
+{
+	struct fault_cfg f = { .action = action, .target = target, .direction = dir };
+	struct nft_filter filter;
+	char table[32], buf[8192];
+	size_t n;
+
+	fault_filter(&f, 3, 7000, &filter, table, sizeof(table));
+	n = nft_filter_build(&filter, buf, sizeof(buf), 1);
+	assert_true(n > 0);
+	return parse_batch(buf, n);
+}
+
+static void test_server_drop_both(void **state)
+{
+	struct seen s = build(ACTION_DROP, HOST_SERVER, DIR_BOTH);
+
+	(void)state;
+	assert_int_equal(s.tables, 1);
+	assert_int_equal(s.chains, 2);
+	assert_int_equal(s.hooks[0], NF_INET_LOCAL_IN);
+	assert_int_equal(s.hooks[1], NF_INET_LOCAL_OUT);
+	/* Ahead of conntrack (-200), raw (-300) and every filter chain. */
+	assert_true(s.prio[0] < -300 && s.prio[1] < -300);
+	assert_int_equal(s.rules, 2);
+	/* Towards the server: input, destination port. Towards the client: output, source port. */
+	assert_string_equal(s.rule_chain[0], "input");
+	assert_int_equal(s.offset[0], 2);
+	assert_int_equal(s.port[0], 7000);
+	assert_string_equal(s.rule_chain[1], "output");
+	assert_int_equal(s.offset[1], 0);
+	assert_int_equal(s.port[1], 7000);
+	assert_string_equal(s.verdict[0], "drop");
+	assert_string_equal(s.verdict[1], "drop");
+}
+
+static void test_client_reject_one_way(void **state)
+{
+	struct seen s = build(ACTION_REJECT, HOST_CLIENT, DIR_TO_SERVER);
+
+	(void)state;
+	assert_int_equal(s.chains, 1);
+	assert_int_equal(s.hooks[0], NF_INET_LOCAL_OUT);
+	assert_int_equal(s.rules, 1);
+	assert_int_equal(s.offset[0], 2);
+	assert_string_equal(s.verdict[0], "reject");
+	s = build(ACTION_REJECT, HOST_CLIENT, DIR_TO_CLIENT);
+	assert_int_equal(s.hooks[0], NF_INET_LOCAL_IN);
+	assert_int_equal(s.offset[0], 0);
+}
+
+static void test_router_forward(void **state)
+{
+	struct seen s = build(ACTION_DROP, HOST_ROUTER, DIR_BOTH);
+
+	(void)state;
+	assert_int_equal(s.chains, 1);
+	assert_int_equal(s.hooks[0], NF_INET_FORWARD);
+	assert_int_equal(s.rules, 2);
+	assert_string_equal(s.rule_chain[0], "forward");
+	assert_string_equal(s.rule_chain[1], "forward");
+	assert_int_equal(s.offset[0], 2);
+	assert_int_equal(s.offset[1], 0);
+}
+
+static void test_delete_and_overflow(void **state)
+{
+	char buf[8192];
+	size_t n = nft_table_delete_build("deadpeer_fault3", buf, sizeof(buf), 9);
+	struct nft_filter f = { .table = "t", .rules = { { NFT_HOOK_INPUT, false, 1, false } }, .n_rules = 1 };
+
+	(void)state;
+	assert_true(n > 0);
+	struct seen s = parse_batch(buf, n);
+	assert_int_equal(s.deltables, 1);
+	assert_int_equal(s.tables + s.chains + s.rules, 0);
+	/* Too small a buffer is refused, never overrun. */
+	assert_int_equal(nft_filter_build(&f, buf, 200, 1), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_server_drop_both),
+		cmocka_unit_test(test_client_reject_one_way),
+		cmocka_unit_test(test_router_forward),
+		cmocka_unit_test(test_delete_and_overflow),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,375 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Scenario files: every key parsed, every bad value and impossible
+ * combination reported as "FILE:LINE: message" naming the key or value and
+ * what was expected.
+ */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "scenario.h"
+
+static char path[64];
+
+static void write_file(const char *text)
+{
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/tmp/deadpeer-parse-%d.scn", (int)getpid());
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* Load @text; return the scenario, with everything printed to stderr in *errors. */
+static struct scenario *load(const char *text, char **errors)
+{
+	size_t len = 0;
+	FILE *err;
+	struct scenario *s;
+
+	write_file(text);
+	*errors = NULL;
+	err = open_memstream(errors, &len);
+	s = scenario_load(path, err);
+	if (s) {
+		/* Expand every variant, as check and run do. */
+		size_t n = scenario_variant_count(s);
+		for (size_t i = 0; i < n; i++) {
+			struct variant v;
+			if (scenario_variant(s, i, &v, err) < 0) {
+				scenario_free(s);
+				s = NULL;
+				break;
+			}
+			variant_release(&v);
+		}
+	}
+	fclose(err);
+	unlink(path);
+	return s;
+}
+
+/* @text must fail with "@path:@line: @message..." as its first error. */
+static void expect_error(const char *text, int line, const char *message)
+{
+	char *errors, want[512];
+	struct scenario *s = load(text, &errors);
+
+	if (s)
+		fail_msg("accepted:\n%s", text);
+	snprintf(want, sizeof(want), "%s:%d: %s", path, line, message);
+	if (strncmp(errors, want, strlen(want)) != 0)
+		fail_msg("wanted  %s\ngot     %s", want, errors);
+	free(errors);
+}
+
+static struct scenario *load_ok(const char *text)
+{
+	char *errors;
+	struct scenario *s = load(text, &errors);
+
+	if (!s)
+		fail_msg("rejected: %s", errors);
+	free(errors);
+	return s;
+}
+
+static const char full[] =
+	"# every key of SPEC.md\n"
+	"[scenario]\n"
+	"name = server-crash-restart      ; default: the file name\n"
+	"description = Server host loses power and reboots\n"
+	"family = ipv6\n"
+	"deadline = 20s\n"
+	"repeat = 2\n"
+	"\n"
+	"[client]\n"
+	"keepalive = yes\n"
+	"keepidle = 3s\n"
+	"keepintvl = 1s\n"
+	"keepcnt = 3\n"
+	"user_timeout = 0\n"
+	"traffic = heartbeat\n"
+	"interval = 100ms\n"
+	"size = 100\n"
+	"heartbeat_timeout = 2s\n"
+	"sysctl.net.ipv4.tcp_retries2 = 5 ; written in the client's namespace\n"
+	"[server]\n"
+	"keepalive = no\n"
+	"traffic = stream\n"
+	"port = 8080\n"
+	"[router]\n"
+	"idle_timeout = 30s\n"
+	"sysctl.net.netfilter.nf_conntrack_tcp_loose = 0\n"
+	"[fault]\n"
+	"at = 1.5s\n"
+	"action = crash\n"
+	"target = server\n"
+	"restart = 500ms\n"
+	"restart_service = yes\n"
+	"[fault second]\n"
+	"at = 4s\n"
+	"action = drop\n"
+	"target = router\n"
+	"direction = to-client\n"
+	"duration = 2s\n"
+	"[expect]\n"
+	"client = rst within 1s..3s\n"
+	"server = killed\n";
+
+static void test_every_key(void **state)
+{
+	struct scenario *s = load_ok(full);
+	struct variant v;
+
+	(void)state;
+	assert_string_equal(scenario_name(s), "server-crash-restart");
+	assert_string_equal(scenario_description(s), "Server host loses power and reboots");
+	assert_int_equal(scenario_variant_count(s), 1);
+	assert_int_equal(scenario_variant(s, 0, &v, stderr), 0);
+	assert_string_equal(v.name, "server-crash-restart");
+	assert_int_equal(v.family, FAMILY_IPV6);
+	assert_int_equal(v.deadline_ms, 20000);
+	assert_int_equal(v.repeat, 2);
+	const struct side_cfg *c = &v.side[HOST_CLIENT], *sv = &v.side[HOST_SERVER];
+	assert_true(c->keepalive);
+	assert_int_equal(c->keepidle_ms, 3000);
+	assert_int_equal(c->keepintvl_ms, 1000);
+	assert_int_equal(c->keepcnt, 3);
+	assert_int_equal(c->user_timeout_ms, 0);
+	assert_int_equal(c->traffic, TRAFFIC_HEARTBEAT);
+	assert_int_equal(c->interval_ms, 100);
+	assert_int_equal(c->size, 100);
+	assert_int_equal(c->heartbeat_timeout_ms, 2000);
+	assert_int_equal(c->n_sysctls, 1);
+	assert_string_equal(c->sysctls[0].key, "net.ipv4.tcp_retries2");
+	assert_string_equal(c->sysctls[0].value, "5");
+	assert_int_equal(c->sysctls[0].line, 19);
+	assert_false(sv->keepalive);
+	assert_int_equal(sv->keepidle_ms, -1);
+	assert_int_equal(sv->keepcnt, -1);
+	assert_int_equal(sv->traffic, TRAFFIC_STREAM);
+	assert_int_equal(sv->port, 8080);
+	assert_int_equal(c->port, DEFAULT_PORT);
+	assert_int_equal(v.router.idle_timeout_ms, 30000);
+	assert_int_equal(v.router.n_sysctls, 1);
+	assert_int_equal(v.n_faults, 2);
+	assert_string_equal(v.faults[0].name, "");
+	assert_int_equal(v.faults[0].at_ms, 1500);
+	assert_int_equal(v.faults[0].action, ACTION_CRASH);
+	assert_int_equal(v.faults[0].target, HOST_SERVER);
+	assert_int_equal(v.faults[0].restart_ms, 500);
+	assert_true(v.faults[0].restart_service);
+	assert_string_equal(v.faults[1].name, "second");
+	assert_int_equal(v.faults[1].action, ACTION_DROP);
+	assert_int_equal(v.faults[1].target, HOST_ROUTER);
+	assert_int_equal(v.faults[1].direction, DIR_TO_CLIENT);
+	assert_int_equal(v.faults[1].duration_ms, 2000);
+	assert_string_equal(v.expect[HOST_CLIENT].text, "rst within 1s..3s");
+	assert_int_equal(v.expect[HOST_CLIENT].outcome, OUTCOME_RST);
+	assert_true(v.expect[HOST_CLIENT].any_mechanism);
+	assert_true(v.expect[HOST_CLIENT].has_window);
+	assert_int_equal(v.expect[HOST_CLIENT].min_ms, 1000);
+	assert_int_equal(v.expect[HOST_CLIENT].max_ms, 3000);
+	assert_int_equal(v.expect[HOST_SERVER].outcome, OUTCOME_KILLED);
+	variant_release(&v);
+	scenario_free(s);
+}
+
+static void test_defaults(void **state)
+{
+	struct scenario *s = load_ok("[scenario]\n");
+	struct variant v;
+
+	(void)state;
+	assert_int_equal(scenario_variant(s, 0, &v, stderr), 0);
+	/* The name defaults to the file name without .scn. */
+	assert_non_null(strstr(v.name, "deadpeer-parse-"));
+	assert_null(strstr(v.name, ".scn"));
+	assert_int_equal(v.family, FAMILY_IPV4);
+	assert_int_equal(v.repeat, 1);
+	assert_int_equal(v.n_faults, 0);
+	assert_false(v.side[HOST_CLIENT].keepalive);
+	assert_int_equal(v.side[HOST_CLIENT].keepidle_ms, -1);
+	assert_int_equal(v.side[HOST_CLIENT].traffic, TRAFFIC_IDLE);
+	assert_int_equal(v.router.idle_timeout_ms, -1);
+	assert_null(v.expect[HOST_CLIENT].text);
+	variant_release(&v);
+	scenario_free(s);
+}
+
+static void test_sweep(void **state)
+{
+	struct scenario *s = load_ok(
+		"[scenario]\nname = sweep\nfamily = ipv4, ipv6\n"
+		"[client]\nkeepalive = yes\nkeepidle = 1s, 2s, 3s\n"
+		"[fault probe]\naction = drop\ntarget = server\nat = 1s,2s\n");
+	struct variant v;
+
+	(void)state;
+	assert_int_equal(scenario_variant_count(s), 12);
+	assert_int_equal(scenario_variant(s, 0, &v, stderr), 0);
+	assert_string_equal(v.name, "sweep[family=ipv4,client.keepidle=1s,fault probe.at=1s]");
+	variant_release(&v);
+	/* The first list varies fastest. */
+	assert_int_equal(scenario_variant(s, 1, &v, stderr), 0);
+	assert_int_equal(v.family, FAMILY_IPV6);
+	assert_int_equal(v.side[HOST_CLIENT].keepidle_ms, 1000);
+	variant_release(&v);
+	assert_int_equal(scenario_variant(s, 11, &v, stderr), 0);
+	assert_string_equal(v.name, "sweep[family=ipv6,client.keepidle=3s,fault probe.at=2s]");
+	assert_int_equal(v.family, FAMILY_IPV6);
+	assert_int_equal(v.side[HOST_CLIENT].keepidle_ms, 3000);
+	assert_int_equal(v.faults[0].at_ms, 2000);
+	variant_release(&v);
+	scenario_free(s);
+}
+
+static void test_bad_values(void **state)
+{
+	(void)state;
+	expect_error("[scenario]\n[fault]\naction = dorp\n", 3,
+		     "unknown action 'dorp' (expected drop, reject, link-down, kill, crash, freeze)");
+	expect_error("[client]\nkeepcnt = 0\n", 2, "keepcnt: 0 is out of range (expected 1 to 127)");
+	expect_error("[client]\nkeepcnt = 128\n", 2, "keepcnt: 128 is out of range (expected 1 to 127)");
+	expect_error("[client]\nkeepcnt = three\n", 2, "keepcnt: 'three' is not a whole number");
+	expect_error("[client]\nkeepidle = 1500ms\n", 2, "keepidle: '1500ms' is not a whole number of seconds");
+	expect_error("[client]\nkeepidle = 0\n", 2, "keepidle: '0' is out of range (expected 1s to 9h6m7s)");
+	expect_error("[client]\nkeepintvl = 3x\n", 2, "keepintvl: invalid duration '3x': unknown unit (expected ms, s, m or h)");
+	expect_error("[client]\nkeepalive = maybe\n", 2, "keepalive: 'maybe' is not a boolean (expected yes or no)");
+	expect_error("[client]\ntraffic = bulk\n", 2, "unknown traffic 'bulk' (expected idle, stream, request, heartbeat)");
+	expect_error("[client]\nsize = 2\n", 2, "size: 2 is out of range (expected 4 to 65536)");
+	expect_error("[client]\ninterval = 0\n", 2, "interval: '0' is out of range");
+	expect_error("[client]\nuser_timeout = -1s\n", 2, "user_timeout: invalid duration '-1s'");
+	expect_error("[scenario]\nfamily = ipv5\n", 2, "unknown family 'ipv5' (expected ipv4, ipv6)");
+	expect_error("[scenario]\ndeadline = 0\n", 2, "deadline: '0' is out of range");
+	expect_error("[scenario]\nrepeat = 0\n", 2, "repeat: 0 is out of range (expected 1 to 1000)");
+	expect_error("[server]\nport = 70000\n", 2, "port: 70000 is out of range (expected 1 to 65535)");
+	expect_error("[fault]\ndirection = sideways\n", 2, "unknown direction 'sideways' (expected both, to-server, to-client)");
+	expect_error("[fault]\ntarget = switch\n", 2, "unknown target 'switch' (expected client, server, router)");
+	expect_error("[fault]\nrestart_service = 1\n", 2, "restart_service: '1' is not a boolean");
+	expect_error("[scenario]\nname = has space\n", 2, "name 'has space' may hold only letters");
+	expect_error("[client]\nkeepidle = 1s,,2s\n", 2, "keepidle: empty value in list");
+	expect_error("[client]\nkeepidle =\n", 2, "keepidle: empty value");
+	expect_error("[client]\nkeepidle = 1s, 2x\n", 2, "keepidle: invalid duration '2x'");
+}
+
+static void test_bad_structure(void **state)
+{
+	(void)state;
+	expect_error("[scenario]\n[clinet]\nkeepalive = yes\n", 2,
+		     "unknown section [clinet] (expected scenario, client, server, router, fault, fault NAME, expect)");
+	expect_error("[client]\nkeepidl = 3s\n", 2, "unknown key 'keepidl' in [client] (expected keepalive, keepidle,");
+	expect_error("[client]\nport = 80\n", 2, "unknown key 'port' in [client]");
+	expect_error("[client]\nkeepidle = 3s\nkeepidle = 4s\n", 3, "'keepidle' is already set on line 2");
+	expect_error("[client]\n[client]\n", 2, "section [client] appears twice (first on line 1)");
+	expect_error("[fault a]\naction = kill\ntarget = server\n[fault a]\n", 4, "fault 'a' is already defined on line 1");
+	expect_error("[scenario x]\n", 1, "section [scenario] takes no name, got 'x'");
+	expect_error("[scenario\n", 1, "section header without closing ']'");
+	expect_error("keepalive = yes\n", 1, "'keepalive = yes' is outside any section");
+	expect_error("[client]\nkeepalive\n", 2, "expected 'key = value', got 'keepalive'");
+}
+
+static void test_long_and_binary_lines(void **state)
+{
+	char text[512];
+
+	(void)state;
+	snprintf(text, sizeof(text), "[scenario]\ndescription = %0300d\n", 0);
+	expect_error(text, 2, "line too long (314 characters, at most 198)");
+	write_file("[scenario]\nna\0me = x\n");
+	FILE *f = fopen(path, "w");
+	fwrite("[scenario]\nna\0me = x\n", 1, 21, f);
+	fclose(f);
+	char *errors = NULL;
+	size_t len = 0;
+	FILE *err = open_memstream(&errors, &len);
+	assert_null(scenario_load(path, err));
+	fclose(err);
+	assert_non_null(strstr(errors, ":2: line contains a NUL byte"));
+	free(errors);
+	unlink(path);
+	expect_error("", 1, "empty scenario");
+	expect_error("# only a comment\n", 1, "empty scenario");
+}
+
+static void test_sysctls(void **state)
+{
+	(void)state;
+	expect_error("[client]\nsysctl.kernel.panic = 1\n", 2,
+		     "sysctl 'kernel.panic' is not a network sysctl (only net.* is per namespace)");
+	expect_error("[client]\nsysctl.net/../x = 1\n", 2, "invalid key 'sysctl.net/../x'");
+	expect_error("[client]\nsysctl.net..x = 1\n", 2, "sysctl 'net..x' is not a valid name");
+	expect_error("[scenario]\nsysctl.net.ipv4.tcp_retries2 = 5\n", 2, "unknown key 'sysctl.net.ipv4.tcp_retries2' in [scenario]");
+	expect_error("[fault]\nsysctl.net.ipv4.tcp_retries2 = 5\n", 2, "unknown key 'sysctl.net.ipv4.tcp_retries2' in [fault]");
+}
+
+static void test_expectations(void **state)
+{
+	(void)state;
+	expect_error("[expect]\nclient = dead\n", 2,
+		     "unknown outcome 'dead' (expected fin, rst, timeout, heartbeat, none, killed)");
+	expect_error("[expect]\nclient = timeout probe\n", 2,
+		     "unknown mechanism 'probe' for timeout (expected keepalive, retransmission, zero-window, user-timeout)");
+	expect_error("[expect]\nclient = rst keepalive\n", 2, "unknown mechanism 'keepalive' for rst (expected probe, data, -)");
+	expect_error("[expect]\nclient = fin keepalive\n", 2, "outcome 'fin' takes no mechanism, got 'keepalive'");
+	expect_error("[expect]\nclient = rst within 3s\n", 2, "'within' needs a range MIN..MAX");
+	expect_error("[expect]\nclient = rst within 3s..1s\n", 2, "empty range '3s..1s' (MIN is above MAX)");
+	expect_error("[expect]\nclient = rst within 1x..3s\n", 2, "invalid range '1x..3s'");
+	expect_error("[expect]\nclient = none within 1s..3s\n", 2, "outcome 'none' has no detection time");
+	expect_error("[expect]\nclient = rst soon\n", 2, "unknown mechanism 'soon' for rst");
+	expect_error("[expect]\nclient = rst within 1s..3s later\n", 2, "unexpected 'later' after the range");
+	expect_error("[expect]\nrouter = none\n", 2, "unknown key 'router' in [expect] (expected client, server)");
+	scenario_free(load_ok("[expect]\nclient = timeout retransmission within 0..1h\nserver = rst -\n"));
+}
+
+static void test_combinations(void **state)
+{
+	(void)state;
+	expect_error("[fault]\ntarget = server\n", 1, "[fault] needs an action");
+	expect_error("[fault x]\naction = kill\n", 1, "[fault x] needs a target (client, server)");
+	expect_error("[fault]\naction = kill\ntarget = router\n", 3, "target = router is only possible for drop and reject, not kill");
+	expect_error("[fault]\naction = freeze\ntarget = server\ndirection = both\n", 4,
+		     "direction applies only to drop and reject, not freeze");
+	expect_error("[fault]\naction = kill\ntarget = server\nduration = 1s\n", 4,
+		     "duration does not apply to kill (a killed process stays dead)");
+	expect_error("[fault]\naction = crash\ntarget = server\nduration = 1s\n", 4,
+		     "duration does not apply to crash (use restart to bring the host back)");
+	expect_error("[fault]\naction = drop\ntarget = server\nrestart = 1s\n", 4, "restart applies only to crash, not drop");
+	expect_error("[fault]\naction = crash\ntarget = client\nrestart = 1s\nrestart_service = yes\n", 5,
+		     "restart_service applies only to a crash of the server");
+	expect_error("[fault]\naction = crash\ntarget = server\nrestart_service = yes\n", 4,
+		     "restart_service = yes needs restart = DURATION");
+	expect_error("[client]\ntraffic = heartbeat\ninterval = 2s\nheartbeat_timeout = 1s\n", 4,
+		     "heartbeat_timeout must be longer than interval");
+	/* A combination that only some variants of a sweep make impossible is still an error. */
+	expect_error("[fault]\naction = drop, kill\ntarget = router\n", 3,
+		     "target = router is only possible for drop and reject, not kill");
+	scenario_free(load_ok("[fault]\naction = crash\ntarget = server\nrestart_service = no\n"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_every_key),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_sweep),
+		cmocka_unit_test(test_bad_values),
+		cmocka_unit_test(test_bad_structure),
+		cmocka_unit_test(test_long_and_binary_lines),
+		cmocka_unit_test(test_sysctls),
+		cmocka_unit_test(test_expectations),
+		cmocka_unit_test(test_combinations),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

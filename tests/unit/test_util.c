@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: MIT
+/* Durations, number parsing, errno names: what every scenario value goes through. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "common.h"
+
+static int64_t dur(const char *text)
+{
+	int64_t ms = -12345;
+	const char *why;
+
+	assert_int_equal(parse_duration_ms(text, &ms, &why), 0);
+	return ms;
+}
+
+static void bad_duration(const char *text, const char *reason)
+{
+	int64_t ms;
+	const char *why = NULL;
+
+	assert_int_equal(parse_duration_ms(text, &ms, &why), -1);
+	assert_non_null(why);
+	assert_non_null(strstr(why, reason));
+}
+
+static void test_durations(void **state)
+{
+	(void)state;
+	assert_int_equal(dur("250ms"), 250);
+	assert_int_equal(dur("1.5s"), 1500);
+	assert_int_equal(dur("3"), 3000);
+	assert_int_equal(dur("0"), 0);
+	assert_int_equal(dur("2m"), 120000);
+	assert_int_equal(dur("1h"), 3600000);
+	assert_int_equal(dur("0.25s"), 250);
+	assert_int_equal(dur("1.0005m"), 60030);
+	assert_int_equal(dur("720h"), DURATION_MAX_MS);
+}
+
+static void test_bad_durations(void **state)
+{
+	(void)state;
+	bad_duration("", "expected a duration");
+	bad_duration("s", "expected a duration");
+	bad_duration("-1s", "expected a duration");
+	bad_duration("3 s", "unknown unit");
+	bad_duration("3sec", "unknown unit");
+	bad_duration("1.5ms", "whole number of milliseconds");
+	bad_duration("0.0001s", "whole number of milliseconds");
+	bad_duration("721h", "longer than 30 days");
+	bad_duration("99999999999999999999", "longer than 30 days");
+	bad_duration("1..5s", "unknown unit");
+}
+
+static void test_format(void **state)
+{
+	char b[32];
+
+	(void)state;
+	format_duration(b, sizeof(b), 7875000);
+	assert_string_equal(b, "2h11m15s");
+	format_duration(b, sizeof(b), 1500);
+	assert_string_equal(b, "1.500s");
+	format_duration(b, sizeof(b), 3000);
+	assert_string_equal(b, "3s");
+	format_duration(b, sizeof(b), 250);
+	assert_string_equal(b, "250ms");
+	format_duration(b, sizeof(b), -1002);
+	assert_string_equal(b, "-1.002s");
+	format_duration(b, sizeof(b), 924600);
+	assert_string_equal(b, "15m24.600s");
+}
+
+static void test_ints_and_errnos(void **state)
+{
+	int64_t v;
+
+	(void)state;
+	assert_int_equal(parse_int64("127", &v), 0);
+	assert_int_equal(v, 127);
+	assert_int_equal(parse_int64("-3", &v), 0);
+	assert_int_equal(v, -3);
+	assert_int_equal(parse_int64("3x", &v), -1);
+	assert_int_equal(parse_int64("", &v), -1);
+	assert_int_equal(parse_int64(" 3", &v), -1);
+	assert_int_equal(parse_int64("99999999999999999999", &v), -1);
+	assert_string_equal(errno_name(ETIMEDOUT), "ETIMEDOUT");
+	assert_string_equal(errno_name(EHOSTUNREACH), "EHOSTUNREACH");
+	assert_string_equal(errno_name(0), "");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_durations),
+		cmocka_unit_test(test_bad_durations),
+		cmocka_unit_test(test_format),
+		cmocka_unit_test(test_ints_and_errnos),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
