@@ -139,14 +139,16 @@ static void NORETURN finish(struct endpoint *ep, enum outcome o, int err, int64_
 
 	snapshot(ep->sock, &m.after);
 	m.before = ep->before;
+	/*
+	 * When the peer was last heard from: the kernel's receive times (data or
+	 * any ACK, keepalive replies included) are the truth; the application's
+	 * own read time is later by however long it took to read, or by a freeze.
+	 */
 	m.last_rx_ns = ep->last_rx_ns;
-	/* The kernel also counts ACKs (keepalive replies) that the application never sees. */
 	if (m.after.ts_ns) {
 		uint32_t ago = m.after.last_ack_recv_ms < m.after.last_data_recv_ms ?
 			       m.after.last_ack_recv_ms : m.after.last_data_recv_ms;
-		int64_t k = m.after.ts_ns - (int64_t)ago * 1000000;
-		if (k > m.last_rx_ns)
-			m.last_rx_ns = k;
+		m.last_rx_ns = m.after.ts_ns - (int64_t)ago * 1000000;
 	}
 	m.keepidle_ms = get_sockopt_int(ep->sock, IPPROTO_TCP, TCP_KEEPIDLE) * 1000;
 	m.keepintvl_ms = get_sockopt_int(ep->sock, IPPROTO_TCP, TCP_KEEPINTVL) * 1000;
@@ -154,6 +156,10 @@ static void NORETURN finish(struct endpoint *ep, enum outcome o, int err, int64_
 	m.user_timeout_ms = get_sockopt_int(ep->sock, IPPROTO_TCP, TCP_USER_TIMEOUT);
 	send_msg(&m);
 	close(ep->sock);	/* as an application would once it knows */
+	/* Consume a pending stop so that closing does not reset the harness's end. */
+	enum ep_cmd cmd;
+	while (recv(CTL_FD, &cmd, sizeof(cmd), MSG_DONTWAIT) > 0)
+		;
 	_exit(0);
 }
 

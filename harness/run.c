@@ -40,6 +40,7 @@ struct run_state {
 	struct ep_msg result[SIDE_COUNT];	/* EP_RESULT of each side */
 	int64_t established_ns;
 	int64_t fault_ns;			/* first fault applied; 0 before */
+	int64_t deadline_ns;			/* when undecided sides become "none" */
 	char *error;				/* run_result.error */
 	size_t error_len;
 };
@@ -82,6 +83,12 @@ static bool recv_msg(struct run_state *st, int s, struct ep_msg *m)
 {
 	ssize_t n = recv(st->ctl[s], m, sizeof(*m), MSG_DONTWAIT);
 
+	/*
+	 * An endpoint that exits with our stop command unread makes the
+	 * kernel flag ECONNRESET first; its messages are still queued behind.
+	 */
+	if (n < 0 && errno == ECONNRESET)
+		n = recv(st->ctl[s], m, sizeof(*m), MSG_DONTWAIT);
 	if (n == (ssize_t)sizeof(*m))
 		return true;
 	if (n < 0 && errno == EAGAIN)
@@ -196,7 +203,7 @@ static int timeline(struct run_state *st)
 	const struct variant *v = st->v;
 	struct event ev[2 * MAX_FAULTS];
 	size_t n = 0, next = 0;
-	int64_t deadline_ns = 0;
+	int64_t *deadline_ns = &st->deadline_ns;
 	char err[256];
 
 	for (size_t i = 0; i < v->n_faults; i++) {
@@ -207,7 +214,7 @@ static int timeline(struct run_state *st)
 	}
 	qsort(ev, n, sizeof(ev[0]), cmp_event);
 	if (!n)
-		deadline_ns = st->established_ns + v->deadline_ms * 1000000;
+		*deadline_ns = st->established_ns + v->deadline_ms * 1000000;
 
 	while (!all_decided(st)) {
 		int64_t now = mono_ns();
@@ -221,13 +228,13 @@ static int timeline(struct run_state *st)
 				return run_fail(st, "%s", err);
 			if (!e->lift && !st->fault_ns) {
 				st->fault_ns = mono_ns();
-				deadline_ns = st->fault_ns + v->deadline_ms * 1000000;
+				*deadline_ns = st->fault_ns + v->deadline_ms * 1000000;
 			}
 		}
-		if (deadline_ns && now >= deadline_ns)
+		if (*deadline_ns && now >= *deadline_ns)
 			return 0;
 
-		int64_t wake = deadline_ns ? deadline_ns : INT64_MAX;
+		int64_t wake = *deadline_ns ? *deadline_ns : INT64_MAX;
 		if (next < n && ev[next].at_ns < wake)
 			wake = ev[next].at_ns;
 		struct pollfd p[SIDE_COUNT];
@@ -298,7 +305,11 @@ static void fill_side(const struct run_state *st, enum host s, struct side_resul
 	}
 	if (!st->decided[s])
 		return;
-	r->outcome = m->outcome;
+	/*
+	 * A frozen side thawed at the deadline may act on what queued up while
+	 * it was stopped; whatever it notices after the deadline is too late.
+	 */
+	r->outcome = st->deadline_ns && m->ts_ns > st->deadline_ns ? OUTCOME_NONE : m->outcome;
 	r->err = m->err;
 	r->keepidle_ms = m->keepidle_ms;
 	r->keepintvl_ms = m->keepintvl_ms;
@@ -310,11 +321,13 @@ static void fill_side(const struct run_state *st, enum host s, struct side_resul
 		r->has_last_rx = true;
 		r->last_rx_ms = (m->last_rx_ns - origin) / 1000000;
 	}
-	if (m->outcome != OUTCOME_NONE) {
+	if (r->outcome != OUTCOME_NONE) {
 		r->detected = true;
 		r->detect_ms = (m->ts_ns - origin) / 1000000;
 	}
-	r->mechanism = classify_mechanism(m->outcome, m->err, cfg, &m->before, &m->after);
+	else
+		r->err = 0;
+	r->mechanism = classify_mechanism(r->outcome, r->err, cfg, &m->before, &m->after);
 }
 
 int run_variant(const struct variant *v, unsigned run, struct run_result *res)

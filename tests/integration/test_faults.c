@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Integration tests (root): real scenarios on the real kernel, in real
+ * namespaces. Each asserts the outcome and a time window derived from the
+ * kernel's rule. Windows allow for the timer wheel's rounding (up to 1/8 of
+ * a timer's length for timers of a few seconds at HZ=250) plus scheduling
+ * delay on a loaded 2-core machine.
+ */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "run.h"
+
+/* Scheduling delay allowed on top of the kernel's own rounding. */
+#define LOAD_SLACK_MS 300
+
+struct ran {
+	struct scenario *s;
+	struct variant v;
+	struct run_result r;
+};
+
+static void run_text(struct ran *out, const char *text)
+{
+	char path[] = "/tmp/deadpeer-it-XXXXXX.scn";
+	int fd = mkstemps(path, 4);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	out->s = scenario_load(path, stderr);
+	unlink(path);
+	assert_non_null(out->s);
+	assert_int_equal(scenario_variant(out->s, 0, &out->v, stderr), 0);
+	if (run_variant(&out->v, 1, &out->r) < 0)
+		fail_msg("run failed: %s", out->r.error);
+	for (int s = 0; s < SIDE_COUNT; s++) {
+		const struct side_result *sr = &out->r.side[s];
+		print_message("  %s: %s/%s detect=%lldms last_rx=%lldms probes=%u retrans=%u errno=%d\n",
+			      host_name(s), outcome_name(sr->outcome), mechanism_name(sr->mechanism),
+			      sr->detected ? (long long)sr->detect_ms : -1LL,
+			      sr->has_last_rx ? (long long)sr->last_rx_ms : -1LL, sr->probes, sr->retransmits, sr->err);
+	}
+}
+
+static void done(struct ran *r)
+{
+	variant_release(&r->v);
+	scenario_free(r->s);
+}
+
+static void assert_window(const char *what, int64_t value, int64_t lo, int64_t hi)
+{
+	if (value < lo || value > hi)
+		fail_msg("%s = %lld ms, expected %lld..%lld ms", what, (long long)value, (long long)lo, (long long)hi);
+}
+
+/* Latest a timer of @ms can fire: the wheel rounds up by at most 1/8 of it. */
+static int64_t late(int64_t ms)
+{
+	return ms + ms / 8 + LOAD_SLACK_MS;
+}
+
+/* Drop at the server; client keepalive I/V/C: timeout at last_rx + I + V x C. */
+static void test_drop_keepalive(void **state)
+{
+	struct ran r;
+
+	(void)state;
+	run_text(&r, "[scenario]\ndeadline = 8s\n"
+		     "[client]\nkeepalive = yes\nkeepidle = 2s\nkeepintvl = 1s\nkeepcnt = 3\n"
+		     "[fault]\nat = 1s\naction = drop\ntarget = server\n");
+	const struct side_result *c = &r.r.side[HOST_CLIENT];
+	assert_int_equal(c->outcome, OUTCOME_TIMEOUT);
+	assert_int_equal(c->mechanism, MECH_KEEPALIVE);
+	assert_int_equal(c->err, 110 /* ETIMEDOUT */);
+	assert_true(c->detected && c->has_last_rx);
+	/* The last traffic was the handshake, about "at" before the fault. */
+	assert_window("client last_rx", c->last_rx_ms, -1000 - LOAD_SLACK_MS, -900);
+	assert_window("client detect - last_rx", c->detect_ms - c->last_rx_ms, 5000 - 20, late(5000));
+	assert_int_equal(c->probes, 3);
+	assert_int_equal(r.r.side[HOST_SERVER].outcome, OUTCOME_NONE);
+	done(&r);
+}
+
+/* kill -9 of the server: its kernel sends a FIN, the client reads 0 at once. */
+static void test_kill_fin(void **state)
+{
+	struct ran r;
+
+	(void)state;
+	run_text(&r, "[scenario]\ndeadline = 3s\n[fault]\nat = 500ms\naction = kill\ntarget = server\n");
+	assert_int_equal(r.r.side[HOST_SERVER].outcome, OUTCOME_KILLED);
+	assert_int_equal(r.r.side[HOST_CLIENT].outcome, OUTCOME_FIN);
+	assert_window("client detect", r.r.side[HOST_CLIENT].detect_ms, 0, 500);
+	done(&r);
+}
+
+/* A resetting firewall on the router: the client's next keepalive probe meets an RST. */
+static void test_reject_router(void **state)
+{
+	struct ran r;
+
+	(void)state;
+	run_text(&r, "[scenario]\ndeadline = 6s\n"
+		     "[client]\nkeepalive = yes\nkeepidle = 3s\nkeepintvl = 1s\nkeepcnt = 3\n"
+		     "[fault]\nat = 1s\naction = reject\ntarget = router\n");
+	const struct side_result *c = &r.r.side[HOST_CLIENT];
+	assert_int_equal(c->outcome, OUTCOME_RST);
+	assert_int_equal(c->mechanism, MECH_PROBE);
+	/* First probe at last_rx + keepidle; the RST comes back within the round trip. */
+	assert_window("client detect - last_rx", c->detect_ms - c->last_rx_ms, 3000 - 20, late(3000));
+	assert_int_equal(r.r.side[HOST_SERVER].outcome, OUTCOME_NONE);
+	done(&r);
+}
+
+/* A frozen server's kernel still answers keepalive probes: nothing is noticed. */
+static void test_freeze_keepalive(void **state)
+{
+	struct ran r;
+
+	(void)state;
+	run_text(&r, "[scenario]\ndeadline = 6s\n"
+		     "[client]\nkeepalive = yes\nkeepidle = 1s\nkeepintvl = 1s\nkeepcnt = 2\n"
+		     "[fault]\nat = 1s\naction = freeze\ntarget = server\n");
+	const struct side_result *c = &r.r.side[HOST_CLIENT];
+	assert_int_equal(c->outcome, OUTCOME_NONE);
+	assert_false(c->detected);
+	/* Probes every second were answered: the last reply is recent, well after the fault. */
+	assert_true(c->has_last_rx);
+	assert_window("client last_rx", c->last_rx_ms, 6000 - 1000 - late(1000), 6000 + LOAD_SLACK_MS);
+	assert_int_equal(r.r.side[HOST_SERVER].outcome, OUTCOME_NONE);
+	done(&r);
+}
+
+/* ... but an application heartbeat notices the hung server. */
+static void test_freeze_heartbeat(void **state)
+{
+	struct ran r;
+
+	(void)state;
+	run_text(&r, "[scenario]\ndeadline = 6s\n"
+		     "[client]\nkeepalive = yes\nkeepidle = 1s\nkeepintvl = 1s\nkeepcnt = 2\n"
+		     "traffic = heartbeat\ninterval = 500ms\nheartbeat_timeout = 2s\n"
+		     "[fault]\nat = 1s\naction = freeze\ntarget = server\n");
+	const struct side_result *c = &r.r.side[HOST_CLIENT];
+	assert_int_equal(c->outcome, OUTCOME_HEARTBEAT);
+	/* The last pong came at most one interval before the fault. */
+	assert_window("client detect", c->detect_ms, 2000 - 500 - 20, 2000 + LOAD_SLACK_MS);
+	done(&r);
+}
+
+/* Streaming into a dropping router: TCP_USER_TIMEOUT ends it, keepalive plays no part. */
+static void test_user_timeout_stream(void **state)
+{
+	struct ran r;
+
+	(void)state;
+	run_text(&r, "[scenario]\ndeadline = 8s\n"
+		     "[client]\ntraffic = stream\ninterval = 100ms\nsize = 200\nuser_timeout = 3s\n"
+		     "keepalive = yes\nkeepidle = 1s\nkeepintvl = 1s\nkeepcnt = 1\n"
+		     "[fault]\nat = 1s\naction = drop\ntarget = router\n");
+	const struct side_result *c = &r.r.side[HOST_CLIENT];
+	assert_int_equal(c->outcome, OUTCOME_TIMEOUT);
+	assert_int_equal(c->mechanism, MECH_USER_TIMEOUT);
+	/* The first unacknowledged segment left within one interval after the fault. */
+	assert_window("client detect", c->detect_ms, 3000 - 20, late(3000) + 100);
+	assert_true(c->retransmits >= 3);
+	done(&r);
+}
+
+/* A fault lifted before keepalive gives up leaves the connection alive. */
+static void test_drop_heals(void **state)
+{
+	struct ran r;
+
+	(void)state;
+	run_text(&r, "[scenario]\ndeadline = 7s\n"
+		     "[client]\nkeepalive = yes\nkeepidle = 2s\nkeepintvl = 1s\nkeepcnt = 3\n"
+		     "[fault]\nat = 500ms\naction = drop\ntarget = server\nduration = 2500ms\n");
+	const struct side_result *c = &r.r.side[HOST_CLIENT];
+	assert_int_equal(c->outcome, OUTCOME_NONE);
+	/* A probe after the drop was lifted was answered. */
+	assert_window("client last_rx", c->last_rx_ms, 2500, 7000 + LOAD_SLACK_MS);
+	done(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_drop_keepalive),
+		cmocka_unit_test(test_kill_fin),
+		cmocka_unit_test(test_reject_router),
+		cmocka_unit_test(test_freeze_keepalive),
+		cmocka_unit_test(test_freeze_heartbeat),
+		cmocka_unit_test(test_user_timeout_stream),
+		cmocka_unit_test(test_drop_heals),
+	};
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "integration tests need root: skipped\n");
+		return 77;
+	}
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
