@@ -1,0 +1,165 @@
+#!/bin/bash
+# CLI integration test (root): exit codes, error messages, what a run writes,
+# and the promise that nothing is left behind or changed in the namespace the
+# harness started in, even after kill -9. Uses ip, nft and nsenter from the
+# outside only to check the harness.
+set -u
+DEADPEER=${1:?usage: cli.sh PATH-TO-deadpeer}
+DEADPEER=$(readlink -f "$DEADPEER")
+
+if [ "$(id -u)" != 0 ]; then
+	echo "1..0 # SKIP needs root"
+	exit 77
+fi
+
+n=0
+failed=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "#   $l"; done; }
+check() { local what=$1; shift; if "$@"; then ok "$what"; else not_ok "$what" "command: $*"; fi; }
+
+work=$(mktemp -d /tmp/deadpeer-cli.XXXXXX)
+chmod 755 "$work"
+trap 'rm -rf "$work"' EXIT
+cd "$work" || exit 1
+
+# What the initial namespace looks like; must be identical after every run.
+host_state() {
+	ip -o link show | sed 's/ state [A-Z]*//'
+	ip -o addr show
+	ip -o route show table all
+	nft list ruleset
+	ip netns list
+	for k in net/ipv4/ip_forward net/ipv6/conf/all/forwarding net/ipv4/tcp_retries2 net/ipv4/tcp_keepalive_time; do
+		echo "$k=$(cat /proc/sys/$k)"
+	done
+}
+host_state > before.txt
+
+cat > fast.scn <<'SCN'
+[scenario]
+description = server killed: the client reads the FIN
+deadline = 2s
+[client]
+keepalive = yes
+keepidle = 1s, 2s
+sysctl.net.ipv4.tcp_retries2 = 4
+[fault]
+at = 200ms
+action = kill
+target = server
+[expect]
+client = fin within 0..500ms
+server = killed
+SCN
+
+cat > broken.scn <<'SCN'
+[scenario]
+name = broken
+[fault]
+at = 1s
+action = dorp
+target = server
+SCN
+
+# --- usage and validation ---------------------------------------------------
+out=$("$DEADPEER" --version); check "--version prints the version" test "${out#deadpeer }" != "$out"
+"$DEADPEER" --help > /dev/null; check "--help exits 0" test $? = 0
+"$DEADPEER" frobnicate 2> err.txt; rc=$?
+check "unknown command exits 2" test $rc = 2
+check "unknown command is named" grep -q "unknown command 'frobnicate'" err.txt
+
+"$DEADPEER" check broken.scn > out.txt 2> err.txt; rc=$?
+check "check of a broken file exits 2" test $rc = 2
+check "check names FILE:LINE and the bad value" grep -qx "broken.scn:5: unknown action 'dorp' (expected drop, reject, link-down, kill, crash, freeze)" err.txt
+
+"$DEADPEER" check fast.scn > out.txt; rc=$?
+check "check of a good file exits 0" test $rc = 0
+check "check lists both variants of the sweep" grep -q "fast\[client.keepidle=2s\]" out.txt
+
+"$DEADPEER" run broken.scn fast.scn > out.txt 2> err.txt; rc=$?
+check "run with a broken file exits 2" test $rc = 2
+check "run with a broken file reports it" grep -q "^broken.scn:5: " err.txt
+check "run with a broken file creates nothing" test ! -e results
+
+"$DEADPEER" run --filter 'nomatch*' fast.scn > out.txt 2> err.txt; rc=$?
+check "a filter that selects nothing exits 2" test $rc = 2
+"$DEADPEER" run --shard 3/2 fast.scn > out.txt 2> err.txt; rc=$?
+check "--shard K>N exits 2" test $rc = 2
+
+# --- not root ---------------------------------------------------------------
+setpriv --reuid=65534 --regid=65534 --clear-groups "$DEADPEER" run fast.scn > out.txt 2> err.txt; rc=$?
+check "run without root exits 3" test $rc = 3
+check "run without root says why" grep -q "needs root" err.txt
+setpriv --reuid=65534 --regid=65534 --clear-groups "$DEADPEER" check fast.scn > out.txt 2> err.txt; rc=$?
+check "check works without root" test $rc = 0
+
+# --- a real run -------------------------------------------------------------
+"$DEADPEER" run fast.scn > out.txt 2> err.txt; rc=$?
+check "a passing run exits 0" test $rc = 0
+check "results/latest points at the run" test -f results/latest/results.csv
+check "the summary names the CSV" grep -q "CSV: results/[0-9]*T[0-9]*Z/results.csv" out.txt
+check "the CSV has a header and two rows per run" test "$(wc -l < results/latest/results.csv)" = 5
+check "the CSV header starts with the SPEC columns" grep -q "^scenario,variant,run,side,family,action,target,keepalive,keepidle_ms,keepintvl_ms,keepcnt,user_timeout_ms,traffic,fault_at_ms,outcome,mechanism,errno,detect_ms,last_rx_ms,predicted_ms,probes,retransmits,expected,verdict" results/latest/results.csv
+check "the client read a FIN in both variants" test "$(grep -c ',client,ipv4,kill,server,yes,[12]000,.*,fin,-,,[0-9]*,' results/latest/results.csv)" = 2
+check "a summary.txt is kept" test -s results/latest/summary.txt
+host_state > after.txt
+check "the initial namespace is unchanged after a run" cmp -s before.txt after.txt
+
+"$DEADPEER" run --shard 2/2 -o shard fast.scn > out.txt 2> err.txt; rc=$?
+check "--shard 2/2 runs one of the two variants" test "$(grep -c ',client,' shard/results.csv)" = 1
+
+sed 's/^client = fin within 0..500ms/client = rst/' fast.scn > unmet.scn
+"$DEADPEER" run -o unmet unmet.scn > out.txt 2> err.txt; rc=$?
+check "an unmet expectation exits 1" test $rc = 1
+check "the summary shows expected and got" grep -q "client: expected rst, got fin" out.txt
+check "the CSV records the failed verdict" grep -q ',rst,fail,' unmet/results.csv
+
+# --- kill -9 mid-run --------------------------------------------------------
+cat > long.scn <<'SCN'
+[scenario]
+deadline = 60s
+[client]
+keepalive = yes
+keepidle = 30s
+[fault]
+at = 100ms
+action = drop
+target = server
+SCN
+"$DEADPEER" run -o killed long.scn > /dev/null 2>&1 &
+pid=$!
+children=""
+for _ in $(seq 100); do
+	children=$(pgrep -P "$pid" | tr '\n' ' ')
+	[ "$(echo $children | wc -w)" = 2 ] && break
+	sleep 0.1
+done
+check "the run started two endpoints" test "$(echo $children | wc -w)" = 2
+server=$(echo $children | cut -d' ' -f1)
+ns=$(readlink /proc/"$server"/ns/net)
+for _ in $(seq 50); do
+	nsenter --net=/proc/"$server"/ns/net nft list tables 2>/dev/null | grep -q deadpeer_fault0 && break
+	sleep 0.1
+done
+check "the fault's nftables table lives in the run's namespace" sh -c "nsenter --net=/proc/$server/ns/net nft list tables | grep -q deadpeer_fault0"
+check "the run's namespace is not the initial one" test "$ns" != "$(readlink /proc/self/ns/net)"
+kill -9 "$pid"
+wait "$pid" 2>/dev/null
+gone=no
+for _ in $(seq 50); do
+	alive=0
+	for c in $children; do kill -0 "$c" 2>/dev/null && alive=1; done
+	[ $alive = 0 ] && gone=yes && break
+	sleep 0.1
+done
+check "endpoints die with a SIGKILLed harness" test $gone = yes
+held=$(find /proc/[0-9]*/ns/net /proc/[0-9]*/fd -lname "$ns" 2>/dev/null | head -n 1)
+check "nothing holds the run's namespace any more" test -z "$held"
+host_state > after.txt
+check "the initial namespace is unchanged after kill -9" cmp -s before.txt after.txt
+if ! cmp -s before.txt after.txt; then diff before.txt after.txt | sed 's/^/#   /'; fi
+
+echo "1..$n"
+echo "# $((n - failed)) passed, $failed failed"
+[ $failed = 0 ]
