@@ -216,6 +216,26 @@ static void print_run_line(FILE *f, size_t i, size_t n, const struct planned *p,
 	fflush(f);
 }
 
+/* -v: what each side's figures were, as in the CSV. */
+static void print_details(FILE *f, const struct run_result *r)
+{
+	for (int s = 0; s < SIDE_COUNT && !r->failed; s++) {
+		const struct side_result *sr = &r->side[s];
+		fprintf(f, "      %s: %s/%s", host_name(s), outcome_name(sr->outcome), mechanism_name(sr->mechanism));
+		if (sr->err)
+			fprintf(f, " %s", errno_name(sr->err));
+		if (sr->detected)
+			fprintf(f, " detect=%" PRId64 "ms", sr->detect_ms);
+		if (sr->has_last_rx)
+			fprintf(f, " last_rx=%" PRId64 "ms", sr->last_rx_ms);
+		if (sr->outcome != OUTCOME_KILLED)
+			fprintf(f, " probes=%u retransmits=%u", sr->probes, sr->retransmits);
+		if (sr->verdict != VERDICT_NONE)
+			fprintf(f, " expected '%s': %s", r->v->expect[s].text, verdict_name(sr->verdict));
+		fputc('\n', f);
+	}
+}
+
 static void print_summary(FILE *f, const struct planned *p, const struct run_result *res, size_t n)
 {
 	size_t width = strlen("scenario"), failed = 0;
@@ -310,6 +330,8 @@ int cmd_run(int argc, char **argv)
 		csv_rows(csv, &res[i]);
 		if (!o.quiet)
 			print_run_line(human, i, n, &runs[i], &res[i]);
+		if (o.verbose)
+			print_details(human, &res[i]);
 		if (o.tap)
 			printf("%s %zu - %s #%u%s%s\n", run_passed(&res[i]) ? "ok" : "not ok", i + 1, runs[i].v.name,
 			       runs[i].run, res[i].failed ? " # error: " : "", res[i].failed ? res[i].error : "");

@@ -193,6 +193,78 @@ static void test_drop_heals(void **state)
 	done(&r);
 }
 
+/* sysctl.* keys are written in the host's namespace: the kernel defaults they set apply there. */
+static void test_sysctl_in_namespace(void **state)
+{
+	struct ran r;
+	char before[64] = "", after[64] = "";
+	FILE *f = fopen("/proc/sys/net/ipv4/tcp_keepalive_time", "r");
+
+	(void)state;
+	assert_non_null(f);
+	assert_non_null(fgets(before, sizeof(before), f));
+	fclose(f);
+	run_text(&r, "[scenario]\ndeadline = 6s\n"
+		     "[client]\nkeepalive = yes\nsysctl.net.ipv4.tcp_keepalive_time = 2\n"
+		     "sysctl.net.ipv4.tcp_keepalive_intvl = 1\nsysctl.net.ipv4.tcp_keepalive_probes = 2\n"
+		     "[fault]\nat = 1s\naction = drop\ntarget = client\n");
+	const struct side_result *c = &r.r.side[HOST_CLIENT];
+	assert_int_equal(c->keepidle_ms, 2000);
+	assert_int_equal(c->keepintvl_ms, 1000);
+	assert_int_equal(c->keepcnt, 2);
+	assert_int_equal(c->outcome, OUTCOME_TIMEOUT);
+	assert_window("client detect - last_rx", c->detect_ms - c->last_rx_ms, 4000 - 20, late(4000));
+	/* The server's namespace kept the kernel's defaults. */
+	assert_int_equal(r.r.side[HOST_SERVER].keepidle_ms, 7200000);
+	/* ... and so did the namespace the test runs in. */
+	f = fopen("/proc/sys/net/ipv4/tcp_keepalive_time", "r");
+	assert_non_null(f);
+	assert_non_null(fgets(after, sizeof(after), f));
+	fclose(f);
+	assert_string_equal(before, after);
+	done(&r);
+}
+
+/*
+ * Requests into a dropping router with tcp_retries2 = 3: the retransmission
+ * timer decides, at the first timer where the time since the first lost
+ * segment is at least the model timeout (2^4 - 1) x 200 ms = 3 s, which is at
+ * most one more backoff step, (2^5 - 1) x 200 ms = 6.2 s. Keepalive, set
+ * with far shorter times, is not armed while data is unacknowledged.
+ */
+static void test_request_retransmission(void **state)
+{
+	struct ran r;
+
+	(void)state;
+	run_text(&r, "[scenario]\ndeadline = 12s\n"
+		     "[client]\ntraffic = request\ninterval = 200ms\nkeepalive = yes\nkeepidle = 1s\n"
+		     "keepintvl = 1s\nkeepcnt = 1\nsysctl.net.ipv4.tcp_retries2 = 3\n"
+		     "[fault]\nat = 1s\naction = drop\ntarget = router\n");
+	const struct side_result *c = &r.r.side[HOST_CLIENT];
+	assert_int_equal(c->outcome, OUTCOME_TIMEOUT);
+	assert_int_equal(c->mechanism, MECH_RETRANSMISSION);
+	assert_window("client detect", c->detect_ms, 3000 - 20, late(6200) + 200);
+	assert_true(c->retransmits >= 4);
+	assert_int_equal(r.r.side[HOST_SERVER].outcome, OUTCOME_NONE);
+	done(&r);
+}
+
+/* A freeze lifted before the heartbeat expires goes unnoticed: pongs resume. */
+static void test_freeze_heals(void **state)
+{
+	struct ran r;
+
+	(void)state;
+	run_text(&r, "[scenario]\ndeadline = 5s\n"
+		     "[client]\ntraffic = heartbeat\ninterval = 300ms\nheartbeat_timeout = 2s\n"
+		     "[fault]\nat = 1s\naction = freeze\ntarget = server\nduration = 1s\n");
+	assert_int_equal(r.r.side[HOST_CLIENT].outcome, OUTCOME_NONE);
+	assert_int_equal(r.r.side[HOST_SERVER].outcome, OUTCOME_NONE);
+	assert_window("client last_rx", r.r.side[HOST_CLIENT].last_rx_ms, 5000 - 300 - LOAD_SLACK_MS, 5000 + LOAD_SLACK_MS);
+	done(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -203,6 +275,9 @@ int main(void)
 		cmocka_unit_test(test_freeze_heartbeat),
 		cmocka_unit_test(test_user_timeout_stream),
 		cmocka_unit_test(test_drop_heals),
+		cmocka_unit_test(test_sysctl_in_namespace),
+		cmocka_unit_test(test_request_retransmission),
+		cmocka_unit_test(test_freeze_heals),
 	};
 
 	if (geteuid() != 0) {
