@@ -3,7 +3,9 @@
  * Each action is a pair of operations. drop/reject install an nftables table
  * in the target's namespace (hosts: input/output hooks, router: forward
  * hook) and lifting deletes it; kill and freeze signal the target's endpoint;
- * link-down takes the router's end of the target's cable down.
+ * link-down takes the router's end of the target's cable down; crash pulls
+ * the target's cable out for good, kills its processes and releases its
+ * namespace, and a restart builds a fresh host in its place.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -43,13 +45,24 @@ void fault_filter(const struct fault_cfg *f, size_t index, uint16_t port, struct
 			to_client[f->target].hook, to_client[f->target].sport, port, reject };
 }
 
+static int host_down(struct fault_env *env, const struct fault_cfg *f, char *err, size_t len)
+{
+	if (env->topo->host[f->target].nsfd >= 0)
+		return 0;
+	snprintf(err, len, "cannot apply %s to the %s: it has crashed and not restarted", action_name(f->action),
+		 host_name(f->target));
+	return -EHOSTDOWN;
+}
+
 static int filter_apply(struct fault_env *env, const struct fault_cfg *f, size_t index, char *err, size_t len)
 {
 	char table[32], buf[8192];
 	struct nft_filter filter;
 	size_t n;
-	int ret;
+	int ret = host_down(env, f, err, len);
 
+	if (ret)
+		return ret;
 	fault_filter(f, index, env->port, &filter, table, sizeof(table));
 	n = nft_filter_build(&filter, buf, sizeof(buf), (uint32_t)index * 100 + 1);
 	ret = n ? netns_nft_send(env->topo->host[f->target].nft, buf, n) : -ENOBUFS;
@@ -66,6 +79,8 @@ static int filter_lift(struct fault_env *env, const struct fault_cfg *f, size_t 
 	size_t n;
 	int ret;
 
+	if (env->topo->host[f->target].nsfd < 0)
+		return 0;	/* the host crashed meanwhile: its rules went with it */
 	fault_filter(f, index, env->port, &filter, table, sizeof(table));
 	n = nft_table_delete_build(table, buf, sizeof(buf), (uint32_t)index * 100 + 50);
 	ret = n ? netns_nft_send(env->topo->host[f->target].nft, buf, n) : -ENOBUFS;
@@ -139,10 +154,36 @@ static int link_down_lift(struct fault_env *env, const struct fault_cfg *f, size
 	return link_set(env, f, true, err, len);
 }
 
+/*
+ * Power loss. Deleting the host's veth pair is the instant: from then on no
+ * frame enters or leaves it, whatever its kernel does. Only then is its
+ * endpoint killed (the FIN or RST its kernel emits has no interface to leave
+ * by) and its namespace released, taking its sockets with it. The router's
+ * bridge keeps its address, so the rest of the network sees what it sees
+ * when a machine dies: neighbour resolution fails and the router answers
+ * with ICMP host unreachable.
+ */
 static int crash_apply(struct fault_env *env, const struct fault_cfg *f, size_t index, char *err, size_t len)
 {
-	snprintf(err, len, "action crash is not implemented in this version of deadpeer");
-	return -EOPNOTSUPP;
+	enum topo_node n = f->target == HOST_CLIENT ? TOPO_CLIENT : TOPO_SERVER;
+	int ret = host_down(env, f, err, len);
+
+	if (!ret)
+		ret = topology_unplug(env->topo, n, err, len);
+	if (ret)
+		return ret;
+	ret = signal_target(env, f, SIGKILL, err, len);
+	if (f->target == HOST_SERVER && env->service_pid > 0)
+		kill(env->service_pid, SIGKILL);	/* reaped when the run ends */
+	env->killed[f->target] = true;
+	env->frozen[f->target] = false;
+	topology_detach(env->topo, n);
+	return ret;
+}
+
+static int crash_lift(struct fault_env *env, const struct fault_cfg *f, size_t index, char *err, size_t len)
+{
+	return env->restart(env, f->target, f->restart_service, err, len);
 }
 
 static const struct fault_ops fault_ops[ACTION_COUNT] = {
@@ -150,7 +191,7 @@ static const struct fault_ops fault_ops[ACTION_COUNT] = {
 	[ACTION_REJECT] = { filter_apply, filter_lift },
 	[ACTION_LINK_DOWN] = { link_down_apply, link_down_lift },
 	[ACTION_KILL] = { kill_apply, NULL },
-	[ACTION_CRASH] = { crash_apply, NULL },
+	[ACTION_CRASH] = { crash_apply, crash_lift },
 	[ACTION_FREEZE] = { freeze_apply, freeze_lift },
 };
 
@@ -159,9 +200,13 @@ int fault_apply(struct fault_env *env, const struct fault_cfg *f, size_t index, 
 	return fault_ops[f->action].apply(env, f, index, err, len);
 }
 
-bool fault_liftable(const struct fault_cfg *f)
+int64_t fault_heal_ms(const struct fault_cfg *f)
 {
-	return f->duration_ms > 0 && fault_ops[f->action].lift;
+	if (!fault_ops[f->action].lift)
+		return -1;
+	if (f->action == ACTION_CRASH)
+		return f->restart_ms;
+	return f->duration_ms > 0 ? f->duration_ms : -1;
 }
 
 int fault_lift(struct fault_env *env, const struct fault_cfg *f, size_t index, char *err, size_t len)

@@ -15,13 +15,18 @@ struct fault_env {
 	bool killed[SIDE_COUNT];	/* SIGKILLed by a fault */
 	bool frozen[SIDE_COUNT];	/* SIGSTOPped and not yet continued */
 	uint16_t port;			/* the server's port */
+	pid_t service_pid;		/* the server's process after a restart; 0: none */
+	/* Bring a crashed host back (addresses, sysctls, service); set by the run loop. */
+	int (*restart)(struct fault_env *env, enum host h, bool service, char *err, size_t len);
+	void *owner;			/* the run loop's state, for restart */
 };
 
 /* Apply fault number @index of a run; 0 or -errno with @err filled. */
 int fault_apply(struct fault_env *env, const struct fault_cfg *f, size_t index, char *err, size_t len);
-/* Undo it after its duration; only called when fault_liftable(). */
+/* Undo it (lift a filter, thaw, plug back, restart a crashed host). */
 int fault_lift(struct fault_env *env, const struct fault_cfg *f, size_t index, char *err, size_t len);
-bool fault_liftable(const struct fault_cfg *f);
+/* When a fault is undone, in ms after it was applied; -1: never. */
+int64_t fault_heal_ms(const struct fault_cfg *f);
 
 /* The nftables filter a drop/reject fault installs (exposed for tests). */
 void fault_filter(const struct fault_cfg *f, size_t index, uint16_t port, struct nft_filter *out, char *table, size_t len);

@@ -71,7 +71,7 @@ static const struct key_def key_defs[] = {
 	{ "heartbeat_timeout", SIDES, VT_DURATION, offsetof(struct side_cfg, heartbeat_timeout_ms), 1, DURATION_MAX_MS, NULL, 0 },
 	{ "port", S(SECT_SERVER), VT_INT, offsetof(struct side_cfg, port), 1, 65535, NULL, 0 },
 
-	{ "idle_timeout", S(SECT_ROUTER), VT_DURATION, offsetof(struct router_cfg, idle_timeout_ms), 1000, DURATION_MAX_MS, NULL, 0 },
+	{ "idle_timeout", S(SECT_ROUTER), VT_SECONDS, offsetof(struct router_cfg, idle_timeout_ms), 1000, DURATION_MAX_MS, NULL, 0 },
 
 	{ "at", S(SECT_FAULT), VT_DURATION, offsetof(struct fault_cfg, at_ms), 0, DURATION_MAX_MS, NULL, 0 },
 	{ "action", S(SECT_FAULT), VT_ENUM, offsetof(struct fault_cfg, action), 0, 0, ENUM(action_words) },

@@ -41,6 +41,7 @@ struct run_state {
 	int64_t established_ns;
 	int64_t fault_ns;			/* first fault applied; 0 before */
 	int64_t deadline_ns;			/* when undecided sides become "none" */
+	int service_ctl;			/* control socket of env.service_pid, -1: none */
 	char *error;				/* run_result.error */
 	size_t error_len;
 };
@@ -131,10 +132,11 @@ static int wait_for(struct run_state *st, int s, enum ep_msg_type type, int time
 			type == EP_LISTENING ? "to listen" : "connected", timeout_ms);
 }
 
-static int start_endpoint(struct run_state *st, enum host s)
+static struct endpoint_args endpoint_args(const struct run_state *st, enum host s)
 {
 	const struct variant *v = st->v;
-	struct endpoint_args a = {
+
+	return (struct endpoint_args){
 		.side = s,
 		.cfg = &v->side[s],
 		.family = v->family,
@@ -142,11 +144,73 @@ static int start_endpoint(struct run_state *st, enum host s)
 		.port = (uint16_t)v->side[HOST_SERVER].port,
 		.nsfd = st->topo.host[s].nsfd,
 	};
+}
+
+static int start_endpoint(struct run_state *st, enum host s)
+{
+	struct endpoint_args a = endpoint_args(st, s);
 	pid_t pid = endpoint_spawn(&a, &st->ctl[s]);
 
 	if (pid < 0)
 		return run_fail(st, "cannot start the %s: %s", host_name(s), strerror((int)-pid));
 	st->env.pid[s] = pid;
+	return 0;
+}
+
+/* The server after a crash and restart: a fresh process that only listens. */
+static int start_service(struct run_state *st)
+{
+	struct endpoint_args a = endpoint_args(st, HOST_SERVER);
+	struct ep_msg m;
+	pid_t pid;
+
+	if (st->service_ctl >= 0)
+		close(st->service_ctl);
+	pid = endpoint_spawn(&a, &st->service_ctl);
+	if (pid < 0)
+		return run_fail(st, "cannot restart the server's service: %s", strerror((int)-pid));
+	st->env.service_pid = pid;
+	struct pollfd p = { st->service_ctl, POLLIN, 0 };
+	if (poll(&p, 1, SETUP_TIMEOUT_MS) <= 0 || recv(st->service_ctl, &m, sizeof(m), 0) != (ssize_t)sizeof(m) ||
+	    m.type != EP_LISTENING)
+		return run_fail(st, "the restarted server did not listen within %d ms", SETUP_TIMEOUT_MS);
+	return 0;
+}
+
+/* fault_env.restart: a crashed host boots again, with no memory of the connection. */
+static int restart_host(struct fault_env *env, enum host h, bool service, char *err, size_t len)
+{
+	struct run_state *st = env->owner;
+	const struct side_cfg *cfg = &st->v->side[h];
+	int ret = topology_attach(&st->topo, h == HOST_CLIENT ? TOPO_CLIENT : TOPO_SERVER, err, len);
+
+	if (ret)
+		return ret;
+	if (apply_sysctls(st, h, cfg->sysctls, cfg->n_sysctls) < 0 ||
+	    (service && h == HOST_SERVER && start_service(st) < 0)) {
+		snprintf(err, len, "%s", st->error);
+		return -EIO;
+	}
+	return 0;
+}
+
+/* [router] idle_timeout: the router becomes a stateful firewall whose flows expire. */
+static int setup_middlebox(struct run_state *st)
+{
+	char buf[8192], seconds[32], readback[64];
+	int nsfd = st->topo.host[TOPO_ROUTER].nsfd;
+	size_t n = nft_middlebox_build("deadpeer_middlebox", buf, sizeof(buf), 1);
+	int ret = n ? netns_nft_send(st->topo.host[TOPO_ROUTER].nft, buf, n) : -ENOBUFS;
+
+	if (ret)
+		return run_fail(st, "cannot add the middlebox's nftables table in namespace \"router\": %s",
+				strerror(-ret));
+	snprintf(seconds, sizeof(seconds), "%lld", (long long)(st->v->router.idle_timeout_ms / 1000));
+	ret = netns_sysctl_write(nsfd, "net.netfilter.nf_conntrack_tcp_timeout_established", seconds,
+				 readback, sizeof(readback));
+	if (ret)
+		return run_fail(st, "cannot set net.netfilter.nf_conntrack_tcp_timeout_established in namespace \"router\": %s",
+				strerror(-ret));
 	return 0;
 }
 
@@ -209,8 +273,9 @@ static int timeline(struct run_state *st)
 	for (size_t i = 0; i < v->n_faults; i++) {
 		const struct fault_cfg *f = &v->faults[i];
 		ev[n++] = (struct event){ st->established_ns + f->at_ms * 1000000, i, false };
-		if (fault_liftable(f))
-			ev[n++] = (struct event){ st->established_ns + (f->at_ms + f->duration_ms) * 1000000, i, true };
+		int64_t heal = fault_heal_ms(f);
+		if (heal >= 0)
+			ev[n++] = (struct event){ st->established_ns + (f->at_ms + heal) * 1000000, i, true };
 	}
 	qsort(ev, n, sizeof(ev[0]), cmp_event);
 	if (!n)
@@ -287,6 +352,15 @@ static void stop_endpoints(struct run_state *st)
 			close(st->ctl[s]);
 		st->ctl[s] = -1;
 	}
+	if (st->env.service_pid > 0) {
+		kill(st->env.service_pid, SIGKILL);
+		while (waitpid(st->env.service_pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		st->env.service_pid = 0;
+	}
+	if (st->service_ctl >= 0)
+		close(st->service_ctl);
+	st->service_ctl = -1;
 }
 
 static void fill_side(const struct run_state *st, enum host s, struct side_result *r)
@@ -333,7 +407,7 @@ static void fill_side(const struct run_state *st, enum host s, struct side_resul
 int run_variant(const struct variant *v, unsigned run, struct run_result *res)
 {
 	struct run_state st = {
-		.v = v, .ctl = { -1, -1 }, .error = res->error, .error_len = sizeof(res->error),
+		.v = v, .ctl = { -1, -1 }, .error = res->error, .error_len = sizeof(res->error), .service_ctl = -1,
 	};
 	int ret = -1;
 
@@ -347,17 +421,16 @@ int run_variant(const struct variant *v, unsigned run, struct run_result *res)
 
 	st.env.topo = &st.topo;
 	st.env.port = (uint16_t)v->side[HOST_SERVER].port;
+	st.env.restart = restart_host;
+	st.env.owner = &st;
 	if (topology_create(&st.topo, res->error, sizeof(res->error)) < 0)
+		goto out;
+	if (v->router.idle_timeout_ms >= 0 && setup_middlebox(&st))
 		goto out;
 	if (apply_sysctls(&st, HOST_CLIENT, v->side[HOST_CLIENT].sysctls, v->side[HOST_CLIENT].n_sysctls) ||
 	    apply_sysctls(&st, HOST_SERVER, v->side[HOST_SERVER].sysctls, v->side[HOST_SERVER].n_sysctls) ||
 	    apply_sysctls(&st, HOST_ROUTER, v->router.sysctls, v->router.n_sysctls))
 		goto out;
-	if (v->router.idle_timeout_ms >= 0) {
-		run_fail(&st, "%s: [router] idle_timeout is not implemented in this version of deadpeer",
-			 scenario_path(v->scenario));
-		goto out;
-	}
 	if (start_endpoint(&st, HOST_SERVER) || wait_for(&st, HOST_SERVER, EP_LISTENING, SETUP_TIMEOUT_MS) ||
 	    start_endpoint(&st, HOST_CLIENT) || wait_for(&st, HOST_CLIENT, EP_ESTABLISHED, SETUP_TIMEOUT_MS) ||
 	    wait_for(&st, HOST_SERVER, EP_ESTABLISHED, SETUP_TIMEOUT_MS))

@@ -127,6 +127,49 @@ int netns_link_set_up(struct nl_sock *sk, const char *name, bool up)
 	return err;
 }
 
+int netns_bridge_add(struct nl_sock *sk, const char *name, const uint8_t mac[6])
+{
+	struct rtnl_link *link = rtnl_link_alloc();
+	int err;
+
+	if (!link)
+		return -ENOMEM;
+	rtnl_link_set_name(link, name);
+	err = rtnl_link_set_type(link, "bridge");
+	if (!err)
+		err = set_mac(link, mac);
+	if (!err)
+		err = rtnl_link_add(sk, link, NLM_F_CREATE | NLM_F_EXCL);
+	rtnl_link_put(link);
+	return nl2errno(err);
+}
+
+int netns_link_set_master(struct nl_sock *sk, const char *name, const char *master)
+{
+	struct rtnl_link *l = NULL, *m = NULL;
+	int port = link_index(sk, name, &l);
+	int bridge = port < 0 ? port : link_index(sk, master, &m);
+	int err = bridge < 0 ? bridge : nl2errno(rtnl_link_enslave_ifindex(sk, bridge, port));
+
+	if (l)
+		rtnl_link_put(l);
+	if (m)
+		rtnl_link_put(m);
+	return err;
+}
+
+int netns_link_delete(struct nl_sock *sk, const char *name)
+{
+	struct rtnl_link *link = NULL;
+	int err = link_index(sk, name, &link);
+
+	if (err < 0)
+		return err;
+	err = nl2errno(rtnl_link_delete(sk, link));
+	rtnl_link_put(link);
+	return err;
+}
+
 int netns_addr_add(struct nl_sock *sk, const char *ifname, const char *cidr)
 {
 	struct rtnl_link *link = NULL;

@@ -52,6 +52,12 @@ void netns_rtnl_close(struct nl_sock *sk);
 int netns_veth_add(struct nl_sock *sk, const char *name, const uint8_t mac[6],
 		   int peer_nsfd, const char *peer_name, const uint8_t peer_mac[6]);
 int netns_link_set_up(struct nl_sock *sk, const char *name, bool up);
+/* Create a bridge with a fixed @mac (so ports coming and going never change it). */
+int netns_bridge_add(struct nl_sock *sk, const char *name, const uint8_t mac[6]);
+/* Make @name a port of bridge @master. */
+int netns_link_set_master(struct nl_sock *sk, const char *name, const char *master);
+/* Delete link @name (for a veth, both ends go). */
+int netns_link_delete(struct nl_sock *sk, const char *name);
 /* "198.18.1.2/24" or "2001:db8:1::2/64" (IPv6 without duplicate address detection). */
 int netns_addr_add(struct nl_sock *sk, const char *ifname, const char *cidr);
 int netns_route_add_default(struct nl_sock *sk, const char *ifname, const char *gateway);
@@ -82,6 +88,13 @@ struct nft_filter {
  * rules) into @buf. Returns the batch length, or 0 if @len is too small.
  */
 size_t nft_filter_build(const struct nft_filter *f, void *buf, size_t len, uint32_t seq);
+/*
+ * Build the batch for a stateful middlebox in table @table: a forward chain
+ * that accepts packets of tracked (established or related) flows and TCP
+ * SYNs that open a new flow, and silently drops every other TCP packet, so a
+ * flow whose conntrack entry expired is cut off without a word.
+ */
+size_t nft_middlebox_build(const char *table, void *buf, size_t len, uint32_t seq);
 /* Build the batch that deletes table @table with everything in it. */
 size_t nft_table_delete_build(const char *table, void *buf, size_t len, uint32_t seq);
 

@@ -15,6 +15,7 @@
 #include <libnftnl/rule.h>
 #include <libnftnl/table.h>
 #include <linux/netfilter.h>
+#include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nf_tables.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -90,23 +91,21 @@ static struct nftnl_expr *expr_cmp(uint32_t sreg, const void *data, uint32_t len
 	return e;
 }
 
+static struct nftnl_expr *expr_verdict(int verdict);
+static void add_l4proto_tcp(struct nftnl_rule *r);
+
 /* meta l4proto tcp  tcp {s,d}port PORT  counter  {drop | reject with tcp reset} */
 static struct nftnl_rule *build_rule(const char *table, const struct nft_filter_rule *fr)
 {
 	struct nftnl_rule *r = nftnl_rule_alloc();
 	struct nftnl_expr *e;
-	uint8_t proto = IPPROTO_TCP;
 	uint16_t port = htons(fr->port);
 
 	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, table);
 	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, hooks[fr->hook].chain);
 	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_INET);
 
-	e = nftnl_expr_alloc("meta");
-	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, NFT_META_L4PROTO);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, NFT_REG_1);
-	add_expr(r, e);
-	add_expr(r, expr_cmp(NFT_REG_1, &proto, sizeof(proto)));
+	add_l4proto_tcp(r);
 
 	e = nftnl_expr_alloc("payload");
 	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, NFT_PAYLOAD_TRANSPORT_HEADER);
@@ -123,9 +122,7 @@ static struct nftnl_rule *build_rule(const char *table, const struct nft_filter_
 		nftnl_expr_set_u32(e, NFTNL_EXPR_REJECT_TYPE, NFT_REJECT_TCP_RST);
 		nftnl_expr_set_u8(e, NFTNL_EXPR_REJECT_CODE, 0);
 	} else {
-		e = nftnl_expr_alloc("immediate");
-		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, NF_DROP);
+		e = expr_verdict(NF_DROP);
 	}
 	add_expr(r, e);
 	return r;
@@ -169,6 +166,138 @@ size_t nft_filter_build(const struct nft_filter *f, void *buf, size_t len, uint3
 
 	for (size_t i = 0; i < f->n_rules; i++) {
 		struct nftnl_rule *r = build_rule(f->table, &f->rules[i]);
+		if ((nlh = batch_hdr(&b, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND))) {
+			nftnl_rule_nlmsg_build_payload(nlh, r);
+			batch_next(&b, nlh);
+		}
+		nftnl_rule_free(r);
+	}
+	batch_end(&b);
+	return b.overflow ? 0 : b.used;
+}
+
+static struct nftnl_expr *expr_bitwise(uint32_t mask, uint32_t len)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("bitwise");
+	uint32_t zero = 0;
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, len);
+	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &mask, len);
+	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero, len);
+	return e;
+}
+
+static struct nftnl_expr *expr_verdict(int verdict)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("immediate");
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)verdict);
+	return e;
+}
+
+static void add_ct_state(struct nftnl_rule *r, uint32_t states)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("ct");
+	uint32_t zero = 0;
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_STATE);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
+	add_expr(r, e);
+	add_expr(r, expr_bitwise(states, sizeof(states)));
+	e = nftnl_expr_alloc("cmp");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, NFT_CMP_NEQ);
+	nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, &zero, sizeof(zero));
+	add_expr(r, e);
+}
+
+static void add_l4proto_tcp(struct nftnl_rule *r)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("meta");
+	uint8_t proto = IPPROTO_TCP;
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, NFT_META_L4PROTO);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, NFT_REG_1);
+	add_expr(r, e);
+	add_expr(r, expr_cmp(NFT_REG_1, &proto, sizeof(proto)));
+}
+
+/* TCP flags byte, bits as in the header. */
+#define TCPF_FIN_ 0x01
+#define TCPF_SYN_ 0x02
+#define TCPF_RST_ 0x04
+#define TCPF_ACK_ 0x10
+
+static struct nftnl_rule *middlebox_rule(const char *table, int kind)
+{
+	struct nftnl_rule *r = nftnl_rule_alloc();
+
+	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, table);
+	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, hooks[NFT_HOOK_FORWARD].chain);
+	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_INET);
+	switch (kind) {
+	case 0:		/* ct state established,related accept */
+		add_ct_state(r, NF_CT_STATE_BIT(IP_CT_ESTABLISHED) | NF_CT_STATE_BIT(IP_CT_RELATED));
+		add_expr(r, expr_verdict(NF_ACCEPT));
+		break;
+	case 1: {	/* tcp flags & (fin|syn|rst|ack) == syn ct state new accept */
+		struct nftnl_expr *e = nftnl_expr_alloc("payload");
+		uint8_t syn = TCPF_SYN_;
+		add_l4proto_tcp(r);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, NFT_PAYLOAD_TRANSPORT_HEADER);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, 13);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, 1);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
+		add_expr(r, e);
+		add_expr(r, expr_bitwise(TCPF_FIN_ | TCPF_SYN_ | TCPF_RST_ | TCPF_ACK_, 1));
+		add_expr(r, expr_cmp(NFT_REG_1, &syn, sizeof(syn)));
+		add_ct_state(r, NF_CT_STATE_BIT(IP_CT_NEW));
+		add_expr(r, expr_verdict(NF_ACCEPT));
+		break;
+	}
+	default:	/* meta l4proto tcp counter drop */
+		add_l4proto_tcp(r);
+		add_expr(r, nftnl_expr_alloc("counter"));
+		add_expr(r, expr_verdict(NF_DROP));
+		break;
+	}
+	return r;
+}
+
+size_t nft_middlebox_build(const char *table, void *buf, size_t len, uint32_t seq)
+{
+	struct batch b = { .buf = buf, .len = len, .seq = seq };
+	struct nlmsghdr *nlh;
+
+	batch_begin(&b);
+	struct nftnl_table *t = nftnl_table_alloc();
+	nftnl_table_set_str(t, NFTNL_TABLE_NAME, table);
+	nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, NFPROTO_INET);
+	if ((nlh = batch_hdr(&b, NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_EXCL))) {
+		nftnl_table_nlmsg_build_payload(nlh, t);
+		batch_next(&b, nlh);
+	}
+	nftnl_table_free(t);
+
+	/* At the filter priority: after deadpeer's fault chains, like a firewall on the path. */
+	struct nftnl_chain *c = nftnl_chain_alloc();
+	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, table);
+	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, hooks[NFT_HOOK_FORWARD].chain);
+	nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, "filter");
+	nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, NF_INET_FORWARD);
+	nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, 0);
+	nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
+	if ((nlh = batch_hdr(&b, NFT_MSG_NEWCHAIN, NLM_F_CREATE | NLM_F_EXCL))) {
+		nftnl_chain_nlmsg_build_payload(nlh, c);
+		batch_next(&b, nlh);
+	}
+	nftnl_chain_free(c);
+
+	for (int kind = 0; kind < 3; kind++) {
+		struct nftnl_rule *r = middlebox_rule(table, kind);
 		if ((nlh = batch_hdr(&b, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND))) {
 			nftnl_rule_nlmsg_build_payload(nlh, r);
 			batch_next(&b, nlh);

@@ -12,26 +12,41 @@ static const struct {
 	const char *v4, *v6;			/* the host's address */
 	const char *cidr4, *cidr6;		/* with prefix */
 	const char *gw4, *gw6;			/* default gateway (router side) */
-	const char *router_if;			/* the router's interface towards it */
+	const char *router_if;			/* the router's port towards it (a veth end) */
+	const char *bridge;			/* the router's interface on that subnet */
 	const char *router_cidr4, *router_cidr6;
-	uint8_t mac[6], router_mac[6];
+	uint8_t mac[6], router_mac[6], port_mac[6];
 } nodes[TOPO_COUNT] = {
 	[TOPO_CLIENT] = { "client", "198.18.1.2", "2001:db8:1::2", "198.18.1.2/24", "2001:db8:1::2/64",
-			  "198.18.1.1", "2001:db8:1::1", "eth-client", "198.18.1.1/24", "2001:db8:1::1/64",
-			  { 0x02, 0xde, 0xad, 0x00, 0x01, 0x02 }, { 0x02, 0xde, 0xad, 0x00, 0x01, 0x01 } },
+			  "198.18.1.1", "2001:db8:1::1", "eth-client", "br-client", "198.18.1.1/24", "2001:db8:1::1/64",
+			  { 0x02, 0xde, 0xad, 0x00, 0x01, 0x02 }, { 0x02, 0xde, 0xad, 0x00, 0x01, 0x01 },
+			  { 0x02, 0xde, 0xad, 0x00, 0x01, 0x10 } },
 	[TOPO_SERVER] = { "server", "198.19.1.2", "2001:db8:2::2", "198.19.1.2/24", "2001:db8:2::2/64",
-			  "198.19.1.1", "2001:db8:2::1", "eth-server", "198.19.1.1/24", "2001:db8:2::1/64",
-			  { 0x02, 0xde, 0xad, 0x00, 0x02, 0x02 }, { 0x02, 0xde, 0xad, 0x00, 0x02, 0x01 } },
-	[TOPO_ROUTER] = { "router", "198.18.1.1", "2001:db8:1::1", NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-			  { 0 }, { 0 } },
+			  "198.19.1.1", "2001:db8:2::1", "eth-server", "br-server", "198.19.1.1/24", "2001:db8:2::1/64",
+			  { 0x02, 0xde, 0xad, 0x00, 0x02, 0x02 }, { 0x02, 0xde, 0xad, 0x00, 0x02, 0x01 },
+			  { 0x02, 0xde, 0xad, 0x00, 0x02, 0x10 } },
+	[TOPO_ROUTER] = { "router", "198.18.1.1", "2001:db8:1::1", NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+			  { 0 }, { 0 }, { 0 } },
 };
 
 const char *topo_node_name(enum topo_node n) { return nodes[n].name; }
 const char *topo_addr(enum topo_node n, bool v6) { return v6 ? nodes[n].v6 : nodes[n].v4; }
 const char *topo_router_ifname(enum topo_node n) { return nodes[n].router_if; }
 
+/*
+ * No duplicate address detection in run namespaces: while an interface's
+ * link-local address is tentative the router cannot send neighbour
+ * solicitations, and the handshake's SYNs would wait for it and be counted as
+ * retransmissions (which also raise the connection's initial RTO to 3 s).
+ */
+static const char *const host_sysctls[][2] = {
+	{ "net.ipv6.conf.all.accept_dad", "0" },
+	{ "net.ipv6.conf.default.accept_dad", "0" },
+};
+
 static int host_open(struct topo_host *h, const char *name, char *err, size_t len)
 {
+	char readback[64];
 	int ret;
 
 	h->nsfd = netns_new();
@@ -39,6 +54,13 @@ static int host_open(struct topo_host *h, const char *name, char *err, size_t le
 		ret = h->nsfd;
 		snprintf(err, len, "cannot create network namespace \"%s\": %s", name, strerror(-ret));
 		return ret;
+	}
+	for (size_t i = 0; i < sizeof(host_sysctls) / sizeof(host_sysctls[0]); i++) {
+		ret = netns_sysctl_write(h->nsfd, host_sysctls[i][0], host_sysctls[i][1], readback, sizeof(readback));
+		if (ret) {
+			snprintf(err, len, "cannot set %s in namespace \"%s\": %s", host_sysctls[i][0], name, strerror(-ret));
+			return ret;
+		}
 	}
 	ret = netns_rtnl_open(h->nsfd, &h->rtnl);
 	if (!ret)
@@ -79,12 +101,10 @@ int topology_attach(struct topology *t, enum topo_node n, char *err, size_t len)
 		host_close(h);
 		return ret;
 	}
-	TRY(netns_veth_add(r->rtnl, nodes[n].router_if, nodes[n].router_mac, h->nsfd, TOPO_HOST_IFNAME, nodes[n].mac),
+	TRY(netns_veth_add(r->rtnl, nodes[n].router_if, nodes[n].port_mac, h->nsfd, TOPO_HOST_IFNAME, nodes[n].mac),
 	    "cannot create veth %s in namespace \"router\" with peer in \"%s\"", nodes[n].router_if, nodes[n].name);
-	TRY(netns_addr_add(r->rtnl, nodes[n].router_if, nodes[n].router_cidr4),
-	    "cannot add address %s in namespace \"router\"", nodes[n].router_cidr4);
-	TRY(netns_addr_add(r->rtnl, nodes[n].router_if, nodes[n].router_cidr6),
-	    "cannot add address %s in namespace \"router\"", nodes[n].router_cidr6);
+	TRY(netns_link_set_master(r->rtnl, nodes[n].router_if, nodes[n].bridge),
+	    "cannot add %s to bridge %s in namespace \"router\"", nodes[n].router_if, nodes[n].bridge);
 	TRY(netns_link_set_up(r->rtnl, nodes[n].router_if, true),
 	    "cannot set %s up in namespace \"router\"", nodes[n].router_if);
 	TRY(netns_addr_add(h->rtnl, TOPO_HOST_IFNAME, nodes[n].cidr4),
@@ -97,6 +117,32 @@ int topology_attach(struct topology *t, enum topo_node n, char *err, size_t len)
 	    "cannot add default route via %s in namespace \"%s\"", nodes[n].gw4, nodes[n].name);
 	TRY(netns_route_add_default(h->rtnl, TOPO_HOST_IFNAME, nodes[n].gw6),
 	    "cannot add default route via %s in namespace \"%s\"", nodes[n].gw6, nodes[n].name);
+	return 0;
+}
+
+int topology_unplug(struct topology *t, enum topo_node n, char *err, size_t len)
+{
+	int ret;
+
+	TRY(netns_link_delete(t->host[TOPO_ROUTER].rtnl, nodes[n].router_if),
+	    "cannot delete %s in namespace \"router\"", nodes[n].router_if);
+	return 0;
+}
+
+/* The router's interface on a subnet: a bridge, which outlives the hosts plugged into it. */
+static int add_subnet(struct topology *t, enum topo_node n, char *err, size_t len)
+{
+	struct topo_host *r = &t->host[TOPO_ROUTER];
+	int ret;
+
+	TRY(netns_bridge_add(r->rtnl, nodes[n].bridge, nodes[n].router_mac),
+	    "cannot create bridge %s in namespace \"router\"", nodes[n].bridge);
+	TRY(netns_addr_add(r->rtnl, nodes[n].bridge, nodes[n].router_cidr4),
+	    "cannot add address %s in namespace \"router\"", nodes[n].router_cidr4);
+	TRY(netns_addr_add(r->rtnl, nodes[n].bridge, nodes[n].router_cidr6),
+	    "cannot add address %s in namespace \"router\"", nodes[n].router_cidr6);
+	TRY(netns_link_set_up(r->rtnl, nodes[n].bridge, true),
+	    "cannot set %s up in namespace \"router\"", nodes[n].bridge);
 	return 0;
 }
 
@@ -120,6 +166,10 @@ int topology_create(struct topology *t, char *err, size_t len)
 		if (ret)
 			snprintf(err, len, "cannot set %s in namespace \"router\": %s", forwarding[i], strerror(-ret));
 	}
+	if (!ret)
+		ret = add_subnet(t, TOPO_CLIENT, err, len);
+	if (!ret)
+		ret = add_subnet(t, TOPO_SERVER, err, len);
 	if (!ret)
 		ret = topology_attach(t, TOPO_CLIENT, err, len);
 	if (!ret)

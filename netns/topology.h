@@ -2,13 +2,16 @@
 /*
  * The three-host line every run uses (SPEC.md "Topology and addresses"):
  *
- *   client eth0 ---- eth-client router eth-server ---- eth0 server
- *   198.18.1.2/24    198.18.1.1        198.19.1.1         198.19.1.2/24
- *   2001:db8:1::2/64 2001:db8:1::1     2001:db8:2::1      2001:db8:2::2/64
+ *   client eth0 --- eth-client [br-client  router  br-server] eth-server --- eth0 server
+ *   198.18.1.2/24              198.18.1.1          198.19.1.1                198.19.1.2/24
+ *   2001:db8:1::2/64           2001:db8:1::1       2001:db8:2::1             2001:db8:2::2/64
  *
- * Each host is an unnamed namespace held by a descriptor. A host can be
- * detached (its namespace released, which deletes its veth pair) and attached
- * again with the same addresses and MAC, as after a reboot.
+ * Each host is an unnamed namespace held by a descriptor, cabled to the
+ * router by a veth pair whose router end is a port of that subnet's bridge.
+ * The router's addresses live on the bridges, so they stay when a host's cable
+ * is unplugged, as a switch port stays when the machine behind it dies. A host
+ * can be unplugged and detached (its namespace released) and attached again
+ * with the same addresses and MAC, as after a reboot.
  */
 #ifndef DEADPEER_TOPOLOGY_H
 #define DEADPEER_TOPOLOGY_H
@@ -32,7 +35,7 @@ struct topology {
 const char *topo_node_name(enum topo_node n);
 /* The host's own address ("198.18.1.2"); @v6 picks the IPv6 one. Router: client side. */
 const char *topo_addr(enum topo_node n, bool v6);
-/* The interface on the router that faces @n (client or server): "eth-client". */
+/* The router's port (veth end) that faces @n (client or server): "eth-client". */
 const char *topo_router_ifname(enum topo_node n);
 /* The host interface of client and server. */
 #define TOPO_HOST_IFNAME "eth0"
@@ -43,7 +46,9 @@ void topology_destroy(struct topology *t);
 
 /* Create (again) the client or server host and its link to the router. */
 int topology_attach(struct topology *t, enum topo_node n, char *err, size_t len);
-/* Release the client or server host's namespace; its link goes with it. */
+/* Pull the host's cable out: delete its veth pair. Nothing enters or leaves it after. */
+int topology_unplug(struct topology *t, enum topo_node n, char *err, size_t len);
+/* Release the client or server host's namespace and netlink sockets. */
 void topology_detach(struct topology *t, enum topo_node n);
 
 #endif
