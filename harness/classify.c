@@ -10,15 +10,24 @@ enum mechanism classify_mechanism(enum outcome o, int err, const struct side_cfg
 				  const struct tcp_snapshot *before, const struct tcp_snapshot *after)
 {
 	bool data_out = before->outq > 0 || before->unacked > 0 || after->unacked > 0;
+	/* Data waits behind a window the peer closed, and nothing is in flight. */
+	bool window_closed = before->snd_wnd == 0 && before->unacked == 0 && before->outq > 0;
 
 	switch (o) {
 	case OUTCOME_TIMEOUT:
-		if (data_out) {
-			/* Data waits on a closed window: the zero-window probe timer gives up. */
-			if (before->snd_wnd == 0 && before->probes > 0 && before->unacked == 0)
-				return MECH_ZERO_WINDOW;
+		/*
+		 * Which timer ended it. The kernel arms exactly one of them: the
+		 * zero-window probe timer while the peer's window is closed, the
+		 * retransmission timer while data is unacknowledged (keepalive is
+		 * not armed then), else the keepalive timer. TCP_USER_TIMEOUT
+		 * bounds retransmissions (and replaces keepcnt), so with it set the
+		 * retransmission and keepalive cases are "user-timeout"; the
+		 * zero-window timer stays "zero-window" either way.
+		 */
+		if (window_closed)
+			return MECH_ZERO_WINDOW;
+		if (data_out)
 			return cfg->user_timeout_ms > 0 ? MECH_USER_TIMEOUT : MECH_RETRANSMISSION;
-		}
 		if (cfg->keepalive)
 			return cfg->user_timeout_ms > 0 ? MECH_USER_TIMEOUT : MECH_KEEPALIVE;
 		return MECH_NONE;

@@ -230,6 +230,9 @@ static void print_details(FILE *f, const struct run_result *r)
 			fprintf(f, " last_rx=%" PRId64 "ms", sr->last_rx_ms);
 		if (sr->outcome != OUTCOME_KILLED)
 			fprintf(f, " probes=%u retransmits=%u", sr->probes, sr->retransmits);
+		if (sr->before.ts_ns)
+			fprintf(f, " [before: unacked=%u outq=%u notsent=%u snd_wnd=%u probes=%u]", sr->before.unacked,
+				sr->before.outq, sr->before.notsent, sr->before.snd_wnd, sr->before.probes);
 		if (sr->verdict != VERDICT_NONE)
 			fprintf(f, " expected '%s': %s", r->v->expect[s].text, verdict_name(sr->verdict));
 		fputc('\n', f);

@@ -391,6 +391,7 @@ static void fill_side(const struct run_state *st, enum host s, struct side_resul
 	r->user_timeout_ms = m->user_timeout_ms;
 	r->probes = m->after.probes;
 	r->retransmits = m->after.total_retrans;
+	r->before = m->before;
 	if (m->last_rx_ns) {
 		r->has_last_rx = true;
 		r->last_rx_ms = (m->last_rx_ns - origin) / 1000000;

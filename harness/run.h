@@ -22,6 +22,7 @@ struct side_result {
 	int64_t last_rx_ms;		/* same origin as detect_ms */
 	int64_t keepidle_ms, keepintvl_ms, keepcnt, user_timeout_ms;	/* effective; -1 unknown */
 	uint32_t probes, retransmits;	/* from TCP_INFO */
+	struct tcp_snapshot before;	/* the socket just before it was decided */
 	enum verdict verdict;
 };
 

@@ -7,67 +7,7 @@
  * delay on a loaded 2-core machine.
  */
 #define _GNU_SOURCE
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-#include <cmocka.h>
-
-#include "run.h"
-
-/* Scheduling delay allowed on top of the kernel's own rounding. */
-#define LOAD_SLACK_MS 300
-
-struct ran {
-	struct scenario *s;
-	struct variant v;
-	struct run_result r;
-};
-
-static void run_text(struct ran *out, const char *text)
-{
-	char path[] = "/tmp/deadpeer-it-XXXXXX.scn";
-	int fd = mkstemps(path, 4);
-
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
-	out->s = scenario_load(path, stderr);
-	unlink(path);
-	assert_non_null(out->s);
-	assert_int_equal(scenario_variant(out->s, 0, &out->v, stderr), 0);
-	if (run_variant(&out->v, 1, &out->r) < 0)
-		fail_msg("run failed: %s", out->r.error);
-	for (int s = 0; s < SIDE_COUNT; s++) {
-		const struct side_result *sr = &out->r.side[s];
-		print_message("  %s: %s/%s detect=%lldms last_rx=%lldms probes=%u retrans=%u errno=%d\n",
-			      host_name(s), outcome_name(sr->outcome), mechanism_name(sr->mechanism),
-			      sr->detected ? (long long)sr->detect_ms : -1LL,
-			      sr->has_last_rx ? (long long)sr->last_rx_ms : -1LL, sr->probes, sr->retransmits, sr->err);
-	}
-}
-
-static void done(struct ran *r)
-{
-	variant_release(&r->v);
-	scenario_free(r->s);
-}
-
-static void assert_window(const char *what, int64_t value, int64_t lo, int64_t hi)
-{
-	if (value < lo || value > hi)
-		fail_msg("%s = %lld ms, expected %lld..%lld ms", what, (long long)value, (long long)lo, (long long)hi);
-}
-
-/* Latest a timer of @ms can fire: the wheel rounds up by at most 1/8 of it. */
-static int64_t late(int64_t ms)
-{
-	return ms + ms / 8 + LOAD_SLACK_MS;
-}
+#include "test_run.h"
 
 /* Drop at the server; client keepalive I/V/C: timeout at last_rx + I + V x C. */
 static void test_drop_keepalive(void **state)
@@ -280,9 +220,5 @@ int main(void)
 		cmocka_unit_test(test_freeze_heals),
 	};
 
-	if (geteuid() != 0) {
-		fprintf(stderr, "integration tests need root: skipped\n");
-		return 77;
-	}
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return run_as_root(tests, ARRAY_SIZE(tests));
 }

@@ -46,7 +46,8 @@ static void test_mechanism(void **state)
 	struct side_cfg ka = cfg(true, 0), ka_ut = cfg(true, 5000), plain = cfg(false, 0), ut = cfg(false, 3000);
 	struct tcp_snapshot idle = { .ts_ns = 1, .snd_wnd = 65535 };
 	struct tcp_snapshot sending = { .ts_ns = 1, .unacked = 4, .outq = 800, .snd_wnd = 65535 };
-	struct tcp_snapshot zero_window = { .ts_ns = 1, .outq = 800, .snd_wnd = 0, .probes = 2 };
+	struct tcp_snapshot zero_window = { .ts_ns = 1, .outq = 800, .notsent = 800, .snd_wnd = 0 };
+	struct tcp_snapshot window_and_flight = { .ts_ns = 1, .outq = 1600, .notsent = 800, .unacked = 1, .snd_wnd = 0 };
 	struct tcp_snapshot dead = { .ts_ns = 2 };
 
 	(void)state;
@@ -58,6 +59,11 @@ static void test_mechanism(void **state)
 	assert_int_equal(classify_mechanism(OUTCOME_TIMEOUT, ETIMEDOUT, &ut, &sending, &dead), MECH_USER_TIMEOUT);
 	assert_int_equal(classify_mechanism(OUTCOME_TIMEOUT, ETIMEDOUT, &ka_ut, &idle, &dead), MECH_USER_TIMEOUT);
 	assert_int_equal(classify_mechanism(OUTCOME_TIMEOUT, ETIMEDOUT, &plain, &zero_window, &dead), MECH_ZERO_WINDOW);
+	/* The zero-window probe timer is what expires, user timeout or not. */
+	assert_int_equal(classify_mechanism(OUTCOME_TIMEOUT, ETIMEDOUT, &ut, &zero_window, &dead), MECH_ZERO_WINDOW);
+	/* A segment still in flight means the retransmission timer runs, not the probe timer. */
+	assert_int_equal(classify_mechanism(OUTCOME_TIMEOUT, ETIMEDOUT, &plain, &window_and_flight, &dead),
+			 MECH_RETRANSMISSION);
 	assert_int_equal(classify_mechanism(OUTCOME_TIMEOUT, ETIMEDOUT, &plain, &idle, &dead), MECH_NONE);
 	/* What met the reset. */
 	assert_int_equal(classify_mechanism(OUTCOME_RST, ECONNRESET, &ka, &idle, &dead), MECH_PROBE);
