@@ -249,7 +249,7 @@ static void print_summary(FILE *f, const struct planned *p, const struct run_res
 			width = w;
 		failed += !run_passed(&res[i]);
 	}
-	fprintf(f, "\n%-*s  %-28s %-28s %s\n", (int)width, "scenario", "client", "server", "verdict");
+	fprintf(f, "\n%-*s  %-31s %-31s %s\n", (int)width, "scenario", "client", "server", "verdict");
 	/* Failures first, each with what was expected and what came. */
 	for (int pass = 0; pass < 2; pass++) {
 		for (size_t i = 0; i < n; i++) {
@@ -266,7 +266,7 @@ static void print_summary(FILE *f, const struct planned *p, const struct run_res
 			}
 			const char *verdict = !run_passed(r) ? "FAIL" :
 				(r->side[0].verdict == VERDICT_PASS || r->side[1].verdict == VERDICT_PASS) ? "pass" : "-";
-			fprintf(f, "%-*s  %-28s %-28s %s\n", (int)width, name, c, s, verdict);
+			fprintf(f, "%-*s  %-31s %-31s %s\n", (int)width, name, c, s, verdict);
 			for (int side = 0; side < SIDE_COUNT && !run_passed(r); side++)
 				if (r->side[side].verdict == VERDICT_FAIL)
 					fprintf(f, "%-*s    %s: expected %s, got %s\n", (int)width, "", host_name(side),
