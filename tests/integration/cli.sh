@@ -160,6 +160,47 @@ host_state > after.txt
 check "the initial namespace is unchanged after kill -9" cmp -s before.txt after.txt
 if ! cmp -s before.txt after.txt; then diff before.txt after.txt | sed 's/^/#   /'; fi
 
+# --- a crashed and restarted host leaves nothing behind ---------------------
+cat > crash.scn <<'SCN'
+[scenario]
+deadline = 20s
+[fault]
+at = 500ms
+action = crash
+target = server
+restart = 1s
+restart_service = yes
+SCN
+"$DEADPEER" run -o crashed crash.scn > /dev/null 2>&1 &
+pid=$!
+old=""
+for _ in $(seq 50); do
+	first=$(pgrep -P "$pid" | head -n 1)
+	[ -n "$first" ] && old=$(readlink /proc/"$first"/ns/net 2>/dev/null) && [ -n "$old" ] && break
+	sleep 0.1
+done
+# The first child is the server; after the crash and restart a new listening server appears.
+new=""
+for _ in $(seq 60); do
+	for c in $(pgrep -P "$pid"); do
+		ns=$(readlink /proc/"$c"/ns/net 2>/dev/null)
+		[ -n "$ns" ] && [ "$ns" != "$old" ] && [ -n "$(nsenter --net=/proc/$c/ns/net ss -Hltn 'sport = :7000' 2>/dev/null)" ] && new=$c
+	done
+	[ -n "$new" ] && break
+	sleep 0.1
+done
+check "a restarted server listens again in a new namespace" test -n "$new"
+if [ -n "$new" ]; then
+	check "the restarted host has the same MAC" sh -c "nsenter --net=/proc/$new/ns/net ip -o link show eth0 | grep -q 02:de:ad:00:02:02"
+	check "the restarted host has the same addresses" sh -c "nsenter --net=/proc/$new/ns/net ip -o addr show eth0 | grep -q 198.19.1.2/24 && nsenter --net=/proc/$new/ns/net ip -o addr show eth0 | grep -q 2001:db8:2::2/64"
+fi
+held=$(find /proc/[0-9]*/ns/net /proc/[0-9]*/fd -lname "$old" 2>/dev/null | head -n 1)
+check "nothing holds the crashed host's old namespace" test -z "$held"
+kill -9 "$pid"
+wait "$pid" 2>/dev/null
+host_state > after.txt
+check "the initial namespace is unchanged after a crash run" cmp -s before.txt after.txt
+
 echo "1..$n"
 echo "# $((n - failed)) passed, $failed failed"
 [ $failed = 0 ]
