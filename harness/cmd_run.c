@@ -327,7 +327,7 @@ int cmd_run(int argc, char **argv)
 	for (size_t i = 0; i < n; i++) {
 		if (live)
 			fprintf(stderr, "\r\033[K[%zu done, 1 running, %zu left] %s", i, n - i - 1, runs[i].v.name);
-		run_variant(&runs[i].v, runs[i].run, &res[i]);
+		run_variant(&runs[i].v, runs[i].run, NULL, &res[i]);
 		if (live)
 			fputs("\r\033[K", stderr);
 		csv_rows(csv, &res[i]);

@@ -19,11 +19,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <pcap/pcap.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "fault.h"
+#include "predict.h"
 #include "run.h"
+#include "wire.h"
 
 static_assert((int)TOPO_CLIENT == (int)HOST_CLIENT && (int)TOPO_SERVER == (int)HOST_SERVER &&
 	      (int)TOPO_ROUTER == (int)HOST_ROUTER, "hosts and topology nodes share their order");
@@ -42,6 +46,11 @@ struct run_state {
 	int64_t fault_ns;			/* first fault applied; 0 before */
 	int64_t deadline_ns;			/* when undecided sides become "none" */
 	int service_ctl;			/* control socket of env.service_pid, -1: none */
+	const struct run_opts *opts;		/* may be NULL */
+	struct capture *cap[SIDE_COUNT];	/* each endpoint host's capture; NULL when broken */
+	struct pcap_dumper *file[SIDE_COUNT];	/* --pcap: where the host's packets go */
+	struct wire_side wire[SIDE_COUNT];	/* what each side's host saw */
+	bool on_wire[SIDE_COUNT];		/* captured from the start: counts come from the wire */
 	char *error;				/* run_result.error */
 	size_t error_len;
 };
@@ -77,6 +86,69 @@ static int apply_sysctls(struct run_state *st, enum host h, const struct sysctl_
 					strerror(-ret));
 	}
 	return 0;
+}
+
+struct packet_ctx {
+	struct run_state *st;
+	int side;
+};
+
+static void on_packet(void *user, int64_t ts, const struct pcap_pkthdr *h, const uint8_t *pkt)
+{
+	struct packet_ctx *c = user;
+	struct run_state *st = c->st;
+
+	if (st->file[c->side])
+		capture_file_write(st->file[c->side], h, pkt);
+	wire_packet(&st->wire[c->side], ts, pkt, h->caplen);
+}
+
+/* Read every packet the captures hold; a capture whose interface went away is closed. */
+static void pump(struct run_state *st)
+{
+	for (int s = 0; s < SIDE_COUNT; s++) {
+		struct packet_ctx c = { st, s };
+		if (st->cap[s] && capture_drain(st->cap[s], on_packet, &c) < 0) {
+			capture_close(st->cap[s]);
+			st->cap[s] = NULL;
+		}
+	}
+}
+
+static int start_capture(struct run_state *st, enum host s)
+{
+	char filter[64], err[256];
+
+	snprintf(filter, sizeof(filter), "tcp port %u", (unsigned)st->v->side[HOST_SERVER].port);
+	if (capture_open(st->topo.host[s].nsfd, TOPO_HOST_IFNAME, filter, &st->cap[s], err, sizeof(err)) < 0)
+		return run_fail(st, "%s: %s", host_name(s), err);
+	if (st->opts && st->opts->pcap_prefix && !st->file[s]) {
+		char path[4200];
+		snprintf(path, sizeof(path), "%s-%s.pcap", st->opts->pcap_prefix, host_name(s));
+		st->file[s] = capture_file_open(st->cap[s], path, err, sizeof(err));
+		if (!st->file[s])
+			return run_fail(st, "%s", err);
+	}
+	return 0;
+}
+
+static void stop_captures(struct run_state *st)
+{
+	pump(st);
+	for (int s = 0; s < SIDE_COUNT; s++) {
+		capture_close(st->cap[s]);
+		capture_file_close(st->file[s]);
+		st->cap[s] = NULL;
+		st->file[s] = NULL;
+	}
+}
+
+/* A side has decided at @ts: what its host's wire shows after that is not its story. */
+static void close_books(struct run_state *st, int s, int64_t ts)
+{
+	pump(st);
+	if (ts < st->wire[s].cutoff_ns)
+		st->wire[s].cutoff_ns = ts;
 }
 
 /* Receive one message from side @s; false when its control socket closed. */
@@ -123,6 +195,7 @@ static int wait_for(struct run_state *st, int s, enum ep_msg_type type, int time
 		if (m.type == type)
 			return 0;
 		if (m.type == EP_RESULT) {
+			close_books(st, s, m.ts_ns);
 			st->result[s] = m;
 			st->decided[s] = true;
 			return 0;
@@ -186,7 +259,10 @@ static int restart_host(struct fault_env *env, enum host h, bool service, char *
 
 	if (ret)
 		return ret;
-	if (apply_sysctls(st, h, cfg->sysctls, cfg->n_sysctls) < 0 ||
+	pump(st);
+	capture_close(st->cap[h]);
+	st->cap[h] = NULL;
+	if (start_capture(st, h) < 0 || apply_sysctls(st, h, cfg->sysctls, cfg->n_sysctls) < 0 ||
 	    (service && h == HOST_SERVER && start_service(st) < 0)) {
 		snprintf(err, len, "%s", st->error);
 		return -EIO;
@@ -252,6 +328,7 @@ static int collect(struct run_state *st, struct pollfd *p)
 			if (m.type == EP_ERROR)
 				return run_fail(st, "%s: %s", host_name(s), m.text);
 			if (m.type == EP_RESULT && !st->decided[s]) {
+				close_books(st, s, m.ts_ns);
 				st->result[s] = m;
 				st->decided[s] = true;
 			}
@@ -302,13 +379,18 @@ static int timeline(struct run_state *st)
 		int64_t wake = *deadline_ns ? *deadline_ns : INT64_MAX;
 		if (next < n && ev[next].at_ns < wake)
 			wake = ev[next].at_ns;
-		struct pollfd p[SIDE_COUNT];
-		for (int s = 0; s < SIDE_COUNT; s++)
+		struct pollfd p[2 * SIDE_COUNT];
+		for (int s = 0; s < SIDE_COUNT; s++) {
 			p[s] = (struct pollfd){ st->ctl[s], POLLIN, 0 };
+			p[SIDE_COUNT + s] = (struct pollfd){ st->cap[s] ? capture_fd(st->cap[s]) : -1, POLLIN, 0 };
+		}
 		int64_t d = wake - now;
 		struct timespec ts = { d / 1000000000, d % 1000000000 };
-		if (ppoll(p, SIDE_COUNT, &ts, NULL) > 0 && collect(st, p) < 0)
-			return -1;
+		if (ppoll(p, 2 * SIDE_COUNT, &ts, NULL) > 0) {
+			pump(st);
+			if (collect(st, p) < 0)
+				return -1;
+		}
 	}
 	return 0;
 }
@@ -403,12 +485,49 @@ static void fill_side(const struct run_state *st, enum host s, struct side_resul
 	else
 		r->err = 0;
 	r->mechanism = classify_mechanism(r->outcome, r->err, cfg, &m->before, &m->after);
+
+	/*
+	 * Counts come from the wire, which sees every packet the host sent
+	 * (after its own firewall). last_rx stays the socket's own view: the
+	 * host's interface also sees packets that its firewall then drops, and
+	 * the socket's receive time is what its keepalive timer counts from.
+	 */
+	const struct wire_side *w = &st->wire[s];
+	if (!st->on_wire[s])
+		return;
+	r->counted_on_wire = true;
+	r->probes = w->probes;
+	r->retransmits = w->retransmits;
+	int64_t event = 0;
+	switch (r->outcome) {
+	case OUTCOME_FIN:
+		event = w->first_fin_in;
+		break;
+	case OUTCOME_RST:
+		event = w->first_rst_in;
+		break;
+	case OUTCOME_TIMEOUT:
+		/* A keepalive timer that gives up sends a reset before it reports. */
+		if (r->mechanism == MECH_KEEPALIVE || (r->mechanism == MECH_USER_TIMEOUT && !m->before.outq))
+			event = w->first_rst_out;
+		break;
+	case OUTCOME_HEARTBEAT:
+	case OUTCOME_NONE:
+	case OUTCOME_KILLED:
+	case OUTCOME_COUNT:
+		break;
+	}
+	if (event && r->detected) {
+		r->has_wire_lag = true;
+		r->wire_lag_us = (m->ts_ns - event) / 1000;
+	}
 }
 
-int run_variant(const struct variant *v, unsigned run, struct run_result *res)
+int run_variant(const struct variant *v, unsigned run, const struct run_opts *opts, struct run_result *res)
 {
 	struct run_state st = {
 		.v = v, .ctl = { -1, -1 }, .error = res->error, .error_len = sizeof(res->error), .service_ctl = -1,
+		.opts = opts,
 	};
 	int ret = -1;
 
@@ -432,6 +551,12 @@ int run_variant(const struct variant *v, unsigned run, struct run_result *res)
 	    apply_sysctls(&st, HOST_SERVER, v->side[HOST_SERVER].sysctls, v->side[HOST_SERVER].n_sysctls) ||
 	    apply_sysctls(&st, HOST_ROUTER, v->router.sysctls, v->router.n_sysctls))
 		goto out;
+	for (int s = 0; s < SIDE_COUNT; s++) {
+		wire_side_init(&st.wire[s], topo_addr(s == HOST_CLIENT ? TOPO_CLIENT : TOPO_SERVER, v->family == FAMILY_IPV6));
+		if (start_capture(&st, s) < 0)
+			goto out;
+		st.on_wire[s] = true;
+	}
 	if (start_endpoint(&st, HOST_SERVER) || wait_for(&st, HOST_SERVER, EP_LISTENING, SETUP_TIMEOUT_MS) ||
 	    start_endpoint(&st, HOST_CLIENT) || wait_for(&st, HOST_CLIENT, EP_ESTABLISHED, SETUP_TIMEOUT_MS) ||
 	    wait_for(&st, HOST_SERVER, EP_ESTABLISHED, SETUP_TIMEOUT_MS))
@@ -442,10 +567,16 @@ int run_variant(const struct variant *v, unsigned run, struct run_result *res)
 	ret = 0;
 out:
 	stop_endpoints(&st);
+	stop_captures(&st);
 	topology_destroy(&st.topo);
 	res->failed = ret < 0;
 	for (int s = 0; s < SIDE_COUNT; s++) {
+		struct prediction p;
 		fill_side(&st, s, &res->side[s]);
+		predict_side(v, s, res->side[s].has_last_rx, res->side[s].last_rx_ms, &p);
+		res->side[s].has_prediction = p.has_time;
+		res->side[s].predicted_outcome = p.outcome;
+		res->side[s].predicted_ms = p.ms;
 		res->side[s].verdict = res->failed ? (v->expect[s].text ? VERDICT_FAIL : VERDICT_NONE)
 						   : expect_verdict(&v->expect[s], &res->side[s]);
 	}

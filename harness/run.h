@@ -23,6 +23,12 @@ struct side_result {
 	int64_t keepidle_ms, keepintvl_ms, keepcnt, user_timeout_ms;	/* effective; -1 unknown */
 	uint32_t probes, retransmits;	/* from TCP_INFO */
 	struct tcp_snapshot before;	/* the socket just before it was decided */
+	bool counted_on_wire;		/* probes, retransmits, last_rx from the capture, not TCP_INFO */
+	bool has_prediction;		/* the kernel's rules say something for this side */
+	enum outcome predicted_outcome;
+	int64_t predicted_ms;		/* on the detect_ms clock */
+	bool has_wire_lag;
+	int64_t wire_lag_us;		/* detection minus the wire event that caused it */
 	enum verdict verdict;
 };
 
@@ -35,8 +41,12 @@ struct run_result {
 	struct side_result side[SIDE_COUNT];
 };
 
-/* Run @v once. Always fills @res; returns 0, or -1 if the run failed. */
-int run_variant(const struct variant *v, unsigned run, struct run_result *res);
+struct run_opts {
+	const char *pcap_prefix;	/* keep "<prefix>-client.pcap" and "-server.pcap"; NULL: none */
+};
+
+/* Run @v once (@opts may be NULL). Always fills @res; returns 0, or -1 if the run failed. */
+int run_variant(const struct variant *v, unsigned run, const struct run_opts *opts, struct run_result *res);
 
 /*
  * Check that this process can run scenarios at all (namespaces, veth,

@@ -36,7 +36,7 @@ static inline void run_text(struct ran *out, const char *text)
 	unlink(path);
 	assert_non_null(out->s);
 	assert_int_equal(scenario_variant(out->s, 0, &out->v, stderr), 0);
-	if (run_variant(&out->v, 1, &out->r) < 0)
+	if (run_variant(&out->v, 1, NULL, &out->r) < 0)
 		fail_msg("run failed: %s", out->r.error);
 	for (int s = 0; s < SIDE_COUNT; s++) {
 		const struct side_result *sr = &out->r.side[s];

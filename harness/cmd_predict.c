@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: MIT
+/* deadpeer predict: what the kernel's rules say each side of each run will see. No root. */
+#include <stdio.h>
+
+#include "commands.h"
+#include "predict.h"
+#include "suite.h"
+
+int cmd_predict(int argc, char **argv)
+{
+	struct suite s;
+
+	for (int i = 1; i < argc; i++)
+		if (argv[i][0] == '-' && argv[i][1]) {
+			fprintf(stderr, "deadpeer predict: unknown option '%s'\n", argv[i]);
+			return EXIT_USAGE;
+		}
+	if (suite_load(&s, argv + 1, argc - 1, stderr) < 0) {
+		suite_free(&s);
+		return EXIT_USAGE;
+	}
+	for (size_t f = 0; f < s.n_files; f++) {
+		size_t n = scenario_variant_count(s.files[f]);
+		for (size_t i = 0; i < n; i++) {
+			struct variant v;
+			if (scenario_variant(s.files[f], i, &v, stderr) < 0)
+				continue;
+			printf("%s\n", v.name);
+			for (int side = 0; side < SIDE_COUNT; side++) {
+				struct prediction p;
+				char t[32] = "";
+				predict_side(&v, side, false, 0, &p);
+				if (p.has_time)
+					format_duration(t, sizeof(t), p.ms);
+				printf("  %s: %s%s%s%s%s  (%s)\n", host_name(side), outcome_name(p.outcome),
+				       p.mechanism != MECH_NONE ? "/" : "", p.mechanism != MECH_NONE ? mechanism_name(p.mechanism) : "",
+				       p.has_time ? " at " : "", t, p.rule);
+			}
+			variant_release(&v);
+		}
+	}
+	suite_free(&s);
+	return EXIT_PASS;
+}

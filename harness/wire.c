@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: MIT
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <string.h>
+
+#include "wire.h"
+
+#define TH_FIN 0x01
+#define TH_SYN 0x02
+#define TH_RST 0x04
+#define TH_ACK 0x10
+
+static const char *const class_names[WIRE_CLASS_COUNT] = {
+	"other", "syn", "ack", "data", "retransmission", "probe", "zero-window-probe", "fin", "rst",
+	"in", "probe-reply", "in-fin", "in-rst",
+};
+
+const char *wire_class_name(enum wire_class c)
+{
+	return class_names[c];
+}
+
+void wire_side_init(struct wire_side *w, const char *addr)
+{
+	memset(w, 0, sizeof(*w));
+	w->v6 = strchr(addr, ':') != NULL;
+	inet_pton(w->v6 ? AF_INET6 : AF_INET, addr, w->addr);
+	w->cutoff_ns = INT64_MAX;
+}
+
+static uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static uint16_t be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/* Sequence space comparisons (RFC 1982). */
+static bool before(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) < 0;
+}
+
+enum wire_class wire_packet(struct wire_side *w, int64_t ts, const uint8_t *f, size_t caplen)
+{
+	const uint8_t *ip, *tcp, *src;
+	size_t ip_payload, hl;
+	bool out;
+
+	if (ts > w->cutoff_ns || caplen < 14)
+		return WIRE_OTHER;
+	uint16_t ethertype = be16(f + 12);
+	ip = f + 14;
+	caplen -= 14;
+	if (ethertype == 0x0800 && !w->v6) {
+		if (caplen < 20 || (ip[0] >> 4) != 4 || ip[9] != 6)
+			return WIRE_OTHER;
+		hl = (size_t)(ip[0] & 0x0f) * 4;
+		size_t total = be16(ip + 2);
+		if (hl < 20 || total < hl || caplen < hl + 20)
+			return WIRE_OTHER;
+		ip_payload = total - hl;
+		src = ip + 12;
+		out = memcmp(src, w->addr, 4) == 0;
+	} else if (ethertype == 0x86dd && w->v6) {
+		if (caplen < 40 + 20 || (ip[0] >> 4) != 6 || ip[6] != 6)
+			return WIRE_OTHER;
+		hl = 40;
+		ip_payload = be16(ip + 4);
+		src = ip + 8;
+		out = memcmp(src, w->addr, 16) == 0;
+	} else {
+		return WIRE_OTHER;
+	}
+	tcp = ip + hl;
+	size_t thl = (size_t)(tcp[12] >> 4) * 4;
+	if (thl < 20 || ip_payload < thl)
+		return WIRE_OTHER;
+	uint32_t seq = be32(tcp + 4), ack = be32(tcp + 8);
+	uint8_t flags = tcp[13];
+	uint32_t wnd = be16(tcp + 14);
+	uint32_t len = (uint32_t)(ip_payload - thl);
+
+	w->packets++;
+	if (!out) {
+		w->last_in = ts;
+		if (w->synced && (flags & TH_ACK) && before(w->snd_una, ack))
+			w->snd_una = ack;
+		w->peer_wnd = wnd;
+		if (flags & TH_RST) {
+			if (!w->first_rst_in)
+				w->first_rst_in = ts;
+			return WIRE_IN_RST;
+		}
+		if (flags & TH_FIN) {
+			if (!w->first_fin_in)
+				w->first_fin_in = ts;
+			return WIRE_IN_FIN;
+		}
+		if (w->probe_out && len == 0 && !(flags & TH_SYN)) {
+			w->probe_out = false;
+			w->probe_replies++;
+			return WIRE_PROBE_REPLY;
+		}
+		return WIRE_IN;
+	}
+
+	if (flags & TH_RST) {
+		if (!w->first_rst_out)
+			w->first_rst_out = ts;
+		return WIRE_RST;
+	}
+	if (flags & TH_SYN) {
+		w->synced = true;
+		w->snd_una = seq;
+		w->snd_nxt = seq + 1;
+		return WIRE_SYN;
+	}
+	if (!w->synced) {
+		/* Joined mid-connection: take this segment as the reference. */
+		w->synced = true;
+		w->snd_una = w->snd_nxt = seq + len + !!(flags & TH_FIN);
+		return len ? WIRE_DATA : WIRE_ACK;
+	}
+	uint32_t end = seq + len + !!(flags & TH_FIN);
+	/* SEG.SEQ = SND.NXT - 1 with at most one byte, and nothing else outstanding. */
+	if (len <= 1 && !(flags & TH_FIN) && seq == w->snd_nxt - 1 && w->snd_una == w->snd_nxt) {
+		w->probe_out = true;
+		if (w->peer_wnd == 0) {
+			w->zero_window_probes++;
+			return WIRE_ZERO_WINDOW_PROBE;
+		}
+		w->probes++;
+		return WIRE_PROBE;
+	}
+	if ((len || (flags & TH_FIN)) && before(seq, w->snd_nxt)) {
+		w->retransmits++;
+		if (before(w->snd_nxt, end))
+			w->snd_nxt = end;
+		return WIRE_RETRANSMISSION;
+	}
+	if (before(w->snd_nxt, end))
+		w->snd_nxt = end;
+	if (flags & TH_FIN)
+		return WIRE_FIN;
+	if (len) {
+		w->data++;
+		return WIRE_DATA;
+	}
+	return WIRE_ACK;
+}

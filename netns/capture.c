@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: MIT
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "capture.h"
+#include "netns.h"
+
+struct capture {
+	pcap_t *p;
+	int64_t realtime_minus_mono;	/* to bring pcap's wall-clock stamps onto CLOCK_MONOTONIC */
+};
+
+struct open_args {
+	const char *ifname;
+	pcap_t *p;
+	char *errbuf;
+};
+
+/* The packet socket must be created inside the namespace; it stays bound to it. */
+static int open_here(void *arg)
+{
+	struct open_args *a = arg;
+
+	a->p = pcap_create(a->ifname, a->errbuf);
+	if (!a->p)
+		return -ENODEV;
+	pcap_set_snaplen(a->p, 192);		/* every header, no payload to speak of */
+	pcap_set_immediate_mode(a->p, 1);	/* no batching: packets as they come */
+	pcap_set_buffer_size(a->p, 8 << 20);
+	pcap_set_tstamp_precision(a->p, PCAP_TSTAMP_PRECISION_NANO);
+	if (pcap_activate(a->p) < 0) {
+		snprintf(a->errbuf, PCAP_ERRBUF_SIZE, "%s", pcap_geterr(a->p));
+		pcap_close(a->p);
+		a->p = NULL;
+		return -EIO;
+	}
+	return 0;
+}
+
+static int64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int capture_open(int nsfd, const char *ifname, const char *filter, struct capture **out, char *err, size_t len)
+{
+	char errbuf[PCAP_ERRBUF_SIZE] = "";
+	struct open_args a = { ifname, NULL, errbuf };
+	struct bpf_program prog;
+	struct capture *c;
+	int ret = netns_call(nsfd, open_here, &a);
+
+	*out = NULL;
+	if (ret < 0) {
+		snprintf(err, len, "cannot capture on %s: %s", ifname, errbuf[0] ? errbuf : strerror(-ret));
+		return -1;
+	}
+	if (pcap_compile(a.p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0 || pcap_setfilter(a.p, &prog) < 0) {
+		snprintf(err, len, "cannot set capture filter '%s': %s", filter, pcap_geterr(a.p));
+		pcap_close(a.p);
+		return -1;
+	}
+	pcap_freecode(&prog);
+	if (pcap_setnonblock(a.p, 1, errbuf) < 0) {
+		snprintf(err, len, "cannot capture on %s: %s", ifname, errbuf);
+		pcap_close(a.p);
+		return -1;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		pcap_close(a.p);
+		snprintf(err, len, "out of memory");
+		return -1;
+	}
+	c->p = a.p;
+	/* Sample the two clocks back to back, keeping the tightest of a few pairs. */
+	int64_t best = INT64_MAX;
+	for (int i = 0; i < 5; i++) {
+		int64_t m1 = clock_ns(CLOCK_MONOTONIC), r = clock_ns(CLOCK_REALTIME), m2 = clock_ns(CLOCK_MONOTONIC);
+		if (m2 - m1 < best) {
+			best = m2 - m1;
+			c->realtime_minus_mono = r - (m1 + (m2 - m1) / 2);
+		}
+	}
+	*out = c;
+	return 0;
+}
+
+void capture_close(struct capture *c)
+{
+	if (!c)
+		return;
+	pcap_close(c->p);
+	free(c);
+}
+
+int capture_fd(const struct capture *c)
+{
+	return pcap_get_selectable_fd(c->p);
+}
+
+struct drain_ctx {
+	struct capture *c;
+	capture_cb cb;
+	void *user;
+};
+
+static void on_packet(u_char *arg, const struct pcap_pkthdr *h, const u_char *pkt)
+{
+	struct drain_ctx *d = (struct drain_ctx *)arg;
+	/* With nanosecond precision, tv_usec holds nanoseconds. */
+	int64_t rt = (int64_t)h->ts.tv_sec * 1000000000 + h->ts.tv_usec;
+
+	d->cb(d->user, rt - d->c->realtime_minus_mono, h, pkt);
+}
+
+int capture_drain(struct capture *c, capture_cb cb, void *user)
+{
+	struct drain_ctx d = { c, cb, user };
+	int total = 0;
+
+	for (;;) {
+		int n = pcap_dispatch(c->p, -1, on_packet, (u_char *)&d);
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			return total;
+		total += n;
+	}
+}
+
+struct pcap_dumper *capture_file_open(struct capture *c, const char *path, char *err, size_t len)
+{
+	pcap_dumper_t *d = pcap_dump_open(c->p, path);
+
+	if (!d)
+		snprintf(err, len, "cannot create \"%s\": %s", path, pcap_geterr(c->p));
+	return d;
+}
+
+void capture_file_write(struct pcap_dumper *d, const struct pcap_pkthdr *h, const uint8_t *pkt)
+{
+	pcap_dump((u_char *)d, h, pkt);
+}
+
+void capture_file_close(struct pcap_dumper *d)
+{
+	if (d)
+		pcap_dump_close(d);
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Packet captures (libpcap) opened inside a namespace: immediate delivery,
+ * kernel timestamps in nanoseconds, converted to CLOCK_MONOTONIC so they
+ * compare with everything else deadpeer measures.
+ */
+#ifndef DEADPEER_CAPTURE_H
+#define DEADPEER_CAPTURE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct capture;
+struct pcap_pkthdr;
+struct pcap_dumper;
+
+/* Called for every packet: @mono_ns its kernel timestamp on CLOCK_MONOTONIC. */
+typedef void (*capture_cb)(void *user, int64_t mono_ns, const struct pcap_pkthdr *h, const uint8_t *pkt);
+
+/* Capture @ifname inside @nsfd through the BPF @filter. 0, or -1 with @err. */
+int capture_open(int nsfd, const char *ifname, const char *filter, struct capture **out, char *err, size_t len);
+void capture_close(struct capture *c);
+/* A descriptor that polls readable when packets wait. */
+int capture_fd(const struct capture *c);
+/*
+ * Hand every waiting packet to @cb, oldest first. Returns the number of
+ * packets, or -1 when the capture broke (its interface went away).
+ */
+int capture_drain(struct capture *c, capture_cb cb, void *user);
+
+/* A pcap file (nanosecond timestamps) for packets of @c's link type. */
+struct pcap_dumper *capture_file_open(struct capture *c, const char *path, char *err, size_t len);
+void capture_file_write(struct pcap_dumper *d, const struct pcap_pkthdr *h, const uint8_t *pkt);
+void capture_file_close(struct pcap_dumper *d);
+
+#endif

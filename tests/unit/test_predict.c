@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: MIT
+/* The predictor against the kernel's own figures and the rules of SPEC.md. */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "predict.h"
+
+static void test_model_timeout(void **state)
+{
+	(void)state;
+	/* Linux: tcp_retries2 = 15 gives 924.6 s (Documentation/networking/ip-sysctl.rst). */
+	assert_int_equal(tcp_model_timeout_ms(15, 200), 924600);
+	/* Below the 120 s cap: (2^(r+1) - 1) x 200 ms. */
+	assert_int_equal(tcp_model_timeout_ms(3, 200), 3000);
+	assert_int_equal(tcp_model_timeout_ms(8, 200), 102200);
+	assert_int_equal(tcp_model_timeout_ms(9, 200), 204600);
+	assert_int_equal(tcp_model_timeout_ms(10, 200), 324600);
+	/* The abort comes at the first RTO timer at or past it: 200 ms doubling. */
+	assert_int_equal(retransmission_abort_ms(3), 3000);
+	assert_int_equal(retransmission_abort_ms(15), 924600);
+	assert_int_equal(retransmission_abort_ms(5), 12600);
+}
+
+static void test_keepalive(void **state)
+{
+	char b[32];
+
+	(void)state;
+	/* The defaults 7200/75/9: 2 h 11 min 15 s (seeds 000, 001, 003). */
+	assert_int_equal(keepalive_abort_ms(7200000, 75000, 9, 0), 7875000);
+	format_duration(b, sizeof(b), keepalive_abort_ms(7200000, 75000, 9, 0));
+	assert_string_equal(b, "2h11m15s");
+	/* 30/1/3 of seed 002: 33 s. */
+	assert_int_equal(keepalive_abort_ms(30000, 1000, 3, 0), 33000);
+	/* With TCP_USER_TIMEOUT the count no longer matters: first probe timer past it, one probe out. */
+	assert_int_equal(keepalive_abort_ms(5000, 3000, 3, 10000), 11000);
+	assert_int_equal(keepalive_abort_ms(5000, 3000, 3, 20000), 20000);
+	assert_int_equal(keepalive_abort_ms(5000, 3000, 3, 1000), 8000);
+	assert_int_equal(keepalive_abort_ms(5000, 3000, 10, 14000), 14000);
+}
+
+static struct variant base(void)
+{
+	struct variant v;
+
+	memset(&v, 0, sizeof(v));
+	for (int s = 0; s < SIDE_COUNT; s++) {
+		v.side[s] = (struct side_cfg){ .keepidle_ms = -1, .keepintvl_ms = -1, .keepcnt = -1,
+					       .traffic = TRAFFIC_IDLE, .interval_ms = 1000, .size = 100,
+					       .heartbeat_timeout_ms = 3000, .port = 7000 };
+	}
+	v.router.idle_timeout_ms = -1;
+	v.deadline_ms = 30000;
+	return v;
+}
+
+static struct fault_cfg fault(enum action a, enum host target, int64_t at)
+{
+	return (struct fault_cfg){ .name = "", .at_ms = at, .action = a, .target = target, .direction = DIR_BOTH,
+				   .restart_ms = -1 };
+}
+
+static void test_sides(void **state)
+{
+	struct variant v = base();
+	struct prediction p;
+
+	(void)state;
+	/* Drop at the server, client keepalive 2/1/3, idle since the handshake 1 s before. */
+	v.side[HOST_CLIENT].keepalive = true;
+	v.side[HOST_CLIENT].keepidle_ms = 2000;
+	v.side[HOST_CLIENT].keepintvl_ms = 1000;
+	v.side[HOST_CLIENT].keepcnt = 3;
+	v.faults[v.n_faults++] = fault(ACTION_DROP, HOST_SERVER, 1000);
+	predict_side(&v, HOST_CLIENT, false, 0, &p);
+	assert_int_equal(p.outcome, OUTCOME_TIMEOUT);
+	assert_int_equal(p.mechanism, MECH_KEEPALIVE);
+	assert_true(p.has_time);
+	assert_int_equal(p.ms, 4000);
+	/* A measured last_rx moves the prediction with it. */
+	predict_side(&v, HOST_CLIENT, true, -1004, &p);
+	assert_int_equal(p.ms, 3996);
+	/* The other side, idle without keepalive: half-open. */
+	predict_side(&v, HOST_SERVER, false, 0, &p);
+	assert_int_equal(p.outcome, OUTCOME_NONE);
+	assert_false(p.has_time);
+
+	/* Defaults from the side's sysctls when the options are absent. */
+	v.side[HOST_CLIENT].keepidle_ms = -1;
+	v.side[HOST_CLIENT].sysctls[v.side[HOST_CLIENT].n_sysctls++] =
+		(struct sysctl_setting){ "net.ipv4.tcp_keepalive_time", "10", 1 };
+	predict_side(&v, HOST_CLIENT, false, 0, &p);
+	assert_int_equal(p.ms, 12000);
+
+	/* A drop lifted before keepalive gives up: nothing to notice. */
+	v.faults[0].duration_ms = 2000;
+	predict_side(&v, HOST_CLIENT, false, 0, &p);
+	assert_int_equal(p.outcome, OUTCOME_NONE);
+}
+
+static void test_data_in_flight(void **state)
+{
+	struct variant v = base();
+	struct prediction p;
+
+	(void)state;
+	v.side[HOST_CLIENT].traffic = TRAFFIC_STREAM;
+	v.side[HOST_CLIENT].keepalive = true;
+	v.side[HOST_CLIENT].keepidle_ms = 1000;
+	v.side[HOST_CLIENT].keepintvl_ms = 1000;
+	v.side[HOST_CLIENT].keepcnt = 1;
+	v.faults[v.n_faults++] = fault(ACTION_CRASH, HOST_SERVER, 1000);
+	/* Keepalive is not armed while data is unacknowledged: tcp_retries2 = 15 decides. */
+	predict_side(&v, HOST_CLIENT, false, 0, &p);
+	assert_int_equal(p.outcome, OUTCOME_TIMEOUT);
+	assert_int_equal(p.mechanism, MECH_RETRANSMISSION);
+	assert_int_equal(p.ms, 924600);
+	predict_side(&v, HOST_SERVER, false, 0, &p);
+	assert_int_equal(p.outcome, OUTCOME_KILLED);
+	/* TCP_USER_TIMEOUT bounds it. */
+	v.side[HOST_CLIENT].user_timeout_ms = 3000;
+	predict_side(&v, HOST_CLIENT, false, 0, &p);
+	assert_int_equal(p.mechanism, MECH_USER_TIMEOUT);
+	assert_int_equal(p.ms, 3000);
+	/* After a restart, the first retransmission once the host is back meets an RST. */
+	v.side[HOST_CLIENT].user_timeout_ms = 0;
+	v.faults[0].restart_ms = 500;
+	predict_side(&v, HOST_CLIENT, false, 0, &p);
+	assert_int_equal(p.outcome, OUTCOME_RST);
+	assert_int_equal(p.mechanism, MECH_DATA);
+	assert_int_equal(p.ms, 600);	/* retransmissions at 200, 600 ms */
+}
+
+static void test_restart_probe_and_kill(void **state)
+{
+	struct variant v = base();
+	struct prediction p;
+
+	(void)state;
+	v.side[HOST_CLIENT].keepalive = true;
+	v.side[HOST_CLIENT].keepidle_ms = 3000;
+	v.side[HOST_CLIENT].keepintvl_ms = 1000;
+	v.side[HOST_CLIENT].keepcnt = 3;
+	v.faults[v.n_faults++] = fault(ACTION_CRASH, HOST_SERVER, 1000);
+	v.faults[0].restart_ms = 500;
+	/* The next probe, at last_rx (-1 s) + keepidle 3 s, finds the rebooted host. */
+	predict_side(&v, HOST_CLIENT, false, 0, &p);
+	assert_int_equal(p.outcome, OUTCOME_RST);
+	assert_int_equal(p.mechanism, MECH_PROBE);
+	assert_int_equal(p.ms, 2000);
+	/* A reboot after three probes: the fourth timer aborts first. */
+	v.faults[0].restart_ms = 6000;
+	predict_side(&v, HOST_CLIENT, false, 0, &p);
+	assert_int_equal(p.outcome, OUTCOME_TIMEOUT);
+	assert_int_equal(p.ms, 5000);
+
+	v.faults[0] = fault(ACTION_KILL, HOST_SERVER, 1000);
+	predict_side(&v, HOST_CLIENT, false, 0, &p);
+	assert_int_equal(p.outcome, OUTCOME_FIN);
+	assert_int_equal(p.ms, 0);
+}
+
+static void test_freeze_and_heartbeat(void **state)
+{
+	struct variant v = base();
+	struct prediction p;
+
+	(void)state;
+	v.side[HOST_CLIENT].keepalive = true;
+	v.side[HOST_CLIENT].keepidle_ms = 1000;
+	v.side[HOST_CLIENT].keepintvl_ms = 1000;
+	v.side[HOST_CLIENT].keepcnt = 2;
+	v.faults[v.n_faults++] = fault(ACTION_FREEZE, HOST_SERVER, 1000);
+	/* Keepalive does not see a hung process: its kernel answers. */
+	predict_side(&v, HOST_CLIENT, false, 0, &p);
+	assert_int_equal(p.outcome, OUTCOME_NONE);
+	/* A heartbeat every 500 ms with a 2 s timeout: last answer 500 ms before the fault. */
+	v.side[HOST_CLIENT].traffic = TRAFFIC_HEARTBEAT;
+	v.side[HOST_CLIENT].interval_ms = 500;
+	v.side[HOST_CLIENT].heartbeat_timeout_ms = 2000;
+	predict_side(&v, HOST_CLIENT, false, 0, &p);
+	assert_int_equal(p.outcome, OUTCOME_HEARTBEAT);
+	assert_int_equal(p.ms, 1500);
+	/* Thawed before it expires: nothing. */
+	v.faults[0].duration_ms = 1000;
+	predict_side(&v, HOST_CLIENT, false, 0, &p);
+	assert_int_equal(p.outcome, OUTCOME_NONE);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_model_timeout),
+		cmocka_unit_test(test_keepalive),
+		cmocka_unit_test(test_sides),
+		cmocka_unit_test(test_data_in_flight),
+		cmocka_unit_test(test_restart_probe_and_kill),
+		cmocka_unit_test(test_freeze_and_heartbeat),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
