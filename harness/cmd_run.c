@@ -27,7 +27,7 @@ struct options {
 	const char *filter;
 	long shard_k, shard_n;	/* 1-based K of N; N = 0: no sharding */
 	long jobs;
-	bool tap, quiet, verbose;
+	bool tap, quiet, verbose, pcap;
 };
 
 struct planned {
@@ -92,9 +92,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 			}
 			break;
 		}
-		case 'p':
-			fprintf(stderr, "deadpeer run: --pcap is not available in this version\n");
-			return -1;
+		case 'p': o->pcap = true; break;
 		default:
 			fprintf(stderr, "Try 'deadpeer --help'.\n");
 			return -1;
@@ -308,6 +306,12 @@ int cmd_run(int argc, char **argv)
 		code = EXIT_USAGE;
 		goto out;
 	}
+	snprintf(path, sizeof(path), "%s/pcap", dir);
+	if (o.pcap && mkdir(path, 0755) < 0 && errno != EEXIST) {
+		fprintf(stderr, "deadpeer run: cannot create directory \"%s\": %s\n", path, strerror(errno));
+		code = EXIT_USAGE;
+		goto out;
+	}
 	snprintf(path, sizeof(path), "%s/results.csv", dir);
 	FILE *csv = fopen(path, "w");
 	if (!csv) {
@@ -327,7 +331,15 @@ int cmd_run(int argc, char **argv)
 	for (size_t i = 0; i < n; i++) {
 		if (live)
 			fprintf(stderr, "\r\033[K[%zu done, 1 running, %zu left] %s", i, n - i - 1, runs[i].v.name);
-		run_variant(&runs[i].v, runs[i].run, NULL, &res[i]);
+		char prefix[4500];
+		struct run_opts ro = { NULL };
+		if (o.pcap) {
+			/* pcap/<scenario>-<variant>-<run>-<side>.pcap, variants numbered from 1 */
+			snprintf(prefix, sizeof(prefix), "%s/pcap/%s-%zu-%u", dir, scenario_name(runs[i].v.scenario),
+				 runs[i].v.index + 1, runs[i].run);
+			ro.pcap_prefix = prefix;
+		}
+		run_variant(&runs[i].v, runs[i].run, &ro, &res[i]);
 		if (live)
 			fputs("\r\033[K", stderr);
 		csv_rows(csv, &res[i]);

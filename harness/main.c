@@ -28,6 +28,7 @@ static void usage(FILE *f)
 	      "      --repeat N     run every variant N times (overrides the files' repeat)\n"
 	      "      --filter GLOB  run only scenarios whose name or variant name matches GLOB\n"
 	      "      --shard K/N    run only the K-th of N deterministic slices of the runs\n"
+	      "      --pcap         keep each host's capture in pcap/<scenario>-<variant>-<run>-<side>.pcap\n"
 	      "  -j, --jobs N       scenarios in parallel (this version runs them one at a time)\n"
 	      "      --tap          TAP output on stdout\n"
 	      "  -q, --quiet        only the summary\n"

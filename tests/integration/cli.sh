@@ -115,6 +115,38 @@ check "an unmet expectation exits 1" test $rc = 1
 check "the summary shows expected and got" grep -q "client: expected rst, got fin" out.txt
 check "the CSV records the failed verdict" grep -q ',rst,fail,' unmet/results.csv
 
+# --- wire capture: deadpeer's probe counts agree with tshark's analysis -------
+cat > wire.scn <<'SCN'
+[scenario]
+name = wire
+deadline = 8s
+family = ipv4, ipv6
+[client]
+keepalive = yes
+keepidle = 1s
+keepintvl = 1s
+keepcnt = 2
+[fault]
+at = 2500ms
+action = drop
+target = router
+SCN
+"$DEADPEER" run --pcap -o wire wire.scn > out.txt 2> err.txt; rc=$?
+check "a --pcap run exits 0" test $rc = 0
+for v in 1 2; do
+	for side in client server; do
+		f=wire/pcap/wire-$v-1-$side.pcap
+		check "--pcap keeps $f" test -s "$f"
+		if [ $v = 1 ]; then src=198.18.1.2; [ $side = server ] && src=198.19.1.2; filter="ip.src==$src"
+		else src=2001:db8:1::2; [ $side = server ] && src=2001:db8:2::2; filter="ipv6.src==$src"; fi
+		theirs=$(tshark -r "$f" -Y "tcp.analysis.keep_alive && $filter" 2>/dev/null | wc -l)
+		ours=$(awk -F, -v v="$([ $v = 1 ] && echo family=ipv4 || echo family=ipv6)" -v s=$side '$2 == v && $4 == s { print $21 }' wire/results.csv)
+		check "variant $v $side: deadpeer counts $ours probes, tshark $theirs" test "$ours" = "$theirs"
+	done
+done
+check "probes were sent and counted on the wire" test "$(awk -F, '$4 == "client" && $27 == "wire" { print $21 }' wire/results.csv | sort -u)" = 4
+check "the keepalive timeout has a wire lag under 20 ms" sh -c "awk -F, '\$4 == \"client\" { if (\$25 == \"\" || \$25 + 0 > 20) bad = 1 } END { exit bad }' wire/results.csv"
+
 # --- kill -9 mid-run --------------------------------------------------------
 cat > long.scn <<'SCN'
 [scenario]

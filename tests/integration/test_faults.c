@@ -26,7 +26,15 @@ static void test_drop_keepalive(void **state)
 	/* The last traffic was the handshake, about "at" before the fault. */
 	assert_window("client last_rx", c->last_rx_ms, -1000 - LOAD_SLACK_MS, -900);
 	assert_window("client detect - last_rx", c->detect_ms - c->last_rx_ms, 5000 - 20, late(5000));
+	/* keepcnt probes went out on the wire, and the kernel's reset right before the socket said so. */
+	assert_true(c->counted_on_wire);
 	assert_int_equal(c->probes, 3);
+	assert_true(c->has_wire_lag);
+	assert_window("client wire lag (us)", c->wire_lag_us, 0, 20000);
+	/* The prediction applies the same rule to the measured last_rx. */
+	assert_true(c->has_prediction);
+	assert_int_equal(c->predicted_outcome, OUTCOME_TIMEOUT);
+	assert_window("client detect - predicted", c->detect_ms - c->predicted_ms, -20, late(5000) - 5000);
 	assert_int_equal(r.r.side[HOST_SERVER].outcome, OUTCOME_NONE);
 	done(&r);
 }
@@ -41,6 +49,9 @@ static void test_kill_fin(void **state)
 	assert_int_equal(r.r.side[HOST_SERVER].outcome, OUTCOME_KILLED);
 	assert_int_equal(r.r.side[HOST_CLIENT].outcome, OUTCOME_FIN);
 	assert_window("client detect", r.r.side[HOST_CLIENT].detect_ms, 0, 500);
+	/* The FIN's arrival on the client's wire, then the read that returned 0. */
+	assert_true(r.r.side[HOST_CLIENT].has_wire_lag);
+	assert_window("client wire lag (us)", r.r.side[HOST_CLIENT].wire_lag_us, 0, 20000);
 	done(&r);
 }
 
