@@ -36,13 +36,18 @@ int64_t tcp_model_timeout_ms(int64_t retries, int64_t rto_base_ms)
 
 int64_t retransmission_abort_ms(int64_t retries)
 {
-	int64_t model = tcp_model_timeout_ms(retries, TCP_RTO_MIN_MS), t = 0, rto = TCP_RTO_MIN_MS;
+	int64_t model = tcp_model_timeout_ms(retries, TCP_RTO_MIN_MS), t = 0, rto = 2 * TCP_RTO_MIN_MS;
 
+	/*
+	 * The kernel stamps retrans_stamp when it sends the first
+	 * retransmission, one RTO after the lost segment, and gives up at the
+	 * first later timer at least the model timeout after that stamp.
+	 */
 	while (t < model) {
 		t += rto;
 		rto = rto * 2 > TCP_RTO_MAX_MS ? TCP_RTO_MAX_MS : rto * 2;
 	}
-	return t;
+	return TCP_RTO_MIN_MS + t;
 }
 
 int64_t keepalive_abort_ms(int64_t idle, int64_t intvl, int64_t cnt, int64_t user_timeout)
@@ -156,16 +161,16 @@ static void path_broken(const struct variant *v, enum host side, const struct fa
 			return;
 		}
 		if (c->user_timeout_ms > 0) {
-			say(p, OUTCOME_TIMEOUT, MECH_USER_TIMEOUT, t0 + c->user_timeout_ms,
-			    "retransmission bounded by TCP_USER_TIMEOUT: first lost segment at %s + %s",
-			    dur(a, t0), dur(b, c->user_timeout_ms));
+			say(p, OUTCOME_TIMEOUT, MECH_USER_TIMEOUT, t0 + TCP_RTO_MIN_MS + c->user_timeout_ms,
+			    "TCP_USER_TIMEOUT %s after the first retransmission (lost segment at %s + RTO %s)",
+			    dur(b, c->user_timeout_ms), dur(a, t0), dur(d, TCP_RTO_MIN_MS));
 			return;
 		}
 		int64_t r = side_retries2(c);
 		int64_t abort_ms = retransmission_abort_ms(r);
 		say(p, OUTCOME_TIMEOUT, MECH_RETRANSMISSION, t0 + abort_ms,
-		    "retransmission: first lost segment at %s + first RTO timer past tcp_model_timeout(tcp_retries2 = %" PRId64 ") = %s, at %s",
-		    dur(a, t0), r, dur(b, tcp_model_timeout_ms(r, TCP_RTO_MIN_MS)), dur(d, abort_ms));
+		    "retransmission: lost segment at %s, first retransmission 200ms later, abort at the first RTO timer %s or more after it (tcp_model_timeout, tcp_retries2 = %" PRId64 "): %s",
+		    dur(a, t0), dur(b, tcp_model_timeout_ms(r, TCP_RTO_MIN_MS)), r, dur(d, abort_ms));
 		return;
 	}
 	if (!c->keepalive) {

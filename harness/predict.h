@@ -21,7 +21,10 @@ struct prediction {
 
 /* Linux tcp_model_timeout(): how long tcp_retries2 = @retries allows, from the first retransmitted segment. */
 int64_t tcp_model_timeout_ms(int64_t retries, int64_t rto_base_ms);
-/* When the retransmission timer gives up: the first timer at or past the model timeout. */
+/*
+ * When the retransmission timer gives up, after the lost segment: the first
+ * timer at least the model timeout after the first retransmission.
+ */
 int64_t retransmission_abort_ms(int64_t retries);
 /* When the keepalive timer gives up, after the last packet received. */
 int64_t keepalive_abort_ms(int64_t idle_ms, int64_t intvl_ms, int64_t cnt, int64_t user_timeout_ms);

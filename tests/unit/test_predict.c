@@ -22,10 +22,15 @@ static void test_model_timeout(void **state)
 	assert_int_equal(tcp_model_timeout_ms(8, 200), 102200);
 	assert_int_equal(tcp_model_timeout_ms(9, 200), 204600);
 	assert_int_equal(tcp_model_timeout_ms(10, 200), 324600);
-	/* The abort comes at the first RTO timer at or past it: 200 ms doubling. */
-	assert_int_equal(retransmission_abort_ms(3), 3000);
-	assert_int_equal(retransmission_abort_ms(15), 924600);
-	assert_int_equal(retransmission_abort_ms(5), 12600);
+	/*
+	 * The kernel counts it from the first retransmission (200 ms after the
+	 * loss) and gives up at the first RTO timer past it; timers then come at
+	 * 400, 1200, 2800, 6000 ... ms after the first retransmission.
+	 */
+	assert_int_equal(retransmission_abort_ms(3), 200 + 6000);
+	assert_int_equal(retransmission_abort_ms(5), 200 + 25200);
+	/* 924.6 s is "a lower bound for the effective timeout" (ip-sysctl.rst). */
+	assert_int_equal(retransmission_abort_ms(15), 200 + 1044400);
 }
 
 static void test_keepalive(void **state)
@@ -121,14 +126,14 @@ static void test_data_in_flight(void **state)
 	predict_side(&v, HOST_CLIENT, false, 0, &p);
 	assert_int_equal(p.outcome, OUTCOME_TIMEOUT);
 	assert_int_equal(p.mechanism, MECH_RETRANSMISSION);
-	assert_int_equal(p.ms, 924600);
+	assert_int_equal(p.ms, 1044600);
 	predict_side(&v, HOST_SERVER, false, 0, &p);
 	assert_int_equal(p.outcome, OUTCOME_KILLED);
 	/* TCP_USER_TIMEOUT bounds it. */
 	v.side[HOST_CLIENT].user_timeout_ms = 3000;
 	predict_side(&v, HOST_CLIENT, false, 0, &p);
 	assert_int_equal(p.mechanism, MECH_USER_TIMEOUT);
-	assert_int_equal(p.ms, 3000);
+	assert_int_equal(p.ms, 3200);
 	/* After a restart, the first retransmission once the host is back meets an RST. */
 	v.side[HOST_CLIENT].user_timeout_ms = 0;
 	v.faults[0].restart_ms = 500;
