@@ -11,7 +11,7 @@ static const char *const columns[] = {
 	"scenario", "variant", "run", "side", "family", "action", "target", "keepalive",
 	"keepidle_ms", "keepintvl_ms", "keepcnt", "user_timeout_ms", "traffic", "fault_at_ms",
 	"outcome", "mechanism", "errno", "detect_ms", "last_rx_ms", "predicted_ms", "probes",
-	"retransmits", "expected", "verdict", "wire_lag_ms", "model_error_ms", "counts_from", "error",
+	"retransmits", "expected", "verdict", "wire_lag_ms", "model_error_ms", "counts_from", "zero_window_probes", "error",
 };
 
 void csv_field(FILE *f, const char *s)
@@ -85,7 +85,7 @@ void csv_rows(FILE *f, const struct run_result *r)
 		const struct side_result *sr = &r->side[s];
 		const struct side_cfg *c = &v->side[s];
 		char idle[24], intvl[24], cnt[24], ut[24], at[24], det[24], rx[24], pr[24], re[24], run[16];
-		char lag[32] = "", pred[24], err[24];
+		char lag[32] = "", pred[24], err[24], zw[24];
 		int64_t ki = sr->keepidle_ms >= 0 ? sr->keepidle_ms : c->keepidle_ms;
 		int64_t kv = sr->keepintvl_ms >= 0 ? sr->keepintvl_ms : c->keepintvl_ms;
 		int64_t kc = sr->keepcnt >= 0 ? sr->keepcnt : c->keepcnt;
@@ -103,6 +103,7 @@ void csv_rows(FILE *f, const struct run_result *r)
 		num(pr, sizeof(pr), counted, sr->probes);
 		num(re, sizeof(re), counted, sr->retransmits);
 		num(pred, sizeof(pred), sr->has_prediction, sr->predicted_ms);
+		num(zw, sizeof(zw), counted && sr->counted_on_wire, sr->zero_window_probes);
 		num(err, sizeof(err), sr->has_prediction && sr->detected && sr->predicted_outcome == sr->outcome,
 		    sr->detect_ms - sr->predicted_ms);
 		if (sr->has_wire_lag)
@@ -118,7 +119,7 @@ void csv_rows(FILE *f, const struct run_result *r)
 			r->failed ? "" : mechanism_name(sr->mechanism),
 			errno_name(sr->err), det, rx, pred, pr, re,
 			v->expect[s].text ? v->expect[s].text : "", verdict_name(sr->verdict), lag, err,
-			!counted ? "" : sr->counted_on_wire ? "wire" : "tcp_info", r->error,
+			!counted ? "" : sr->counted_on_wire ? "wire" : "tcp_info", zw, r->error,
 		};
 		static_assert(ARRAY_SIZE(fields) == ARRAY_SIZE(columns), "one field per column");
 		for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {

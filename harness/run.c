@@ -498,6 +498,7 @@ static void fill_side(const struct run_state *st, enum host s, struct side_resul
 	r->counted_on_wire = true;
 	r->probes = w->probes;
 	r->retransmits = w->retransmits;
+	r->zero_window_probes = w->zero_window_probes;
 	int64_t event = 0;
 	switch (r->outcome) {
 	case OUTCOME_FIN:

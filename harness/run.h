@@ -23,7 +23,8 @@ struct side_result {
 	int64_t keepidle_ms, keepintvl_ms, keepcnt, user_timeout_ms;	/* effective; -1 unknown */
 	uint32_t probes, retransmits;	/* from TCP_INFO */
 	struct tcp_snapshot before;	/* the socket just before it was decided */
-	bool counted_on_wire;		/* probes, retransmits, last_rx from the capture, not TCP_INFO */
+	bool counted_on_wire;		/* probes and retransmits from the capture, not TCP_INFO */
+	uint32_t zero_window_probes;	/* from the capture */
 	bool has_prediction;		/* the kernel's rules say something for this side */
 	enum outcome predicted_outcome;
 	int64_t predicted_ms;		/* on the detect_ms clock */
