@@ -11,7 +11,7 @@ static const char *const columns[] = {
 	"scenario", "variant", "run", "side", "family", "action", "target", "keepalive",
 	"keepidle_ms", "keepintvl_ms", "keepcnt", "user_timeout_ms", "traffic", "fault_at_ms",
 	"outcome", "mechanism", "errno", "detect_ms", "last_rx_ms", "predicted_ms", "probes",
-	"retransmits", "expected", "verdict", "wire_lag_ms", "model_error_ms", "counts_from", "zero_window_probes", "error",
+	"retransmits", "expected", "verdict", "wire_lag_ms", "model_error_ms", "counts_from", "zero_window_probes", "predicted", "error",
 };
 
 void csv_field(FILE *f, const char *s)
@@ -85,7 +85,7 @@ void csv_rows(FILE *f, const struct run_result *r)
 		const struct side_result *sr = &r->side[s];
 		const struct side_cfg *c = &v->side[s];
 		char idle[24], intvl[24], cnt[24], ut[24], at[24], det[24], rx[24], pr[24], re[24], run[16];
-		char lag[32] = "", pred[24], err[24], zw[24];
+		char lag[32] = "", pred[24], err[24], zw[24], predicted[48] = "";
 		int64_t ki = sr->keepidle_ms >= 0 ? sr->keepidle_ms : c->keepidle_ms;
 		int64_t kv = sr->keepintvl_ms >= 0 ? sr->keepintvl_ms : c->keepintvl_ms;
 		int64_t kc = sr->keepcnt >= 0 ? sr->keepcnt : c->keepcnt;
@@ -104,6 +104,10 @@ void csv_rows(FILE *f, const struct run_result *r)
 		num(re, sizeof(re), counted, sr->retransmits);
 		num(pred, sizeof(pred), sr->has_prediction, sr->predicted_ms);
 		num(zw, sizeof(zw), counted && sr->counted_on_wire, sr->zero_window_probes);
+		if (sr->predicted_outcome != OUTCOME_COUNT)
+			snprintf(predicted, sizeof(predicted), "%s%s%s", outcome_name(sr->predicted_outcome),
+				 sr->predicted_mechanism != MECH_NONE ? "/" : "",
+				 sr->predicted_mechanism != MECH_NONE ? mechanism_name(sr->predicted_mechanism) : "");
 		num(err, sizeof(err), sr->has_prediction && sr->detected && sr->predicted_outcome == sr->outcome,
 		    sr->detect_ms - sr->predicted_ms);
 		if (sr->has_wire_lag)
@@ -119,7 +123,7 @@ void csv_rows(FILE *f, const struct run_result *r)
 			r->failed ? "" : mechanism_name(sr->mechanism),
 			errno_name(sr->err), det, rx, pred, pr, re,
 			v->expect[s].text ? v->expect[s].text : "", verdict_name(sr->verdict), lag, err,
-			!counted ? "" : sr->counted_on_wire ? "wire" : "tcp_info", zw, r->error,
+			!counted ? "" : sr->counted_on_wire ? "wire" : "tcp_info", zw, predicted, r->error,
 		};
 		static_assert(ARRAY_SIZE(fields) == ARRAY_SIZE(columns), "one field per column");
 		for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {

@@ -577,6 +577,7 @@ out:
 		predict_side(v, s, res->side[s].has_last_rx, res->side[s].last_rx_ms, &p);
 		res->side[s].has_prediction = p.has_time;
 		res->side[s].predicted_outcome = p.outcome;
+		res->side[s].predicted_mechanism = p.mechanism;
 		res->side[s].predicted_ms = p.ms;
 		res->side[s].verdict = res->failed ? (v->expect[s].text ? VERDICT_FAIL : VERDICT_NONE)
 						   : expect_verdict(&v->expect[s], &res->side[s]);

@@ -26,7 +26,8 @@ struct side_result {
 	bool counted_on_wire;		/* probes and retransmits from the capture, not TCP_INFO */
 	uint32_t zero_window_probes;	/* from the capture */
 	bool has_prediction;		/* the kernel's rules say something for this side */
-	enum outcome predicted_outcome;
+	enum outcome predicted_outcome;	/* OUTCOME_COUNT: no prediction made */
+	enum mechanism predicted_mechanism;
 	int64_t predicted_ms;		/* on the detect_ms clock */
 	bool has_wire_lag;
 	int64_t wire_lag_us;		/* detection minus the wire event that caused it */

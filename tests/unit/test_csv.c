@@ -56,7 +56,7 @@ static void test_header(void **state)
 	assert_string_equal(buf,
 		"scenario,variant,run,side,family,action,target,keepalive,keepidle_ms,keepintvl_ms,keepcnt,"
 		"user_timeout_ms,traffic,fault_at_ms,outcome,mechanism,errno,detect_ms,last_rx_ms,predicted_ms,"
-		"probes,retransmits,expected,verdict,wire_lag_ms,model_error_ms,counts_from,zero_window_probes,error\r\n");
+		"probes,retransmits,expected,verdict,wire_lag_ms,model_error_ms,counts_from,zero_window_probes,predicted,error\r\n");
 	free(buf);
 }
 
@@ -88,11 +88,13 @@ static void test_rows(void **state)
 		.outcome = OUTCOME_TIMEOUT, .mechanism = MECH_KEEPALIVE, .err = 110, .detected = true,
 		.detect_ms = 4095, .has_last_rx = true, .last_rx_ms = -1004, .keepidle_ms = 3000,
 		.keepintvl_ms = 1000, .keepcnt = 3, .user_timeout_ms = 0, .probes = 3, .verdict = VERDICT_PASS,
-		.has_prediction = true, .predicted_outcome = OUTCOME_TIMEOUT, .predicted_ms = 3996,
+		.has_prediction = true, .predicted_outcome = OUTCOME_TIMEOUT, .predicted_mechanism = MECH_KEEPALIVE,
+		.predicted_ms = 3996,
 		.has_wire_lag = true, .wire_lag_us = 52, .counted_on_wire = true,
 	};
 	r.side[HOST_SERVER] = (struct side_result){
 		.outcome = OUTCOME_NONE, .keepidle_ms = -1, .keepintvl_ms = -1, .keepcnt = -1, .user_timeout_ms = -1,
+		.predicted_outcome = OUTCOME_NONE,
 	};
 	FILE *f = open_memstream(&buf, &len);
 	csv_rows(f, &r);
@@ -102,9 +104,9 @@ static void test_rows(void **state)
 	*second = '\0';
 	assert_string_equal(buf,
 		"quoted,client.keepidle=3s,2,client,ipv4,drop,server,yes,3000,1000,3,0,idle,1000,timeout,"
-		"keepalive,ETIMEDOUT,4095,-1004,3996,3,0,timeout keepalive within 1s..9s,pass,0.052,99,wire,0,");
+		"keepalive,ETIMEDOUT,4095,-1004,3996,3,0,timeout keepalive within 1s..9s,pass,0.052,99,wire,0,timeout/keepalive,");
 	assert_string_equal(second + 2,
-		"quoted,client.keepidle=3s,2,server,ipv4,drop,server,no,,,,0,idle,1000,none,-,,,,,0,0,,-,,,tcp_info,,\r\n");
+		"quoted,client.keepidle=3s,2,server,ipv4,drop,server,no,,,,0,idle,1000,none,-,,,,,0,0,,-,,,tcp_info,,none,\r\n");
 	free(buf);
 	variant_release(&v);
 	scenario_free(s);
