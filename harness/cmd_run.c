@@ -6,13 +6,18 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fnmatch.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
+#include <signal.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -21,18 +26,19 @@
 #include "run.h"
 #include "suite.h"
 
+/* Runs at once by default: they mostly sleep on kernel timers. */
+#define DEFAULT_JOBS 16
+/* A sweep that expands past this many runs is refused unless --max-runs says so. */
+#define DEFAULT_MAX_RUNS 1000
+
 struct options {
 	const char *output;
 	long repeat;		/* 0: the files' */
 	const char *filter;
 	long shard_k, shard_n;	/* 1-based K of N; N = 0: no sharding */
 	long jobs;
+	long max_runs;
 	bool tap, quiet, verbose, pcap;
-};
-
-struct planned {
-	struct variant v;
-	unsigned run;
 };
 
 static int parse_long(const char *opt, const char *text, long min, long *out)
@@ -57,6 +63,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "filter", required_argument, NULL, 'f' },
 		{ "shard", required_argument, NULL, 's' },
 		{ "jobs", required_argument, NULL, 'j' },
+		{ "max-runs", required_argument, NULL, 'm' },
 		{ "pcap", no_argument, NULL, 'p' },
 		{ "tap", no_argument, NULL, 't' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -65,7 +72,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	};
 	int c;
 
-	*o = (struct options){ .jobs = 1 };
+	*o = (struct options){ .jobs = DEFAULT_JOBS, .max_runs = DEFAULT_MAX_RUNS };
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:j:qv", longopts, NULL)) != -1) {
 		switch (c) {
@@ -73,6 +80,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'r': if (parse_long("--repeat", optarg, 1, &o->repeat)) return -1; break;
 		case 'f': o->filter = optarg; break;
 		case 'j': if (parse_long("--jobs", optarg, 1, &o->jobs)) return -1; break;
+		case 'm': if (parse_long("--max-runs", optarg, 1, &o->max_runs)) return -1; break;
 		case 't': o->tap = true; break;
 		case 'q': o->quiet = true; break;
 		case 'v': o->verbose = true; break;
@@ -99,42 +107,6 @@ static int parse_options(int argc, char **argv, struct options *o)
 		}
 	}
 	return 0;
-}
-
-/* Expand, filter, repeat and shard: the deterministic list of runs. */
-static struct planned *plan(const struct suite *s, const struct options *o, size_t *count)
-{
-	struct planned *p = NULL;
-	size_t n = 0, seen = 0;
-
-	for (size_t f = 0; f < s->n_files; f++) {
-		size_t nv = scenario_variant_count(s->files[f]);
-		for (size_t i = 0; i < nv; i++) {
-			struct variant v;
-			if (scenario_variant(s->files[f], i, &v, stderr) < 0)
-				continue;
-			bool keep = !o->filter || fnmatch(o->filter, scenario_name(s->files[f]), 0) == 0 ||
-				    fnmatch(o->filter, v.name, 0) == 0;
-			long repeat = o->repeat ? o->repeat : v.repeat;
-			bool kept = false;
-			for (long r = 1; keep && r <= repeat; r++) {
-				if (o->shard_n && (long)(seen++ % (size_t)o->shard_n) != o->shard_k - 1)
-					continue;
-				p = reallocarray(p, n + 1, sizeof(*p));
-				if (!p)
-					abort();
-				p[n] = (struct planned){ v, (unsigned)r };
-				if (kept)
-					p[n].v.name = xstrdup(v.name);	/* each planned run owns its name */
-				kept = true;
-				n++;
-			}
-			if (!kept)
-				variant_release(&v);
-		}
-	}
-	*count = n;
-	return p;
 }
 
 static int mkdir_p(const char *path)
@@ -237,14 +209,18 @@ static void print_details(FILE *f, const struct run_result *r)
 	}
 }
 
-static void print_summary(FILE *f, const struct planned *p, const struct run_result *res, size_t n)
+static void print_summary(FILE *f, const struct planned *p, const struct run_result *res, const bool *finished,
+			  size_t n)
 {
-	size_t width = strlen("scenario"), failed = 0;
+	size_t width = strlen("scenario"), failed = 0, ran = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		size_t w = strlen(p[i].v.name) + 4;
+		if (!finished[i])
+			continue;
 		if (w > width)
 			width = w;
+		ran++;
 		failed += !run_passed(&res[i]);
 	}
 	fprintf(f, "\n%-*s  %-31s %-31s %s\n", (int)width, "scenario", "client", "server", "verdict");
@@ -253,7 +229,7 @@ static void print_summary(FILE *f, const struct planned *p, const struct run_res
 		for (size_t i = 0; i < n; i++) {
 			const struct run_result *r = &res[i];
 			char name[600], c[64], s[64];
-			if (run_passed(r) != (pass == 1))
+			if (!finished[i] || run_passed(r) != (pass == 1))
 				continue;
 			snprintf(name, sizeof(name), "%s #%u", p[i].v.name, p[i].run);
 			side_summary(c, sizeof(c), &r->side[HOST_CLIENT]);
@@ -271,7 +247,237 @@ static void print_summary(FILE *f, const struct planned *p, const struct run_res
 						p[i].v.expect[side].text, side == HOST_CLIENT ? c : s);
 		}
 	}
-	fprintf(f, "\n%zu run%s, %zu passed, %zu failed\n", n, n == 1 ? "" : "s", n - failed, failed);
+	fprintf(f, "\n%zu run%s, %zu passed, %zu failed", ran, ran == 1 ? "" : "s", ran - failed, failed);
+	if (ran < n)
+		fprintf(f, ", %zu not run", n - ran);
+	fputc('\n', f);
+}
+
+/*
+ * The scheduler. Each run is a worker process (it owns the run's namespaces
+ * and endpoints, and dies with this process); this loop starts up to --jobs of
+ * them, waits in one poll on their result pipes and a signalfd, and writes
+ * each run's rows the moment it finishes. Runs spend nearly all their time
+ * asleep on kernel timers, so many can share two cores.
+ */
+struct scheduler {
+	const struct options *o;
+	struct planned *runs;
+	struct run_result *res;
+	size_t n;
+	FILE *csv, *human;
+	const char *dir;
+	bool live;			/* draw the status line on stderr */
+	bool *finished;			/* res[i] is complete */
+	size_t done;
+	bool interrupted;
+};
+
+struct worker {
+	pid_t pid;
+	int fd;				/* result pipe */
+	size_t run;			/* index into runs */
+};
+
+static void NORETURN worker_main(const struct scheduler *sch, size_t i, int fd, pid_t parent)
+{
+	struct run_result r;
+	char prefix[4500];
+	struct run_opts ro = { NULL };
+	sigset_t none;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(1);
+	/* Ctrl-C reaches the whole process group: only the scheduler decides. */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (sch->o->pcap) {
+		/* pcap/<scenario>-<variant>-<run>-<side>.pcap, variants numbered from 1 */
+		snprintf(prefix, sizeof(prefix), "%s/pcap/%s-%zu-%u", sch->dir, scenario_name(sch->runs[i].v.scenario),
+			 sch->runs[i].v.index + 1, sch->runs[i].run);
+		ro.pcap_prefix = prefix;
+	}
+	run_variant(&sch->runs[i].v, sch->runs[i].run, &ro, &r);
+	ssize_t w = write(fd, &r, sizeof(r));
+	_exit(w == (ssize_t)sizeof(r) ? 0 : 1);
+}
+
+static int start_worker(struct scheduler *sch, struct worker *w, size_t i)
+{
+	int p[2];
+	pid_t parent = getpid();
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	fflush(NULL);		/* nothing buffered may be written twice */
+	w->pid = fork();
+	if (w->pid < 0) {
+		int err = -errno;
+		close(p[0]);
+		close(p[1]);
+		return err;
+	}
+	if (w->pid == 0) {
+		close(p[0]);
+		worker_main(sch, i, p[1], parent);
+	}
+	close(p[1]);
+	w->fd = p[0];
+	w->run = i;
+	return 0;
+}
+
+/* Expected seconds a run takes: its first fault, its deadline, and setup. */
+static int64_t run_estimate_ms(const struct variant *v)
+{
+	int64_t first = v->n_faults ? INT64_MAX : 0;
+
+	for (size_t i = 0; i < v->n_faults; i++)
+		if (v->faults[i].at_ms < first)
+			first = v->faults[i].at_ms;
+	return first + v->deadline_ms + 300;
+}
+
+static void status_line(const struct scheduler *sch, size_t running, size_t next, int64_t start_ns,
+			const struct worker *w, size_t nw, long jobs)
+{
+	int64_t now = mono_ns(), left_ms = 0, longest = 0;
+	char el[32], eta[32];
+
+	for (size_t k = 0; k < nw; k++) {
+		if (w[k].pid <= 0)
+			continue;
+		int64_t rest = run_estimate_ms(&sch->runs[w[k].run].v);
+		if (rest > longest)
+			longest = rest;
+	}
+	for (size_t i = next; i < sch->n; i++)
+		left_ms += run_estimate_ms(&sch->runs[i].v);
+	format_duration(el, sizeof(el), (now - start_ns) / 1000000 / 1000 * 1000);
+	format_duration(eta, sizeof(eta), (longest + left_ms / jobs) / 1000 * 1000);
+	fprintf(stderr, "\r\033[K[%zu done, %zu running, %zu left] elapsed %s, about %s to go", sch->done, running,
+		sch->n - next, el, eta);
+	fflush(stderr);
+}
+
+static void finish_run(struct scheduler *sch, size_t i)
+{
+	const struct options *o = sch->o;
+
+	if (sch->live)
+		fputs("\r\033[K", stderr);
+	sch->finished[i] = true;
+	sch->done++;
+	csv_rows(sch->csv, &sch->res[i]);
+	if (!o->quiet)
+		print_run_line(sch->human, sch->done - 1, sch->n, &sch->runs[i], &sch->res[i]);
+	if (o->verbose)
+		print_details(sch->human, &sch->res[i]);
+	if (o->tap) {
+		printf("%s %zu - %s #%u%s%s\n", run_passed(&sch->res[i]) ? "ok" : "not ok", i + 1, sch->runs[i].v.name,
+		       sch->runs[i].run, sch->res[i].failed ? " # error: " : "", sch->res[i].failed ? sch->res[i].error : "");
+		fflush(stdout);
+	}
+}
+
+static int schedule(struct scheduler *sch)
+{
+	long jobs = sch->o->jobs;
+	size_t nw = (size_t)jobs < sch->n ? (size_t)jobs : sch->n, next = 0, running = 0;
+	struct worker *w = xcalloc(nw, sizeof(*w));
+	struct pollfd *p = xcalloc(nw + 1, sizeof(*p));
+	sigset_t stop;
+	int64_t start_ns = mono_ns();
+	int sfd;
+
+	sch->finished = xcalloc(sch->n, sizeof(bool));
+	/* Endpoints orphaned by a killed run come to us, so none outlives the suite. */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	/* An ignored signal never becomes pending (shells ignore SIGINT in background jobs). */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	sigprocmask(SIG_BLOCK, &stop, NULL);
+	sfd = signalfd(-1, &stop, SFD_CLOEXEC);
+
+	while (sch->done < sch->n) {
+		for (size_t k = 0; k < nw && next < sch->n && !sch->interrupted; k++) {
+			if (w[k].pid > 0)
+				continue;
+			int ret = start_worker(sch, &w[k], next);
+			if (ret < 0) {
+				snprintf(sch->res[next].error, sizeof(sch->res[next].error), "cannot start a run: %s",
+					 strerror(-ret));
+				sch->res[next].v = &sch->runs[next].v;
+				sch->res[next].run = sch->runs[next].run;
+				sch->res[next].failed = true;
+				finish_run(sch, next++);
+				continue;
+			}
+			next++;
+			running++;
+		}
+		if (!running)
+			break;
+		if (sch->live)
+			status_line(sch, running, next, start_ns, w, nw, jobs);
+		for (size_t k = 0; k < nw; k++)
+			p[k] = (struct pollfd){ w[k].pid > 0 ? w[k].fd : -1, POLLIN, 0 };
+		p[nw] = (struct pollfd){ sfd, POLLIN, 0 };
+		if (poll(p, nw + 1, sch->live ? 1000 : -1) <= 0)
+			continue;
+		if (p[nw].revents) {
+			struct signalfd_siginfo si;
+			if (read(sfd, &si, sizeof(si)) > 0 && !sch->interrupted) {
+				sch->interrupted = true;
+				/* Stop starting runs and end the running ones: their processes and namespaces go with them. */
+				for (size_t k = 0; k < nw; k++)
+					if (w[k].pid > 0)
+						kill(w[k].pid, SIGKILL);
+			}
+		}
+		for (size_t k = 0; k < nw; k++) {
+			if (w[k].pid <= 0 || !p[k].revents)
+				continue;
+			struct run_result r;
+			ssize_t got = read(w[k].fd, &r, sizeof(r));
+			close(w[k].fd);
+			while (waitpid(w[k].pid, NULL, 0) < 0 && errno == EINTR)
+				;
+			w[k].pid = 0;
+			running--;
+			size_t i = w[k].run;
+			if (got == (ssize_t)sizeof(r)) {
+				sch->res[i] = r;
+			} else if (sch->interrupted) {
+				continue;	/* ended by the interruption: no row */
+			} else {
+				sch->res[i] = (struct run_result){ .v = &sch->runs[i].v, .run = sch->runs[i].run, .failed = true };
+				snprintf(sch->res[i].error, sizeof(sch->res[i].error), "the run's process died");
+			}
+			finish_run(sch, i);
+		}
+	}
+	if (sch->live)
+		fputs("\r\033[K", stderr);
+	/* Reap what killed runs left: their endpoints die of PR_SET_PDEATHSIG. */
+	for (int64_t end = mono_ns() + 5000000000LL; mono_ns() < end;) {
+		pid_t pid = waitpid(-1, NULL, WNOHANG);
+		if (pid < 0 && errno == ECHILD)
+			break;
+		if (pid <= 0)
+			poll(NULL, 0, 10);
+	}
+	close(sfd);
+	sigprocmask(SIG_UNBLOCK, &stop, NULL);
+	free(p);
+	free(w);
+	return 0;
 }
 
 int cmd_run(int argc, char **argv)
@@ -290,12 +496,20 @@ int cmd_run(int argc, char **argv)
 		suite_free(&s);
 		return EXIT_USAGE;
 	}
-	runs = plan(&s, &o, &n);
+	struct plan_opts po = { o.filter, o.repeat, o.shard_k, o.shard_n };
+	runs = suite_plan(&s, &po, &n);
 	if (!n) {
 		fprintf(stderr, "deadpeer run: no runs selected%s%s\n", o.filter ? " by --filter " : "",
 			o.filter ? o.filter : "");
 		suite_free(&s);
 		return EXIT_USAGE;
+	}
+	if ((long)n > o.max_runs) {
+		fprintf(stderr, "deadpeer run: the selection expands to %zu runs, more than the limit of %ld "
+			"(check what your sweeps multiply to with 'deadpeer check', or raise it with --max-runs %zu)\n",
+			n, o.max_runs, n);
+		code = EXIT_USAGE;
+		goto out;
 	}
 	if (run_preflight(msg, sizeof(msg)) < 0) {
 		fprintf(stderr, "deadpeer: %s\n", msg);
@@ -322,51 +536,33 @@ int cmd_run(int argc, char **argv)
 	csv_header(csv);
 
 	FILE *human = o.tap ? stderr : stdout;
-	bool live = isatty(STDERR_FILENO) && !o.quiet;
-	if (o.jobs > 1 && !o.quiet)
-		fprintf(stderr, "deadpeer run: this version runs scenarios one at a time (--jobs %ld ignored)\n", o.jobs);
 	if (o.tap)
-		printf("1..%zu\n", n);
+		printf("TAP version 13\n1..%zu\n", n);
 	res = xcalloc(n, sizeof(*res));
-	for (size_t i = 0; i < n; i++) {
-		if (live)
-			fprintf(stderr, "\r\033[K[%zu done, 1 running, %zu left] %s", i, n - i - 1, runs[i].v.name);
-		char prefix[4500];
-		struct run_opts ro = { NULL };
-		if (o.pcap) {
-			/* pcap/<scenario>-<variant>-<run>-<side>.pcap, variants numbered from 1 */
-			snprintf(prefix, sizeof(prefix), "%s/pcap/%s-%zu-%u", dir, scenario_name(runs[i].v.scenario),
-				 runs[i].v.index + 1, runs[i].run);
-			ro.pcap_prefix = prefix;
-		}
-		run_variant(&runs[i].v, runs[i].run, &ro, &res[i]);
-		if (live)
-			fputs("\r\033[K", stderr);
-		csv_rows(csv, &res[i]);
-		if (!o.quiet)
-			print_run_line(human, i, n, &runs[i], &res[i]);
-		if (o.verbose)
-			print_details(human, &res[i]);
-		if (o.tap)
-			printf("%s %zu - %s #%u%s%s\n", run_passed(&res[i]) ? "ok" : "not ok", i + 1, runs[i].v.name,
-			       runs[i].run, res[i].failed ? " # error: " : "", res[i].failed ? res[i].error : "");
-		if (!run_passed(&res[i]))
+	struct scheduler sch = {
+		.o = &o, .runs = runs, .res = res, .n = n, .csv = csv, .human = human, .dir = dir,
+		.live = isatty(STDERR_FILENO) && !o.quiet,
+	};
+	if (schedule(&sch) < 0 || sch.interrupted)
+		code = EXIT_FAILED;
+	for (size_t i = 0; i < n; i++)
+		if (sch.finished[i] && !run_passed(&res[i]))
 			code = EXIT_FAILED;
-	}
 	fclose(csv);
-	print_summary(human, runs, res, n);
+	print_summary(human, runs, res, sch.finished, n);
 	snprintf(path, sizeof(path), "%s/summary.txt", dir);
 	FILE *sum = fopen(path, "w");
 	if (sum) {
-		print_summary(sum, runs, res, n);
+		print_summary(sum, runs, res, sch.finished, n);
 		fclose(sum);
 	}
+	if (sch.interrupted)
+		fprintf(human, "interrupted: %zu of %zu runs finished; their rows are kept\n", sch.done, n);
 	fprintf(human, "CSV: %s/results.csv\n", dir);
+	free(sch.finished);
 	free(res);
 out:
-	for (size_t i = 0; i < n; i++)
-		variant_release(&runs[i].v);
-	free(runs);
+	plan_free(runs, n);
 	suite_free(&s);
 	return code;
 }
