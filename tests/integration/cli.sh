@@ -36,6 +36,11 @@ host_state() {
 }
 host_state > before.txt
 
+# deadpeer runs each run in a worker process; the endpoints are the workers' children.
+endpoints_of() {
+	for w in $(pgrep -P "$1"); do pgrep -P "$w"; done | tr '\n' ' '
+}
+
 cat > fast.scn <<'SCN'
 [scenario]
 description = server killed: the client reads the FIN
@@ -147,6 +152,62 @@ done
 check "probes were sent and counted on the wire" test "$(awk -F, '$4 == "client" && $27 == "wire" { print $21 }' wire/results.csv | sort -u)" = 4
 check "the keepalive timeout has a wire lag under 20 ms" sh -c "awk -F, '\$4 == \"client\" { if (\$25 == \"\" || \$25 + 0 > 20) bad = 1 } END { exit bad }' wire/results.csv"
 
+# --- many runs at once: same kernel windows, no cross-talk, TAP ---------------
+cat > par.scn <<'SCN'
+[scenario]
+name = par
+deadline = 4s
+[client]
+keepalive = yes
+keepidle = 1s
+keepintvl = 1s
+keepcnt = 2
+[fault]
+at = 500ms
+action = drop
+target = router
+[expect]
+client = timeout keepalive within 2.4s..3.2s
+server = none
+SCN
+start=$(date +%s%N)
+"$DEADPEER" run -j 24 --repeat 24 --tap -o par par.scn > tap.txt 2> err.txt; rc=$?
+wall=$(( ($(date +%s%N) - start) / 1000000 ))
+check "24 parallel runs pass their kernel windows" test $rc = 0
+check "TAP output starts with its version" test "$(head -n 1 tap.txt)" = "TAP version 13"
+check "TAP plans 24 test points" grep -qx "1..24" tap.txt
+check "TAP has 24 ok test points" test "$(grep -c '^ok [0-9]* - par #' tap.txt)" = 24
+check "each run's client sent exactly keepcnt probes (no cross-talk)" \
+	test "$(awk -F, '$4 == "client" && $21 == 2 && $15 == "timeout"' par/results.csv | wc -l)" = 24
+check "24 runs of a 3.5 s scenario took under 12 s ($wall ms)" test "$wall" -lt 12000
+
+# --- Ctrl-C mid-suite ---------------------------------------------------------
+cat > slow.scn <<'SCN'
+[scenario]
+deadline = 60s
+[client]
+keepalive = yes
+keepidle = 1s
+SCN
+"$DEADPEER" run -j 3 -o sig fast.scn slow.scn > sig.txt 2>&1 &
+pid=$!
+for _ in $(seq 100); do
+	[ -f sig/results.csv ] && [ "$(wc -l < sig/results.csv)" -ge 5 ] && break
+	sleep 0.1
+done
+children=$(endpoints_of "$pid")
+kill -INT "$pid"
+wait "$pid"; rc=$?
+check "SIGINT mid-suite exits non-zero" test $rc != 0
+check "the finished runs' rows are kept" test "$(wc -l < sig/results.csv)" = 5
+check "every CSV row is complete" test "$(awk -F, '{ print NF }' sig/results.csv | sort -u)" = 30
+check "the partial summary says what happened" grep -q "interrupted: 2 of 3 runs finished" sig.txt
+alive=0
+for c in $children; do kill -0 "$c" 2>/dev/null && alive=1; done
+check "no endpoint outlives an interrupted suite" test $alive = 0
+host_state > after.txt
+check "the initial namespace is unchanged after SIGINT" cmp -s before.txt after.txt
+
 # --- kill -9 mid-run --------------------------------------------------------
 cat > long.scn <<'SCN'
 [scenario]
@@ -163,7 +224,7 @@ SCN
 pid=$!
 children=""
 for _ in $(seq 100); do
-	children=$(pgrep -P "$pid" | tr '\n' ' ')
+	children=$(endpoints_of "$pid")
 	[ "$(echo $children | wc -w)" = 2 ] && break
 	sleep 0.1
 done
@@ -207,14 +268,14 @@ SCN
 pid=$!
 old=""
 for _ in $(seq 50); do
-	first=$(pgrep -P "$pid" | head -n 1)
+	first=$(endpoints_of "$pid" | cut -d' ' -f1)
 	[ -n "$first" ] && old=$(readlink /proc/"$first"/ns/net 2>/dev/null) && [ -n "$old" ] && break
 	sleep 0.1
 done
 # The first child is the server; after the crash and restart a new listening server appears.
 new=""
 for _ in $(seq 60); do
-	for c in $(pgrep -P "$pid"); do
+	for c in $(endpoints_of "$pid"); do
 		ns=$(readlink /proc/"$c"/ns/net 2>/dev/null)
 		[ -n "$ns" ] && [ "$ns" != "$old" ] && [ -n "$(nsenter --net=/proc/$c/ns/net ss -Hltn 'sport = :7000' 2>/dev/null)" ] && new=$c
 	done

@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: MIT
+/* Planning a suite: sweeps times repeats, filters, and shards that partition it exactly. */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "suite.h"
+
+static char dir[] = "/tmp/deadpeer-plan-XXXXXX";
+
+static void write_file(const char *name, const char *text)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	if (!mkdtemp(dir))
+		return -1;
+	write_file("a.scn", "[scenario]\nname = a\nrepeat = 2\nfamily = ipv4, ipv6\n"
+			    "[client]\nkeepalive = yes\nkeepidle = 1s, 2s, 3s\n");
+	write_file("b.scn", "[scenario]\nname = b\n");
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd);
+}
+
+/* "name #run" of every planned run, in order. */
+static size_t names(const struct plan_opts *o, char out[64][80])
+{
+	struct suite s;
+	char *paths[] = { dir };
+	size_t n;
+
+	assert_int_equal(suite_load(&s, paths, 1, stderr), 0);
+	struct planned *p = suite_plan(&s, o, &n);
+	assert_true(n <= 64);
+	for (size_t i = 0; i < n; i++)
+		snprintf(out[i], 80, "%s #%u", p[i].v.name, p[i].run);
+	plan_free(p, n);
+	suite_free(&s);
+	return n;
+}
+
+static void test_expansion(void **state)
+{
+	char all[64][80];
+	struct plan_opts o = { 0 };
+
+	(void)state;
+	/* 2 families x 3 keepidles x repeat 2, then b once; files in name order. */
+	assert_int_equal(names(&o, all), 13);
+	assert_string_equal(all[0], "a[family=ipv4,client.keepidle=1s] #1");
+	assert_string_equal(all[1], "a[family=ipv4,client.keepidle=1s] #2");
+	assert_string_equal(all[2], "a[family=ipv6,client.keepidle=1s] #1");
+	assert_string_equal(all[11], "a[family=ipv6,client.keepidle=3s] #2");
+	assert_string_equal(all[12], "b #1");
+	o.repeat = 1;
+	assert_int_equal(names(&o, all), 7);
+	o.filter = "a*ipv6*";
+	assert_int_equal(names(&o, all), 3);
+	assert_string_equal(all[2], "a[family=ipv6,client.keepidle=3s] #1");
+	o.filter = "b";
+	assert_int_equal(names(&o, all), 1);
+}
+
+static void test_shards_partition(void **state)
+{
+	char all[64][80], part[64][80];
+	int seen[64] = { 0 };
+
+	(void)state;
+	for (long shards = 1; shards <= 5; shards++) {
+		struct plan_opts o = { 0 };
+		size_t total = names(&o, all), sum = 0;
+		memset(seen, 0, sizeof(seen));
+		for (long k = 1; k <= shards; k++) {
+			o.shard_k = k;
+			o.shard_n = shards;
+			size_t n = names(&o, part);
+			sum += n;
+			/* Deterministic: the same slice twice is the same list. */
+			char again[64][80];
+			assert_int_equal(names(&o, again), n);
+			for (size_t i = 0; i < n; i++) {
+				assert_string_equal(part[i], again[i]);
+				size_t j = 0;
+				while (j < total && strcmp(all[j], part[i]) != 0)
+					j++;
+				assert_true(j < total);
+				seen[j]++;
+			}
+		}
+		/* Every run in exactly one shard. */
+		assert_int_equal(sum, total);
+		for (size_t j = 0; j < total; j++)
+			assert_int_equal(seen[j], 1);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_expansion),
+		cmocka_unit_test(test_shards_partition),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
