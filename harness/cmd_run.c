@@ -277,6 +277,7 @@ struct worker {
 	pid_t pid;
 	int fd;				/* result pipe */
 	size_t run;			/* index into runs */
+	int64_t started_ns;
 };
 
 static void NORETURN worker_main(const struct scheduler *sch, size_t i, int fd, pid_t parent)
@@ -327,6 +328,7 @@ static int start_worker(struct scheduler *sch, struct worker *w, size_t i)
 	close(p[1]);
 	w->fd = p[0];
 	w->run = i;
+	w->started_ns = mono_ns();
 	return 0;
 }
 
@@ -350,7 +352,7 @@ static void status_line(const struct scheduler *sch, size_t running, size_t next
 	for (size_t k = 0; k < nw; k++) {
 		if (w[k].pid <= 0)
 			continue;
-		int64_t rest = run_estimate_ms(&sch->runs[w[k].run].v);
+		int64_t rest = run_estimate_ms(&sch->runs[w[k].run].v) - (now - w[k].started_ns) / 1000000;
 		if (rest > longest)
 			longest = rest;
 	}
