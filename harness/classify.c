@@ -56,5 +56,12 @@ enum verdict expect_verdict(const struct expect *e, const struct side_result *r)
 		return VERDICT_FAIL;
 	if (e->has_window && (!r->detected || r->detect_ms < e->min_ms || r->detect_ms > e->max_ms))
 		return VERDICT_FAIL;
+	/* Probe counts are only believed from the wire. */
+	if ((e->has_probes || e->answered) && !r->counted_on_wire)
+		return VERDICT_FAIL;
+	if (e->has_probes && (r->probes < e->probes_min || r->probes > e->probes_max))
+		return VERDICT_FAIL;
+	if (e->answered && r->probe_replies < r->probes)
+		return VERDICT_FAIL;
 	return VERDICT_PASS;
 }

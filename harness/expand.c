@@ -145,6 +145,88 @@ static void append_name(char **name, size_t *len, size_t *cap, const char *text)
 	*len += n;
 }
 
+/* How a swept value shows in variant names: "family=ipv6", "client.keepidle=1s", "fault probe.at=2s". */
+static void sweep_part(const struct scenario *s, const struct entry *e, const char *value, char *buf, size_t len)
+{
+	const struct section *sec = &s->sections[e->section];
+
+	if (sec->kind == SECT_SCENARIO)
+		snprintf(buf, len, "%s=%s", e->key, value);
+	else
+		snprintf(buf, len, "%s%s%s.%s=%s", section_kind_name(sec->kind), *sec->name ? " " : "", sec->name,
+			 e->key, value);
+}
+
+/* Is @item one of the swept values of this file? */
+static bool sweeps(const struct scenario *s, const char *item)
+{
+	char part[512];
+
+	for (size_t i = 0; i < s->n_entries; i++)
+		for (size_t j = 0; s->entries[i].n_values > 1 && j < s->entries[i].n_values; j++) {
+			sweep_part(s, &s->entries[i], s->entries[i].values[j], part, sizeof(part));
+			if (strcmp(part, item) == 0)
+				return true;
+		}
+	return false;
+}
+
+/* Is @item among the swept parts of @name ("x[a=1,b=2]")? */
+static bool named(const char *name, const char *item)
+{
+	const char *p = strchr(name, '[');
+	size_t n = strlen(item);
+
+	while (p) {
+		p++;
+		if (strncmp(p, item, n) == 0 && (p[n] == ',' || (p[n] == ']' && !p[n + 1])))
+			return true;
+		p = strchr(p, ',');
+	}
+	return false;
+}
+
+/*
+ * "[expect WHEN]" sections, in file order, replace the plain [expect] lines
+ * of the variants whose name holds every KEY=VALUE of WHEN. A WHEN item that
+ * no variant of the file can hold is a typo, reported at its header.
+ */
+static void apply_conditional_expects(struct checker *c, struct variant *v)
+{
+	const struct scenario *s = c->s;
+	char msg[512];
+
+	for (size_t i = 0; i < s->n_sections; i++) {
+		const struct section *sec = &s->sections[i];
+		bool match = true;
+
+		if (sec->kind != SECT_EXPECT || !*sec->name)
+			continue;
+		char *when = strdup(sec->name), *save = NULL;
+		if (!when)
+			abort();
+		for (char *item = strtok_r(when, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+			if (!sweeps(s, item)) {
+				complain(c, sec->line, "[expect %s]: '%s' is not a value this file sweeps "
+					 "(write it as the variant names show it, such as fault.action=freeze)",
+					 sec->name, item);
+				match = false;
+				break;
+			}
+			match = match && named(v->name, item);
+		}
+		free(when);
+		for (size_t j = 0; match && j < s->n_entries; j++) {
+			const struct entry *e = &s->entries[j];
+			if (e->section != i)
+				continue;
+			enum host side = strcmp(e->key, "client") == 0 ? HOST_CLIENT : HOST_SERVER;
+			if (expect_parse(e->values[0], &v->expect[side], msg, sizeof(msg)) < 0)
+				complain(c, e->line, "%s", msg);
+		}
+	}
+}
+
 int scenario_variant(const struct scenario *s, size_t index, struct variant *v, FILE *err)
 {
 	struct checker c = { .s = s, .err = err };
@@ -187,14 +269,9 @@ int scenario_variant(const struct scenario *s, size_t index, struct variant *v, 
 
 		radix *= e->n_values;
 		if (e->n_values > 1) {
-			/* "[family=ipv6", ",client.keepidle=1s", ",fault probe.at=2s" */
 			char part[512];
-			char sep = swept++ ? ',' : '[';
-			if (sec->kind == SECT_SCENARIO)
-				snprintf(part, sizeof(part), "%c%s=%s", sep, e->key, value);
-			else
-				snprintf(part, sizeof(part), "%c%s%s%s.%s=%s", sep, section_kind_name(sec->kind),
-					 *sec->name ? " " : "", sec->name, e->key, value);
+			part[0] = swept++ ? ',' : '[';
+			sweep_part(s, e, value, part + 1, sizeof(part) - 1);
 			append_name(&name, &len, &cap, part);
 		}
 		switch (sec->kind) {
@@ -218,6 +295,8 @@ int scenario_variant(const struct scenario *s, size_t index, struct variant *v, 
 			obj = &v->faults[section_fault[e->section]];
 			break;
 		case SECT_EXPECT: {
+			if (*sec->name)
+				continue;	/* [expect WHEN]: once the variant's name is known */
 			enum host side = strcmp(e->key, "client") == 0 ? HOST_CLIENT : HOST_SERVER;
 			if (expect_parse(value, &v->expect[side], msg, sizeof(msg)) < 0)
 				complain(&c, e->line, "%s", msg);
@@ -238,6 +317,7 @@ int scenario_variant(const struct scenario *s, size_t index, struct variant *v, 
 	if (swept)
 		append_name(&name, &len, &cap, "]");
 	v->name = name;
+	apply_conditional_expects(&c, v);
 
 	for (size_t i = 0; i < s->n_sections; i++)
 		if (s->sections[i].kind == SECT_FAULT && i < ARRAY_SIZE(section_fault))

@@ -185,7 +185,7 @@ int expect_parse(const char *text, struct expect *e, char *msg, size_t len)
 	strcpy(buf, text);
 	tok = strtok_r(buf, " \t", &save);
 	if (!tok) {
-		snprintf(msg, len, "empty expectation (expected OUTCOME [MECHANISM] [within MIN..MAX])");
+		snprintf(msg, len, "empty expectation (expected OUTCOME [MECHANISM] [within MIN..MAX] [probes N[..M]] [answered])");
 		return -1;
 	}
 	w = match_word(outcome_words, OUTCOME_COUNT, tok);
@@ -196,7 +196,7 @@ int expect_parse(const char *text, struct expect *e, char *msg, size_t len)
 	}
 	e->outcome = w;
 	tok = strtok_r(NULL, " \t", &save);
-	if (tok && strcmp(tok, "within") != 0) {
+	if (tok && strcmp(tok, "within") != 0 && strcmp(tok, "probes") != 0 && strcmp(tok, "answered") != 0) {
 		w = match_word(mechanism_words, MECH_COUNT, tok);
 		bool fits = false;
 		switch (e->outcome) {
@@ -226,12 +226,61 @@ int expect_parse(const char *text, struct expect *e, char *msg, size_t len)
 		e->mechanism = w;
 		tok = strtok_r(NULL, " \t", &save);
 	}
-	if (tok) {
+	while (tok) {
 		const char *why;
 		char *range, *dots;
 
+		if (strcmp(tok, "answered") == 0) {
+			if (e->answered) {
+				snprintf(msg, len, "'answered' given twice");
+				return -1;
+			}
+			e->answered = true;
+			tok = strtok_r(NULL, " \t", &save);
+			continue;
+		}
+		if (strcmp(tok, "probes") == 0) {
+			char *end;
+			if (e->has_probes) {
+				snprintf(msg, len, "'probes' given twice");
+				return -1;
+			}
+			range = strtok_r(NULL, " \t", &save);
+			if (!range) {
+				snprintf(msg, len, "'probes' needs a count N or a range N..M such as 3 or 2..4");
+				return -1;
+			}
+			dots = strstr(range, "..");
+			if (dots)
+				*dots = '\0';
+			errno = 0;
+			e->probes_min = strtoll(range, &end, 10);
+			bool bad = !isdigit((unsigned char)*range) || *end || errno || e->probes_min > 1000000;
+			e->probes_max = e->probes_min;
+			if (!bad && dots) {
+				errno = 0;
+				e->probes_max = strtoll(dots + 2, &end, 10);
+				bad = !isdigit((unsigned char)dots[2]) || *end || errno || e->probes_max > 1000000;
+			}
+			if (bad) {
+				snprintf(msg, len, "invalid probe count '%s%s%s' (expected N or N..M, whole numbers up to 1000000)",
+					 range, dots ? ".." : "", dots ? dots + 2 : "");
+				return -1;
+			}
+			if (e->probes_min > e->probes_max) {
+				snprintf(msg, len, "empty probe range '%s..%s' (N is above M)", range, dots + 2);
+				return -1;
+			}
+			e->has_probes = true;
+			tok = strtok_r(NULL, " \t", &save);
+			continue;
+		}
 		if (strcmp(tok, "within") != 0) {
-			snprintf(msg, len, "unexpected '%s' (expected 'within MIN..MAX')", tok);
+			snprintf(msg, len, "unexpected '%s' (expected 'within MIN..MAX', 'probes N[..M]' or 'answered')", tok);
+			return -1;
+		}
+		if (e->has_window) {
+			snprintf(msg, len, "'within' given twice");
 			return -1;
 		}
 		range = strtok_r(NULL, " \t", &save);
@@ -256,10 +305,10 @@ int expect_parse(const char *text, struct expect *e, char *msg, size_t len)
 		}
 		e->has_window = true;
 		tok = strtok_r(NULL, " \t", &save);
-		if (tok) {
-			snprintf(msg, len, "unexpected '%s' after the range", tok);
-			return -1;
-		}
+	}
+	if ((e->has_probes || e->answered) && e->outcome == OUTCOME_KILLED) {
+		snprintf(msg, len, "a killed side's probes are not counted; 'probes' and 'answered' do not apply");
+		return -1;
 	}
 	return 0;
 }
@@ -299,8 +348,40 @@ static bool valid_name_char(int c)
 	return isalnum(c) || c == '_' || c == '-' || c == '.';
 }
 
+/*
+ * "[expect WHEN]": WHEN is "KEY=VALUE[, KEY=VALUE...]" as the swept parts of
+ * variant names read ("fault.action=freeze"). Writes it to @out (as long as
+ * @when at most) without the blanks around the items; false after a report.
+ */
+static bool when_normalize(struct reader *r, const char *when, char *out)
+{
+	char *copy = xstrdup(when);
+	char *save = NULL;
+
+	*out = '\0';
+	for (char *item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+		item = strip(item);
+		char *eq = strchr(item, '=');
+		if (!eq || eq == item || !eq[1]) {
+			report(r, "[expect %s]: '%s' is not KEY=VALUE (for instance fault.action=freeze)", when, item);
+			free(copy);
+			return false;
+		}
+		if (*out)
+			strcat(out, ",");
+		strcat(out, item);
+	}
+	free(copy);
+	if (!*out) {
+		report(r, "[expect %s]: no KEY=VALUE to select variants by", when);
+		return false;
+	}
+	return true;
+}
+
 static void add_section(struct reader *r, char *head)
 {
+	char when[INI_MAX_LINE];
 	struct scenario *s = r->s;
 	char *name = "";
 	char *sp = strpbrk(head, " \t");
@@ -314,17 +395,23 @@ static void add_section(struct reader *r, char *head)
 		if (strcmp(head, section_names[k]) == 0)
 			kind = k;
 	if (kind < 0) {
-		report(r, "unknown section [%s] (expected scenario, client, server, router, fault, fault NAME, expect)",
+		report(r, "unknown section [%s] (expected scenario, client, server, router, fault, fault NAME, expect, expect WHEN)",
 		       head);
 		r->cur = -2;
 		return;
 	}
-	if (kind != SECT_FAULT && *name) {
+	if (kind == SECT_EXPECT && *name) {
+		if (!when_normalize(r, name, when)) {
+			r->cur = -2;
+			return;
+		}
+		name = when;
+	} else if (kind != SECT_FAULT && *name) {
 		report(r, "section [%s] takes no name, got '%s'", head, name);
 		r->cur = -2;
 		return;
 	}
-	for (const char *p = name; *p; p++)
+	for (const char *p = name; kind == SECT_FAULT && *p; p++)
 		if (!valid_name_char((unsigned char)*p)) {
 			report(r, "fault name '%s' may hold only letters, digits, '_', '-' and '.'", name);
 			r->cur = -2;
@@ -334,6 +421,8 @@ static void add_section(struct reader *r, char *head)
 		if (s->sections[i].kind == (enum section_kind)kind && strcmp(s->sections[i].name, name) == 0) {
 			if (kind == SECT_FAULT && *name)
 				report(r, "fault '%s' is already defined on line %d", name, s->sections[i].line);
+			else if (*name)
+				report(r, "section [expect %s] appears twice (first on line %d)", name, s->sections[i].line);
 			else
 				report(r, "section [%s] appears twice (first on line %d)", head, s->sections[i].line);
 			r->cur = -2;
@@ -671,6 +760,14 @@ void scenario_free(struct scenario *s)
 const char *scenario_name(const struct scenario *s) { return s->name; }
 const char *scenario_path(const struct scenario *s) { return s->path; }
 const char *scenario_description(const struct scenario *s) { return s->description; }
+
+int scenario_name_line(const struct scenario *s)
+{
+	for (size_t i = 0; i < s->n_sections; i++)
+		if (s->sections[i].kind == SECT_SCENARIO)
+			return scenario_key_line(s, i, "name") == s->sections[i].line ? 1 : scenario_key_line(s, i, "name");
+	return 1;
+}
 
 int scenario_key_line(const struct scenario *s, size_t section, const char *key)
 {

@@ -12,6 +12,7 @@ static const char *const columns[] = {
 	"keepidle_ms", "keepintvl_ms", "keepcnt", "user_timeout_ms", "traffic", "fault_at_ms",
 	"outcome", "mechanism", "errno", "detect_ms", "last_rx_ms", "predicted_ms", "probes",
 	"retransmits", "expected", "verdict", "wire_lag_ms", "model_error_ms", "counts_from", "zero_window_probes", "predicted", "error",
+	"probe_replies", "probe_reply_max_ms", "description",
 };
 
 void csv_field(FILE *f, const char *s)
@@ -85,7 +86,7 @@ void csv_rows(FILE *f, const struct run_result *r)
 		const struct side_result *sr = &r->side[s];
 		const struct side_cfg *c = &v->side[s];
 		char idle[24], intvl[24], cnt[24], ut[24], at[24], det[24], rx[24], pr[24], re[24], run[16];
-		char lag[32] = "", pred[24], err[24], zw[24], predicted[48] = "";
+		char lag[32] = "", pred[24], err[24], zw[24], predicted[48] = "", replies[24], reply_max[32] = "";
 		int64_t ki = sr->keepidle_ms >= 0 ? sr->keepidle_ms : c->keepidle_ms;
 		int64_t kv = sr->keepintvl_ms >= 0 ? sr->keepintvl_ms : c->keepintvl_ms;
 		int64_t kc = sr->keepcnt >= 0 ? sr->keepcnt : c->keepcnt;
@@ -110,6 +111,10 @@ void csv_rows(FILE *f, const struct run_result *r)
 				 sr->predicted_mechanism != MECH_NONE ? mechanism_name(sr->predicted_mechanism) : "");
 		num(err, sizeof(err), sr->has_prediction && sr->detected && sr->predicted_outcome == sr->outcome,
 		    sr->detect_ms - sr->predicted_ms);
+		num(replies, sizeof(replies), counted && sr->counted_on_wire, sr->probe_replies);
+		if (counted && sr->counted_on_wire && sr->probe_replies)
+			snprintf(reply_max, sizeof(reply_max), "%" PRId64 ".%03" PRId64, sr->probe_reply_max_us / 1000,
+				 sr->probe_reply_max_us % 1000);
 		if (sr->has_wire_lag)
 			snprintf(lag, sizeof(lag), "%s%" PRId64 ".%03" PRId64, sr->wire_lag_us < 0 ? "-" : "",
 				 (sr->wire_lag_us < 0 ? -sr->wire_lag_us : sr->wire_lag_us) / 1000,
@@ -124,6 +129,7 @@ void csv_rows(FILE *f, const struct run_result *r)
 			errno_name(sr->err), det, rx, pred, pr, re,
 			v->expect[s].text ? v->expect[s].text : "", verdict_name(sr->verdict), lag, err,
 			!counted ? "" : sr->counted_on_wire ? "wire" : "tcp_info", zw, predicted, r->error,
+			replies, reply_max, scenario_description(v->scenario),
 		};
 		static_assert(ARRAY_SIZE(fields) == ARRAY_SIZE(columns), "one field per column");
 		for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {

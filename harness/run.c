@@ -499,6 +499,8 @@ static void fill_side(const struct run_state *st, enum host s, struct side_resul
 	r->probes = w->probes;
 	r->retransmits = w->retransmits;
 	r->zero_window_probes = w->zero_window_probes;
+	r->probe_replies = w->probe_replies;
+	r->probe_reply_max_us = w->probe_reply_max_ns / 1000;
 	int64_t event = 0;
 	switch (r->outcome) {
 	case OUTCOME_FIN:

@@ -25,6 +25,8 @@ struct side_result {
 	struct tcp_snapshot before;	/* the socket just before it was decided */
 	bool counted_on_wire;		/* probes and retransmits from the capture, not TCP_INFO */
 	uint32_t zero_window_probes;	/* from the capture */
+	uint32_t probe_replies;		/* keepalive probes the peer acknowledged, from the capture */
+	int64_t probe_reply_max_us;	/* the slowest acknowledgement of a probe */
 	bool has_prediction;		/* the kernel's rules say something for this side */
 	enum outcome predicted_outcome;	/* OUTCOME_COUNT: no prediction made */
 	enum mechanism predicted_mechanism;

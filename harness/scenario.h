@@ -95,6 +95,9 @@ struct expect {
 	enum mechanism mechanism;
 	bool has_window;
 	int64_t min_ms, max_ms;
+	bool has_probes;		/* "probes N[..M]": keepalive probes seen on the wire */
+	int64_t probes_min, probes_max;
+	bool answered;			/* "answered": the peer acknowledged every one of them */
 };
 
 /* One concrete run configuration: a scenario with every list resolved. */
@@ -125,6 +128,8 @@ void scenario_free(struct scenario *s);
 const char *scenario_name(const struct scenario *s);
 const char *scenario_path(const struct scenario *s);
 const char *scenario_description(const struct scenario *s);
+/* The line of the "name" key, or 1 when the name comes from the file name. */
+int scenario_name_line(const struct scenario *s);
 
 /* Number of variants the file expands to (product of list lengths). */
 size_t scenario_variant_count(const struct scenario *s);

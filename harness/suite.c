@@ -56,38 +56,79 @@ static int scn_only(const struct dirent *d)
 {
 	size_t n = strlen(d->d_name);
 
-	return d->d_name[0] != '.' && n > 4 && strcmp(d->d_name + n - 4, ".scn") == 0;
+	if (d->d_name[0] == '.')
+		return 0;
+	if (d->d_type == DT_DIR || d->d_type == DT_UNKNOWN || d->d_type == DT_LNK)
+		return 1;	/* perhaps a directory: looked at by add_path */
+	return n > 4 && strcmp(d->d_name + n - 4, ".scn") == 0;
 }
 
-static int add_path(struct suite *s, const char *path, FILE *err)
+static bool is_scn(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n > 4 && strcmp(name + n - 4, ".scn") == 0;
+}
+
+/*
+ * A file, or a directory's .scn files and subdirectories, in name order.
+ * Returns how many files were added, or -1 after an error.
+ */
+static int add_path(struct suite *s, const char *path, int depth, FILE *err)
 {
 	struct stat st;
 	struct dirent **names;
-	int n, ret = 0;
+	int n, ret = 0, found = 0;
 
 	if (stat(path, &st) < 0) {
 		fprintf(err, "%s: cannot open: %s\n", path, strerror(errno));
 		return -1;
 	}
 	if (!S_ISDIR(st.st_mode))
-		return add_file(s, path, err);
+		return add_file(s, path, err) < 0 ? -1 : 1;
+	if (depth > 8) {
+		fprintf(err, "%s: directories nested too deep (a symbolic link loop?)\n", path);
+		return -1;
+	}
 	n = scandir(path, &names, scn_only, by_name);
 	if (n < 0) {
 		fprintf(err, "%s: cannot read directory: %s\n", path, strerror(errno));
 		return -1;
 	}
-	if (n == 0) {
-		fprintf(err, "%s: no .scn files in this directory\n", path);
-		ret = -1;
-	}
 	for (int i = 0; i < n; i++) {
 		char file[4096];
 		snprintf(file, sizeof(file), "%s%s%s", path, path[strlen(path) - 1] == '/' ? "" : "/", names[i]->d_name);
-		if (add_file(s, file, err) < 0)
-			ret = -1;
+		if (stat(file, &st) == 0 && (S_ISDIR(st.st_mode) || is_scn(names[i]->d_name))) {
+			int added = S_ISDIR(st.st_mode) ? add_path(s, file, depth + 1, err) : add_file(s, file, err) < 0 ? -1 : 1;
+			if (added < 0)
+				ret = -1;
+			else
+				found += added;
+		}
 		free(names[i]);
 	}
 	free(names);
+	if (depth == 0 && ret == 0 && found == 0) {
+		fprintf(err, "%s: no .scn files in this directory\n", path);
+		ret = -1;
+	}
+	return ret < 0 ? -1 : found;
+}
+
+/* Two files of one suite with the same scenario name would mix in the report. */
+static int check_names(const struct suite *s, FILE *err)
+{
+	int ret = 0;
+
+	for (size_t i = 0; i < s->n_files; i++)
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(scenario_name(s->files[i]), scenario_name(s->files[j])) == 0) {
+				fprintf(err, "%s:%d: scenario name '%s' is already used by %s\n",
+					scenario_path(s->files[i]), scenario_name_line(s->files[i]),
+					scenario_name(s->files[i]), scenario_path(s->files[j]));
+				ret = -1;
+				break;
+			}
 	return ret;
 }
 
@@ -98,10 +139,12 @@ int suite_load(struct suite *s, char **paths, int n_paths, FILE *err)
 	s->files = NULL;
 	s->n_files = 0;
 	if (n_paths == 0)
-		return add_path(s, suite_default_dir(), err);
+		ret = add_path(s, suite_default_dir(), 0, err) < 0 ? -1 : 0;
 	for (int i = 0; i < n_paths; i++)
-		if (add_path(s, paths[i], err) < 0)
+		if (add_path(s, paths[i], 0, err) < 0)
 			ret = -1;
+	if (ret == 0)
+		ret = check_names(s, err);
 	return ret;
 }
 

@@ -102,7 +102,12 @@ enum wire_class wire_packet(struct wire_side *w, int64_t ts, const uint8_t *f, s
 		}
 		if (w->probe_out && len == 0 && !(flags & TH_SYN)) {
 			w->probe_out = false;
-			w->probe_replies++;
+			if (w->probe_keepalive) {
+				int64_t rtt = ts - w->probe_sent;
+				w->probe_replies++;
+				if (rtt > w->probe_reply_max_ns)
+					w->probe_reply_max_ns = rtt;
+			}
 			return WIRE_PROBE_REPLY;
 		}
 		return WIRE_IN;
@@ -129,6 +134,8 @@ enum wire_class wire_packet(struct wire_side *w, int64_t ts, const uint8_t *f, s
 	/* SEG.SEQ = SND.NXT - 1 with at most one byte, and nothing else outstanding. */
 	if (len <= 1 && !(flags & TH_FIN) && seq == w->snd_nxt - 1 && w->snd_una == w->snd_nxt) {
 		w->probe_out = true;
+		w->probe_sent = ts;
+		w->probe_keepalive = w->peer_wnd != 0;
 		if (w->peer_wnd == 0) {
 			w->zero_window_probes++;
 			return WIRE_ZERO_WINDOW_PROBE;

@@ -28,7 +28,9 @@ struct wire_side {
 	int64_t cutoff_ns;		/* packets after this are ignored (the side had decided) */
 
 	/* counts of what this side sent */
-	uint32_t probes, probe_replies, zero_window_probes, retransmits, data;
+	uint32_t probes, zero_window_probes, retransmits, data;
+	uint32_t probe_replies;		/* keepalive probes the peer acknowledged */
+	int64_t probe_reply_max_ns;	/* the slowest of those acknowledgements */
 	/* wire events, CLOCK_MONOTONIC ns; 0: none */
 	int64_t first_rst_in, first_fin_in, first_rst_out, last_in;
 	uint32_t packets;
@@ -37,6 +39,8 @@ struct wire_side {
 	bool synced;
 	uint32_t snd_nxt, snd_una, peer_wnd;
 	bool probe_out;			/* a probe waits for its reply */
+	bool probe_keepalive;		/* ... and it is a keepalive probe, sent at probe_sent */
+	int64_t probe_sent;
 };
 
 void wire_side_init(struct wire_side *w, const char *addr);

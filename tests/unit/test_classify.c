@@ -98,6 +98,23 @@ static void test_expect(void **state)
 	assert_int_equal(expect_parse("none", &e, msg, sizeof(msg)), 0);
 	r = (struct side_result){ .outcome = OUTCOME_NONE };
 	assert_int_equal(expect_verdict(&e, &r), VERDICT_PASS);
+
+	/* Probe counts: only from the wire, inside the range, every one answered. */
+	assert_int_equal(expect_parse("none probes 3..4 answered", &e, msg, sizeof(msg)), 0);
+	r = (struct side_result){ .outcome = OUTCOME_NONE, .probes = 3, .probe_replies = 3 };
+	assert_int_equal(expect_verdict(&e, &r), VERDICT_FAIL);	/* TCP_INFO only */
+	r.counted_on_wire = true;
+	assert_int_equal(expect_verdict(&e, &r), VERDICT_PASS);
+	r.probe_replies = 2;
+	assert_int_equal(expect_verdict(&e, &r), VERDICT_FAIL);
+	r.probe_replies = r.probes = 5;
+	assert_int_equal(expect_verdict(&e, &r), VERDICT_FAIL);
+	r.probe_replies = r.probes = 2;
+	assert_int_equal(expect_verdict(&e, &r), VERDICT_FAIL);
+	assert_int_equal(expect_parse("none probes 2", &e, msg, sizeof(msg)), 0);
+	r.probe_replies = 0;
+	assert_int_equal(expect_verdict(&e, &r), VERDICT_PASS);
+
 	memset(&e, 0, sizeof(e));
 	assert_int_equal(expect_verdict(&e, &r), VERDICT_NONE);
 }

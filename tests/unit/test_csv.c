@@ -56,7 +56,8 @@ static void test_header(void **state)
 	assert_string_equal(buf,
 		"scenario,variant,run,side,family,action,target,keepalive,keepidle_ms,keepintvl_ms,keepcnt,"
 		"user_timeout_ms,traffic,fault_at_ms,outcome,mechanism,errno,detect_ms,last_rx_ms,predicted_ms,"
-		"probes,retransmits,expected,verdict,wire_lag_ms,model_error_ms,counts_from,zero_window_probes,predicted,error\r\n");
+		"probes,retransmits,expected,verdict,wire_lag_ms,model_error_ms,counts_from,zero_window_probes,predicted,error,"
+		"probe_replies,probe_reply_max_ms,description\r\n");
 	free(buf);
 }
 
@@ -65,7 +66,7 @@ static void test_rows(void **state)
 	char path[] = "/tmp/deadpeer-csv-XXXXXX";
 	int fd = mkstemp(path);
 	const char *text =
-		"[scenario]\nname = quoted\n[client]\nkeepalive = yes\nkeepidle = 2s, 3s\n"
+		"[scenario]\nname = quoted\ndescription = Drop, then \"keepalive\"\n[client]\nkeepalive = yes\nkeepidle = 2s, 3s\n"
 		"[fault]\naction = drop\ntarget = server\n[expect]\nclient = timeout keepalive within 1s..9s\n";
 	struct scenario *s;
 	struct variant v;
@@ -91,6 +92,7 @@ static void test_rows(void **state)
 		.has_prediction = true, .predicted_outcome = OUTCOME_TIMEOUT, .predicted_mechanism = MECH_KEEPALIVE,
 		.predicted_ms = 3996,
 		.has_wire_lag = true, .wire_lag_us = 52, .counted_on_wire = true,
+		.probe_replies = 2, .probe_reply_max_us = 1071,
 	};
 	r.side[HOST_SERVER] = (struct side_result){
 		.outcome = OUTCOME_NONE, .keepidle_ms = -1, .keepintvl_ms = -1, .keepcnt = -1, .user_timeout_ms = -1,
@@ -104,9 +106,10 @@ static void test_rows(void **state)
 	*second = '\0';
 	assert_string_equal(buf,
 		"quoted,client.keepidle=3s,2,client,ipv4,drop,server,yes,3000,1000,3,0,idle,1000,timeout,"
-		"keepalive,ETIMEDOUT,4095,-1004,3996,3,0,timeout keepalive within 1s..9s,pass,0.052,99,wire,0,timeout/keepalive,");
+		"keepalive,ETIMEDOUT,4095,-1004,3996,3,0,timeout keepalive within 1s..9s,pass,0.052,99,wire,0,timeout/keepalive,,"
+		"2,1.071,\"Drop, then \"\"keepalive\"\"\"");
 	assert_string_equal(second + 2,
-		"quoted,client.keepidle=3s,2,server,ipv4,drop,server,no,,,,0,idle,1000,none,-,,,,,0,0,,-,,,tcp_info,,none,\r\n");
+		"quoted,client.keepidle=3s,2,server,ipv4,drop,server,no,,,,0,idle,1000,none,-,,,,,0,0,,-,,,tcp_info,,none,,,,\"Drop, then \"\"keepalive\"\"\"\r\n");
 	free(buf);
 	variant_release(&v);
 	scenario_free(s);

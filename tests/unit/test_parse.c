@@ -268,7 +268,7 @@ static void test_bad_structure(void **state)
 {
 	(void)state;
 	expect_error("[scenario]\n[clinet]\nkeepalive = yes\n", 2,
-		     "unknown section [clinet] (expected scenario, client, server, router, fault, fault NAME, expect)");
+		     "unknown section [clinet] (expected scenario, client, server, router, fault, fault NAME, expect, expect WHEN)");
 	expect_error("[client]\nkeepidl = 3s\n", 2, "unknown key 'keepidl' in [client] (expected keepalive, keepidle,");
 	expect_error("[client]\nport = 80\n", 2, "unknown key 'port' in [client]");
 	expect_error("[client]\nkeepidle = 3s\nkeepidle = 4s\n", 3, "'keepidle' is already set on line 2");
@@ -328,9 +328,19 @@ static void test_expectations(void **state)
 	expect_error("[expect]\nclient = rst within 1x..3s\n", 2, "invalid range '1x..3s'");
 	expect_error("[expect]\nclient = none within 1s..3s\n", 2, "outcome 'none' has no detection time");
 	expect_error("[expect]\nclient = rst soon\n", 2, "unknown mechanism 'soon' for rst");
-	expect_error("[expect]\nclient = rst within 1s..3s later\n", 2, "unexpected 'later' after the range");
+	expect_error("[expect]\nclient = rst within 1s..3s later\n", 2,
+		     "unexpected 'later' (expected 'within MIN..MAX', 'probes N[..M]' or 'answered')");
+	expect_error("[expect]\nclient = rst within 1s..3s within 1s..2s\n", 2, "'within' given twice");
+	expect_error("[expect]\nclient = none probes\n", 2, "'probes' needs a count N or a range N..M");
+	expect_error("[expect]\nclient = none probes -1\n", 2, "invalid probe count '-1'");
+	expect_error("[expect]\nclient = none probes 3..x\n", 2, "invalid probe count '3..x'");
+	expect_error("[expect]\nclient = none probes 99999999999999999999\n", 2, "invalid probe count");
+	expect_error("[expect]\nclient = none probes 4..2\n", 2, "empty probe range '4..2' (N is above M)");
+	expect_error("[expect]\nclient = none answered answered\n", 2, "'answered' given twice");
+	expect_error("[expect]\nclient = killed probes 1\n", 2, "a killed side's probes are not counted; 'probes' and 'answered' do not apply");
 	expect_error("[expect]\nrouter = none\n", 2, "unknown key 'router' in [expect] (expected client, server)");
 	scenario_free(load_ok("[expect]\nclient = timeout retransmission within 0..1h\nserver = rst -\n"));
+	scenario_free(load_ok("[expect]\nclient = none probes 2..4 answered\nserver = timeout keepalive probes 3 within 1s..9s\n"));
 }
 
 static void test_combinations(void **state)
@@ -358,6 +368,53 @@ static void test_combinations(void **state)
 	scenario_free(load_ok("[fault]\naction = crash\ntarget = server\nrestart_service = no\n"));
 }
 
+static void test_conditional_expects(void **state)
+{
+	struct scenario *s = load_ok(
+		"[scenario]\nname = cmp\n"
+		"[client]\nkeepalive = yes\nkeepidle = 1s, 2s\n"
+		"[fault]\naction = crash, freeze\ntarget = server\n"
+		"[expect fault.action=freeze]\nclient = none\n"
+		"[expect]\nclient = timeout keepalive\nserver = killed\n"
+		"[expect  fault.action=freeze , client.keepidle=2s ]\nserver = none probes 0\n");
+	struct variant v;
+
+	(void)state;
+	assert_int_equal(scenario_variant_count(s), 4);
+	/* crash, 1s: the plain [expect] */
+	assert_int_equal(scenario_variant(s, 0, &v, stderr), 0);
+	assert_string_equal(v.name, "cmp[client.keepidle=1s,fault.action=crash]");
+	assert_string_equal(v.expect[HOST_CLIENT].text, "timeout keepalive");
+	assert_string_equal(v.expect[HOST_SERVER].text, "killed");
+	variant_release(&v);
+	/* freeze, 1s: the client's line replaced, the server's kept */
+	assert_int_equal(scenario_variant(s, 2, &v, stderr), 0);
+	assert_string_equal(v.name, "cmp[client.keepidle=1s,fault.action=freeze]");
+	assert_int_equal(v.expect[HOST_CLIENT].outcome, OUTCOME_NONE);
+	assert_string_equal(v.expect[HOST_SERVER].text, "killed");
+	variant_release(&v);
+	/* freeze, 2s: both sections apply, in file order */
+	assert_int_equal(scenario_variant(s, 3, &v, stderr), 0);
+	assert_string_equal(v.expect[HOST_CLIENT].text, "none");
+	assert_string_equal(v.expect[HOST_SERVER].text, "none probes 0");
+	assert_true(v.expect[HOST_SERVER].has_probes);
+	variant_release(&v);
+	scenario_free(s);
+
+	expect_error("[fault]\naction = crash, freeze\ntarget = server\n[expect fault.action=frezee]\nclient = none\n", 4,
+		     "[expect fault.action=frezee]: 'fault.action=frezee' is not a value this file sweeps");
+	expect_error("[fault]\naction = crash\ntarget = server\n[expect fault.action=crash]\nclient = none\n", 4,
+		     "[expect fault.action=crash]: 'fault.action=crash' is not a value this file sweeps");
+	expect_error("[expect freeze]\nclient = none\n", 1,
+		     "[expect freeze]: 'freeze' is not KEY=VALUE (for instance fault.action=freeze)");
+	expect_error("[expect ,]\nclient = none\n", 1, "[expect ,]: no KEY=VALUE to select variants by");
+	expect_error("[fault]\naction = crash, freeze\ntarget = server\n[expect fault.action=crash]\n"
+		     "[expect fault.action=crash]\n", 5,
+		     "section [expect fault.action=crash] appears twice (first on line 4)");
+	expect_error("[fault]\naction = crash, freeze\ntarget = server\n[expect fault.action=crash]\n"
+		     "client = nothing\n", 5, "unknown outcome 'nothing'");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -370,6 +427,7 @@ int main(void)
 		cmocka_unit_test(test_sysctls),
 		cmocka_unit_test(test_expectations),
 		cmocka_unit_test(test_combinations),
+		cmocka_unit_test(test_conditional_expects),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

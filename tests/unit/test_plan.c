@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -35,6 +36,13 @@ static int setup(void **state)
 	write_file("a.scn", "[scenario]\nname = a\nrepeat = 2\nfamily = ipv4, ipv6\n"
 			    "[client]\nkeepalive = yes\nkeepidle = 1s, 2s, 3s\n");
 	write_file("b.scn", "[scenario]\nname = b\n");
+	/* Subdirectories are part of the suite; other files are not. */
+	char sub[128];
+	snprintf(sub, sizeof(sub), "%s/compare", dir);
+	if (mkdir(sub, 0755) < 0)
+		return -1;
+	write_file("compare/c.scn", "[scenario]\nname = c\n");
+	write_file("compare/notes.txt", "not a scenario\n");
 	return 0;
 }
 
@@ -70,15 +78,16 @@ static void test_expansion(void **state)
 	struct plan_opts o = { 0 };
 
 	(void)state;
-	/* 2 families x 3 keepidles x repeat 2, then b once; files in name order. */
-	assert_int_equal(names(&o, all), 13);
+	/* 2 families x 3 keepidles x repeat 2, then b once, then compare/c; in name order. */
+	assert_int_equal(names(&o, all), 14);
 	assert_string_equal(all[0], "a[family=ipv4,client.keepidle=1s] #1");
 	assert_string_equal(all[1], "a[family=ipv4,client.keepidle=1s] #2");
 	assert_string_equal(all[2], "a[family=ipv6,client.keepidle=1s] #1");
 	assert_string_equal(all[11], "a[family=ipv6,client.keepidle=3s] #2");
 	assert_string_equal(all[12], "b #1");
+	assert_string_equal(all[13], "c #1");
 	o.repeat = 1;
-	assert_int_equal(names(&o, all), 7);
+	assert_int_equal(names(&o, all), 8);
 	o.filter = "a*ipv6*";
 	assert_int_equal(names(&o, all), 3);
 	assert_string_equal(all[2], "a[family=ipv6,client.keepidle=3s] #1");
@@ -120,11 +129,36 @@ static void test_shards_partition(void **state)
 	}
 }
 
+static void test_duplicate_names(void **state)
+{
+	char path[160], *paths[] = { path };
+	struct suite s;
+	FILE *err;
+	char *buf = NULL;
+	size_t len = 0;
+
+	(void)state;
+	/* compare/c.scn is named c; so is a second file: the suite is refused, naming both. */
+	write_file("c.scn", "[scenario]\ndescription = another c\n");
+	snprintf(path, sizeof(path), "%s", dir);
+	err = open_memstream(&buf, &len);
+	assert_int_equal(suite_load(&s, paths, 1, err), -1);
+	fclose(err);
+	char want[512];
+	snprintf(want, sizeof(want), "%s/compare/c.scn:2: scenario name 'c' is already used by %s/c.scn\n", dir, dir);
+	assert_string_equal(buf, want);
+	free(buf);
+	suite_free(&s);
+	snprintf(path, sizeof(path), "%s/c.scn", dir);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_expansion),
 		cmocka_unit_test(test_shards_partition),
+		cmocka_unit_test(test_duplicate_names),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -75,6 +75,7 @@ static void test_keepalive_exchange(void **state)
 	assert_int_equal(out(&w, 300, 1000, 5001, ACK, 0), WIRE_PROBE);
 	assert_int_equal(w.probes, 3);
 	assert_int_equal(w.probe_replies, 1);
+	assert_int_equal(w.probe_reply_max_ns, 1);
 	assert_int_equal(w.retransmits, 0);
 	/* The keepalive timer gives up with a reset. */
 	assert_int_equal(out(&w, 400, 1001, 5001, RST | ACK, 0), WIRE_RST);
@@ -122,6 +123,9 @@ static void test_zero_window_and_cutoff(void **state)
 	assert_int_equal(out(&w, 20, 1100, 5001, ACK, 0), WIRE_ZERO_WINDOW_PROBE);
 	assert_int_equal(w.zero_window_probes, 1);
 	assert_int_equal(w.probes, 0);
+	/* Its answer is a reply to a zero-window probe, not to a keepalive probe. */
+	assert_int_equal(in(&w, 21, 5001, 1101, ACK, 0, 0), WIRE_PROBE_REPLY);
+	assert_int_equal(w.probe_replies, 0);
 	/* Past the side's decision nothing counts. */
 	w.cutoff_ns = 25;
 	assert_int_equal(out(&w, 30, 1100, 5001, ACK, 0), WIRE_OTHER);
