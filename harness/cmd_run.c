@@ -17,6 +17,7 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -482,8 +483,28 @@ static int schedule(struct scheduler *sch)
 	return 0;
 }
 
+/* "deadpeer 0.5 on Linux 6.1.0-28-amd64 x86_64, 2026-11-22 21:00 UTC: deadpeer run -j 8" */
+static void banner(char *buf, size_t len, int argc, char **argv)
+{
+	struct utsname u;
+	time_t now = time(NULL);
+	struct tm tm;
+	char when[32];
+	size_t n;
+
+	if (uname(&u) < 0)
+		memset(&u, 0, sizeof(u));
+	gmtime_r(&now, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
+	n = (size_t)snprintf(buf, len, "deadpeer %s on %s %s %s, %s: deadpeer", DEADPEER_VERSION, u.sysname, u.release,
+			     u.machine, when);
+	for (int i = 0; i < argc && n < len; i++)
+		n += (size_t)snprintf(buf + n, len - n, " %s", argv[i]);
+}
+
 int cmd_run(int argc, char **argv)
 {
+	char header[1024];
 	struct options o;
 	struct suite s;
 	struct planned *runs;
@@ -492,6 +513,7 @@ int cmd_run(int argc, char **argv)
 	char dir[4096], path[4200], msg[512];
 	int code = EXIT_PASS;
 
+	banner(header, sizeof(header), argc, argv);	/* before getopt reorders argv */
 	if (parse_options(argc, argv, &o) < 0)
 		return EXIT_USAGE;
 	if (suite_load(&s, argv + optind, argc - optind, stderr) < 0) {
@@ -555,6 +577,7 @@ int cmd_run(int argc, char **argv)
 	snprintf(path, sizeof(path), "%s/summary.txt", dir);
 	FILE *sum = fopen(path, "w");
 	if (sum) {
+		fprintf(sum, "%s\n", header);
 		print_summary(sum, runs, res, sch.finished, n);
 		fclose(sum);
 	}

@@ -12,6 +12,7 @@ enum exit_code {
 
 int cmd_run(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_table(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
 
 #endif

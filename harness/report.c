@@ -3,6 +3,7 @@
 #include <assert.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "report.h"
@@ -28,6 +29,86 @@ void csv_field(FILE *f, const char *s)
 		fputc(*s, f);
 	}
 	fputc('"', f);
+}
+
+static void push_char(char **buf, size_t *len, size_t *cap, int c)
+{
+	if (*len + 1 >= *cap) {
+		*cap = *cap ? *cap * 2 : 64;
+		*buf = realloc(*buf, *cap);
+		if (!*buf)
+			abort();
+	}
+	(*buf)[(*len)++] = (char)c;
+	(*buf)[*len] = '\0';
+}
+
+static void push_field(char ***fields, size_t *n, char **buf, size_t *len, size_t *cap)
+{
+	*fields = reallocarray(*fields, *n + 1, sizeof(**fields));
+	if (!*fields)
+		abort();
+	(*fields)[(*n)++] = *buf ? *buf : xstrdup("");
+	*buf = NULL;
+	*len = *cap = 0;
+}
+
+int csv_read_row(FILE *f, char ***fields, size_t *n)
+{
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	bool quoted = false, any = false;
+	int c;
+
+	*fields = NULL;
+	*n = 0;
+	while ((c = getc(f)) != EOF) {
+		any = true;
+		if (quoted) {
+			if (c != '"') {
+				push_char(&buf, &len, &cap, c);
+				continue;
+			}
+			c = getc(f);
+			if (c == '"') {
+				push_char(&buf, &len, &cap, c);
+				continue;
+			}
+			quoted = false;
+			if (c == EOF)
+				break;
+		}
+		if (c == '"' && len == 0) {
+			quoted = true;
+		} else if (c == ',') {
+			push_field(fields, n, &buf, &len, &cap);
+		} else if (c == '\r' || c == '\n') {
+			if (c == '\r' && (c = getc(f)) != '\n' && c != EOF)
+				ungetc(c, f);
+			push_field(fields, n, &buf, &len, &cap);
+			return 1;
+		} else {
+			push_char(&buf, &len, &cap, c);
+		}
+	}
+	if (quoted) {
+		free(buf);
+		csv_fields_free(*fields, *n);
+		*fields = NULL;
+		*n = 0;
+		return -1;
+	}
+	if (!any)
+		return 0;
+	push_field(fields, n, &buf, &len, &cap);
+	return 1;
+}
+
+void csv_fields_free(char **fields, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(fields[i]);
+	free(fields);
 }
 
 void csv_header(FILE *f)

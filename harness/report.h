@@ -10,6 +10,14 @@
 /* Write @s as one CSV field, quoted when it holds a comma, quote or line break. */
 void csv_field(FILE *f, const char *s);
 
+/*
+ * Read one RFC 4180 record. On success returns 1 with @fields (an array of
+ * *@n strings, owned by the caller: free with csv_fields_free); 0 at the end
+ * of the file; -1 on a malformed record (an unterminated quote).
+ */
+int csv_read_row(FILE *f, char ***fields, size_t *n);
+void csv_fields_free(char **fields, size_t n);
+
 /* The header row; the columns are those of SPEC.md "Reports" plus "error". */
 void csv_header(FILE *f);
 /* One row per side of @r; flushed so an interrupted suite keeps it. */

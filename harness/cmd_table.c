@@ -1,0 +1,510 @@
+// SPDX-License-Identifier: MIT
+/*
+ * deadpeer table: the README's "What the kernel actually does" tables,
+ * regenerated from a results.csv so they never drift from what was measured.
+ *
+ * Runs are grouped by scenario and variant; repeats are summarised as the
+ * median and range of the detection times. Scenarios whose description
+ * starts with "Claim N" are listed by claim; those starting with "Compare"
+ * (sweeps over fault.action) form a matrix of mechanism against fault; the
+ * others follow the claims.
+ */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "commands.h"
+#include "report.h"
+
+enum col {
+	C_SCENARIO, C_VARIANT, C_SIDE, C_ACTION, C_TARGET, C_KEEPALIVE, C_KEEPIDLE, C_KEEPINTVL, C_KEEPCNT,
+	C_USER_TIMEOUT, C_TRAFFIC, C_FAULT_AT, C_OUTCOME, C_MECHANISM, C_DETECT, C_PREDICTED_MS, C_PREDICTED,
+	C_PROBES, C_PROBE_REPLIES, C_VERDICT, C_DESCRIPTION, C_ERROR,
+	C_COUNT
+};
+
+static const char *const col_names[C_COUNT] = {
+	"scenario", "variant", "side", "action", "target", "keepalive", "keepidle_ms", "keepintvl_ms", "keepcnt",
+	"user_timeout_ms", "traffic", "fault_at_ms", "outcome", "mechanism", "detect_ms", "predicted_ms", "predicted",
+	"probes", "probe_replies", "verdict", "description", "error",
+};
+
+/* Every row of one side of one variant. */
+struct side_rows {
+	char ***rows;		/* each an array of C_COUNT strings (borrowed from struct table) */
+	size_t n;
+};
+
+struct group {
+	char *scenario, *variant;	/* borrowed */
+	struct side_rows side[2];	/* client, server */
+};
+
+struct table {
+	char ***rows;		/* C_COUNT fields each, owned */
+	size_t n_rows;
+	struct group *groups;
+	size_t n_groups;
+};
+
+static int side_index(const char *side)
+{
+	return strcmp(side, "client") == 0 ? 0 : strcmp(side, "server") == 0 ? 1 : -1;
+}
+
+static struct group *group_for(struct table *t, char *scenario, char *variant)
+{
+	for (size_t i = 0; i < t->n_groups; i++)
+		if (strcmp(t->groups[i].scenario, scenario) == 0 && strcmp(t->groups[i].variant, variant) == 0)
+			return &t->groups[i];
+	t->groups = reallocarray(t->groups, t->n_groups + 1, sizeof(*t->groups));
+	if (!t->groups)
+		abort();
+	t->groups[t->n_groups] = (struct group){ .scenario = scenario, .variant = variant };
+	return &t->groups[t->n_groups++];
+}
+
+static int load(struct table *t, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char **fields;
+	size_t n, line = 1;
+	int index[C_COUNT], ret;
+
+	if (!f) {
+		fprintf(stderr, "deadpeer table: cannot open \"%s\": %s\n", path, strerror(errno));
+		return -1;
+	}
+	if (csv_read_row(f, &fields, &n) != 1) {
+		fprintf(stderr, "%s:1: empty file, not a deadpeer results.csv\n", path);
+		fclose(f);
+		return -1;
+	}
+	for (int c = 0; c < C_COUNT; c++) {
+		index[c] = -1;
+		for (size_t i = 0; i < n; i++)
+			if (strcmp(fields[i], col_names[c]) == 0)
+				index[c] = (int)i;
+		if (index[c] < 0) {
+			fprintf(stderr, "%s:1: no column '%s': not a results.csv of this deadpeer\n", path, col_names[c]);
+			csv_fields_free(fields, n);
+			fclose(f);
+			return -1;
+		}
+	}
+	csv_fields_free(fields, n);
+	while ((ret = csv_read_row(f, &fields, &n)) == 1) {
+		line++;
+		if (n == 1 && !*fields[0]) {	/* a blank line */
+			csv_fields_free(fields, n);
+			continue;
+		}
+		char **row = xcalloc(C_COUNT, sizeof(*row));
+		for (int c = 0; c < C_COUNT; c++)
+			row[c] = xstrdup((size_t)index[c] < n ? fields[index[c]] : "");
+		csv_fields_free(fields, n);
+		int s = side_index(row[C_SIDE]);
+		if (s < 0) {
+			fprintf(stderr, "%s:%zu: side '%s' is neither client nor server\n", path, line, row[C_SIDE]);
+			csv_fields_free(row, C_COUNT);
+			fclose(f);
+			return -1;
+		}
+		t->rows = reallocarray(t->rows, t->n_rows + 1, sizeof(*t->rows));
+		if (!t->rows)
+			abort();
+		t->rows[t->n_rows++] = row;
+		struct group *g = group_for(t, row[C_SCENARIO], row[C_VARIANT]);
+		struct side_rows *sr = &g->side[s];
+		sr->rows = reallocarray(sr->rows, sr->n + 1, sizeof(*sr->rows));
+		if (!sr->rows)
+			abort();
+		sr->rows[sr->n++] = row;
+	}
+	fclose(f);
+	if (ret < 0) {
+		fprintf(stderr, "%s:%zu: unterminated quoted field\n", path, line + 1);
+		return -1;
+	}
+	return 0;
+}
+
+static void table_free(struct table *t)
+{
+	for (size_t i = 0; i < t->n_rows; i++)
+		csv_fields_free(t->rows[i], C_COUNT);
+	for (size_t i = 0; i < t->n_groups; i++)
+		for (int s = 0; s < 2; s++)
+			free(t->groups[i].side[s].rows);
+	free(t->rows);
+	free(t->groups);
+}
+
+/* "4.088 s"; from an hour on also "(2 h 11 min 14 s)". */
+static void seconds(char *buf, size_t len, int64_t ms)
+{
+	int64_t a = ms < 0 ? -ms : ms;
+	char hms[64] = "";
+
+	if (a >= 3600000)
+		snprintf(hms, sizeof(hms), " (%" PRId64 " h %" PRId64 " min %" PRId64 " s)", (a + 500) / 3600000,
+			 (a + 500) / 60000 % 60, (a + 500) / 1000 % 60);
+	snprintf(buf, len, "%s%" PRId64 ".%03" PRId64 " s%s", ms < 0 ? "-" : "", a / 1000, a % 1000, hms);
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* "timeout/keepalive" */
+static void what(char *buf, size_t len, char **row)
+{
+	if (!*row[C_OUTCOME])
+		snprintf(buf, len, "run failed");
+	else if (strcmp(row[C_MECHANISM], "-") && *row[C_MECHANISM])
+		snprintf(buf, len, "%s/%s", row[C_OUTCOME], row[C_MECHANISM]);
+	else
+		snprintf(buf, len, "%s", row[C_OUTCOME]);
+}
+
+/*
+ * What a side saw over its runs: "timeout/keepalive 4.088 s", with repeats
+ * "timeout/keepalive 4.05 s median (4.03 s..4.10 s, 5 runs)"; when runs
+ * disagree, each outcome with its count. @probes adds the wire's probe counts.
+ */
+static void saw(char *buf, size_t len, const struct side_rows *sr, bool probes)
+{
+	char first[64], other[64], t[128], lo[128], hi[128];
+	bool same = true;
+	size_t n = 0, k;
+	int64_t *times = xcalloc(sr->n + 1, sizeof(*times));
+
+	what(first, sizeof(first), sr->rows[0]);
+	for (size_t i = 0; i < sr->n; i++) {
+		what(other, sizeof(other), sr->rows[i]);
+		same = same && strcmp(first, other) == 0;
+		if (*sr->rows[i][C_DETECT])
+			times[n++] = strtoll(sr->rows[i][C_DETECT], NULL, 10);
+	}
+	if (!same) {
+		k = 0;
+		buf[0] = '\0';
+		for (size_t i = 0; i < sr->n; i++) {
+			what(other, sizeof(other), sr->rows[i]);
+			bool seen = false;
+			for (size_t j = 0; j < i; j++) {
+				what(t, sizeof(t), sr->rows[j]);
+				seen = seen || strcmp(t, other) == 0;
+			}
+			if (seen)
+				continue;
+			size_t count = 0;
+			for (size_t j = 0; j < sr->n; j++) {
+				what(t, sizeof(t), sr->rows[j]);
+				count += strcmp(t, other) == 0;
+			}
+			k += (size_t)snprintf(buf + k, k < len ? len - k : 0, "%s%s ×%zu", k ? ", " : "", other, count);
+		}
+		free(times);
+		return;
+	}
+	k = (size_t)snprintf(buf, len, "%s", first);
+	qsort(times, n, sizeof(*times), cmp_i64);
+	if (n == 1) {
+		seconds(t, sizeof(t), times[0]);
+		k += (size_t)snprintf(buf + k, k < len ? len - k : 0, " %s", t);
+	} else if (n > 1) {
+		seconds(t, sizeof(t), times[n / 2]);
+		seconds(lo, sizeof(lo), times[0]);
+		seconds(hi, sizeof(hi), times[n - 1]);
+		k += (size_t)snprintf(buf + k, k < len ? len - k : 0, " %s median (%s..%s, %zu runs)", t, lo, hi, n);
+	}
+	if (probes && *sr->rows[0][C_PROBES] && strcmp(sr->rows[0][C_PROBES], "0") != 0) {
+		const char *p = sr->rows[0][C_PROBES], *r = sr->rows[0][C_PROBE_REPLIES];
+		bool all = *r && strcmp(p, r) == 0;
+		k += (size_t)snprintf(buf + k, k < len ? len - k : 0, "; %s probe%s, %s", p, strcmp(p, "1") ? "s" : "",
+				      all ? "all answered" : !*r || strcmp(r, "0") == 0 ? "none answered" : "some answered");
+		if (sr->n > 1)
+			snprintf(buf + k, k < len ? len - k : 0, " (run 1)");
+	}
+	free(times);
+}
+
+/* "timeout/keepalive 4.000 s", "none", or "" when the rules say nothing. */
+static void predicted(char *buf, size_t len, char **row)
+{
+	char t[128];
+
+	if (!*row[C_PREDICTED]) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	if (*row[C_PREDICTED_MS]) {
+		seconds(t, sizeof(t), strtoll(row[C_PREDICTED_MS], NULL, 10));
+		snprintf(buf, len, "%s %s", row[C_PREDICTED], t);
+	} else {
+		snprintf(buf, len, "%s", row[C_PREDICTED]);
+	}
+}
+
+/* A duration in ms as the scenario files write it: "2s", "250ms". */
+static void dur(char *buf, size_t len, const char *ms)
+{
+	long long v = strtoll(ms, NULL, 10);
+
+	if (v % 1000 == 0)
+		snprintf(buf, len, "%llds", v / 1000);
+	else
+		snprintf(buf, len, "%lldms", v);
+}
+
+/* "stream, keepalive 2s/1s/3, user timeout 3s"; "" for an idle side without timers. */
+static void side_setting(char *buf, size_t len, char **row)
+{
+	char a[32], b[32];
+	size_t k = 0;
+
+	buf[0] = '\0';
+	if (strcmp(row[C_TRAFFIC], "idle") != 0)
+		k += (size_t)snprintf(buf + k, len - k, "%s", row[C_TRAFFIC]);
+	if (strcmp(row[C_KEEPALIVE], "yes") == 0) {
+		dur(a, sizeof(a), row[C_KEEPIDLE]);
+		dur(b, sizeof(b), row[C_KEEPINTVL]);
+		k += (size_t)snprintf(buf + k, len - k, "%skeepalive %s/%s/%s", k ? ", " : "", a, b, row[C_KEEPCNT]);
+	}
+	if (*row[C_USER_TIMEOUT] && strcmp(row[C_USER_TIMEOUT], "0") != 0) {
+		dur(a, sizeof(a), row[C_USER_TIMEOUT]);
+		snprintf(buf + k, len - k, "%suser timeout %s", k ? ", " : "", a);
+	}
+}
+
+static void setting(char *buf, size_t len, const struct group *g)
+{
+	char c[128], s[128];
+
+	side_setting(c, sizeof(c), g->side[0].rows[0]);
+	side_setting(s, sizeof(s), g->side[1].rows[0]);
+	if (!*c && !*s)
+		snprintf(buf, len, "idle, no keepalive");
+	else if (!*s)
+		snprintf(buf, len, "client %s", c);
+	else if (!*c)
+		snprintf(buf, len, "server %s", s);
+	else
+		snprintf(buf, len, "client %s; server %s", c, s);
+}
+
+/* "drop at server, 1s"; several faults: "drop server, kill server from 500ms". */
+static void fault(char *buf, size_t len, char **row)
+{
+	char at[32];
+	size_t k = 0;
+
+	if (!*row[C_ACTION]) {
+		snprintf(buf, len, "none");
+		return;
+	}
+	char *actions = xstrdup(row[C_ACTION]), *targets = xstrdup(row[C_TARGET]);
+	char *sa = NULL, *st = NULL;
+	buf[0] = '\0';
+	for (char *a = strtok_r(actions, "+", &sa), *t = strtok_r(targets, "+", &st); a;
+	     a = strtok_r(NULL, "+", &sa), t = t ? strtok_r(NULL, "+", &st) : NULL)
+		k += (size_t)snprintf(buf + k, k < len ? len - k : 0, "%s%s %s", k ? ", " : "", a, t ? t : "?");
+	dur(at, sizeof(at), row[C_FAULT_AT]);
+	if (k < len)
+		snprintf(buf + k, len - k, " at %s", at);
+	free(actions);
+	free(targets);
+}
+
+/* "Claim 8: ..." -> 8; 0 otherwise. */
+static int claim_of(const char *description)
+{
+	return strncmp(description, "Claim ", 6) == 0 ? atoi(description + 6) : 0;
+}
+
+static bool is_compare(const struct group *g)
+{
+	return strncmp(g->side[0].rows[0][C_DESCRIPTION], "Compare", 7) == 0 &&
+	       strncmp(g->variant, "fault.action=", 13) == 0 && !strchr(g->variant, ',');
+}
+
+static int by_claim(const void *a, const void *b)
+{
+	const struct group *x = *(const struct group *const *)a, *y = *(const struct group *const *)b;
+	int cx = claim_of(x->side[0].rows[0][C_DESCRIPTION]), cy = claim_of(y->side[0].rows[0][C_DESCRIPTION]);
+	int r;
+
+	/* Claims in order, then the scenarios that illustrate no claim. */
+	if (!cx != !cy)
+		return !cx - !cy;
+	if (cx != cy)
+		return cx - cy;
+	if ((r = strcmp(x->scenario, y->scenario)))
+		return r;
+	return strcmp(x->variant, y->variant);
+}
+
+static void print_claims(struct table *t)
+{
+	struct group **list = xcalloc(t->n_groups + 1, sizeof(*list));
+	size_t n = 0;
+	char set[300], flt[128], cs[400], cp[200], ss[400], sp[200];
+
+	for (size_t i = 0; i < t->n_groups; i++)
+		if (t->groups[i].side[0].n && t->groups[i].side[1].n && !is_compare(&t->groups[i]))
+			list[n++] = &t->groups[i];
+	qsort(list, n, sizeof(*list), by_claim);
+	printf("| claim | scenario | setting | fault | client saw | client predicted | server saw | server predicted |\n");
+	printf("|---|---|---|---|---|---|---|---|\n");
+	for (size_t i = 0; i < n; i++) {
+		const struct group *g = list[i];
+		int claim = claim_of(g->side[0].rows[0][C_DESCRIPTION]);
+		char name[256];
+		snprintf(name, sizeof(name), "%s%s%s%s", g->scenario, *g->variant ? "[" : "", g->variant,
+			 *g->variant ? "]" : "");
+		setting(set, sizeof(set), g);
+		fault(flt, sizeof(flt), g->side[0].rows[0]);
+		saw(cs, sizeof(cs), &g->side[0], true);
+		saw(ss, sizeof(ss), &g->side[1], true);
+		predicted(cp, sizeof(cp), g->side[0].rows[0]);
+		predicted(sp, sizeof(sp), g->side[1].rows[0]);
+		if (claim)
+			printf("| %d ", claim);
+		else
+			printf("| - ");
+		printf("| %s | %s | %s | %s | %s | %s | %s |\n", name, set, flt, cs, cp, ss, sp);
+	}
+	free(list);
+}
+
+static int traffic_rank(const char *traffic)
+{
+	static const char *const order[] = { "idle", "request", "stream", "heartbeat" };
+
+	for (int i = 0; i < 4; i++)
+		if (strcmp(traffic, order[i]) == 0)
+			return i;
+	return 4;
+}
+
+/* No timer, keepalive, user timeout, both. */
+static int timer_rank(char *const *row)
+{
+	return (strcmp(row[C_KEEPALIVE], "yes") == 0) + 2 * (strtoll(row[C_USER_TIMEOUT], NULL, 10) > 0);
+}
+
+/* Matrix rows: idle before streaming before heartbeats, then without timers before with. */
+static int by_mechanism(const void *a, const void *b)
+{
+	char *const *x = (*(const struct group *const *)a)->side[0].rows[0];
+	char *const *y = (*(const struct group *const *)b)->side[0].rows[0];
+	int r;
+
+	if ((r = traffic_rank(x[C_TRAFFIC]) - traffic_rank(y[C_TRAFFIC])))
+		return r;
+	if ((r = timer_rank(x) - timer_rank(y)))
+		return r;
+	return strcmp(x[C_SCENARIO], y[C_SCENARIO]);
+}
+
+static void print_matrix(struct table *t)
+{
+	static const char *const actions[] = { "crash", "link-down", "drop", "reject", "kill", "freeze" };
+	struct group **rows = xcalloc(t->n_groups + 1, sizeof(*rows));
+	bool used[6] = { false };
+	size_t n = 0;
+	char cell[400], set[300];
+
+	/* One row per scenario (its first variant stands for it); the columns are the faults swept. */
+	for (size_t i = 0; i < t->n_groups; i++) {
+		struct group *g = &t->groups[i];
+		if (!g->side[0].n || !is_compare(g))
+			continue;
+		for (int a = 0; a < 6; a++)
+			used[a] = used[a] || strcmp(g->variant + 13, actions[a]) == 0;
+		bool seen = false;
+		for (size_t j = 0; j < n; j++)
+			seen = seen || strcmp(rows[j]->scenario, g->scenario) == 0;
+		if (!seen)
+			rows[n++] = g;
+	}
+	if (!n) {
+		free(rows);
+		return;
+	}
+	qsort(rows, n, sizeof(*rows), by_mechanism);
+	printf("\nWhich mechanism detects which fault at the server (what the client saw, from the fault):\n\n");
+	printf("| scenario | client setting |");
+	for (int a = 0; a < 6; a++)
+		if (used[a])
+			printf(" %s |", actions[a]);
+	printf("\n|---|---|");
+	for (int a = 0; a < 6; a++)
+		if (used[a])
+			printf("---|");
+	printf("\n");
+	for (size_t i = 0; i < n; i++) {
+		side_setting(set, sizeof(set), rows[i]->side[0].rows[0]);
+		printf("| %s | %s |", rows[i]->scenario, *set ? set : "idle, no keepalive");
+		for (int a = 0; a < 6; a++) {
+			if (!used[a])
+				continue;
+			const struct group *g = NULL;
+			for (size_t j = 0; j < t->n_groups; j++)
+				if (strcmp(t->groups[j].scenario, rows[i]->scenario) == 0 &&
+				    strcmp(t->groups[j].variant + 13, actions[a]) == 0 && t->groups[j].side[0].n)
+					g = &t->groups[j];
+			if (g)
+				saw(cell, sizeof(cell), &g->side[0], false);
+			printf(" %s |", g ? cell : "");
+		}
+		printf("\n");
+	}
+	free(rows);
+}
+
+int cmd_table(int argc, char **argv)
+{
+	const char *arg = argc > 1 ? argv[1] : "results/latest";
+	char csv[4200], summary[4200], line[1100];
+	struct table t = { 0 };
+	struct stat st;
+
+	if (argc > 2 || (argc == 2 && argv[1][0] == '-')) {
+		fprintf(stderr, "usage: deadpeer table [RESULTS_DIR | results.csv]  (default: results/latest)\n");
+		return EXIT_USAGE;
+	}
+	if (stat(arg, &st) == 0 && S_ISDIR(st.st_mode)) {
+		snprintf(csv, sizeof(csv), "%s/results.csv", arg);
+		snprintf(summary, sizeof(summary), "%s/summary.txt", arg);
+	} else {
+		const char *slash = strrchr(arg, '/');
+		snprintf(csv, sizeof(csv), "%s", arg);
+		snprintf(summary, sizeof(summary), "%.*ssummary.txt", slash ? (int)(slash - arg + 1) : 0, arg);
+	}
+	if (load(&t, csv) < 0) {
+		table_free(&t);
+		return EXIT_USAGE;
+	}
+	FILE *f = fopen(summary, "r");
+	if (f) {
+		if (fgets(line, sizeof(line), f) && strncmp(line, "deadpeer ", 9) == 0) {
+			line[strcspn(line, "\n")] = '\0';
+			printf("Measured with %s\n\n", line);
+		}
+		fclose(f);
+	}
+	print_claims(&t);
+	print_matrix(&t);
+	table_free(&t);
+	return EXIT_PASS;
+}
