@@ -116,11 +116,64 @@ static void test_rows(void **state)
 	unlink(path);
 }
 
+static void test_read(void **state)
+{
+	const char text[] = "a,\"b,c\",\"say \"\"hi\"\"\"\r\n,\"two\nlines\",\r\nlast,row\n\"open";
+	FILE *f = fmemopen((void *)text, sizeof(text) - 1, "r");
+	char **fields;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(csv_read_row(f, &fields, &n), 1);
+	assert_int_equal(n, 3);
+	assert_string_equal(fields[0], "a");
+	assert_string_equal(fields[1], "b,c");
+	assert_string_equal(fields[2], "say \"hi\"");
+	csv_fields_free(fields, n);
+	assert_int_equal(csv_read_row(f, &fields, &n), 1);
+	assert_int_equal(n, 3);
+	assert_string_equal(fields[0], "");
+	assert_string_equal(fields[1], "two\nlines");
+	assert_string_equal(fields[2], "");
+	csv_fields_free(fields, n);
+	assert_int_equal(csv_read_row(f, &fields, &n), 1);
+	assert_int_equal(n, 2);
+	assert_string_equal(fields[1], "row");
+	csv_fields_free(fields, n);
+	/* An unterminated quote is an error, then the end. */
+	assert_int_equal(csv_read_row(f, &fields, &n), -1);
+	assert_int_equal(csv_read_row(f, &fields, &n), 0);
+	fclose(f);
+
+	/* What csv_rows writes reads back field for field. */
+	char *buf = NULL;
+	size_t len = 0;
+	f = open_memstream(&buf, &len);
+	const char *row[] = { "x", "a,b", "q\"q", "", "line\nbreak" };
+	for (size_t i = 0; i < 5; i++) {
+		if (i)
+			fputc(',', f);
+		csv_field(f, row[i]);
+	}
+	fputs("\r\n", f);
+	fclose(f);
+	f = fmemopen(buf, len, "r");
+	assert_int_equal(csv_read_row(f, &fields, &n), 1);
+	assert_int_equal(n, 5);
+	for (size_t i = 0; i < 5; i++)
+		assert_string_equal(fields[i], row[i]);
+	csv_fields_free(fields, n);
+	assert_int_equal(csv_read_row(f, &fields, &n), 0);
+	fclose(f);
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_quoting),
 		cmocka_unit_test(test_header),
+		cmocka_unit_test(test_read),
 		cmocka_unit_test(test_rows),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
