@@ -535,7 +535,12 @@ int cmd_run(int argc, char **argv)
 		code = EXIT_USAGE;
 		goto out;
 	}
-	if (run_preflight(msg, sizeof(msg)) < 0) {
+	const struct variant **vs = xcalloc(n, sizeof(*vs));
+	for (size_t i = 0; i < n; i++)
+		vs[i] = &runs[i].v;
+	int pre = run_preflight(vs, n, msg, sizeof(msg));
+	free(vs);
+	if (pre < 0) {
 		fprintf(stderr, "deadpeer: %s\n", msg);
 		code = EXIT_ENV;
 		goto out;

@@ -587,7 +587,36 @@ out:
 	return ret;
 }
 
-int run_preflight(char *msg, size_t len)
+/* Every sysctl the runs will write exists in a fresh namespace of the host's kind and is writable. */
+static int check_sysctls(struct topology *t, const struct variant *const *vs, size_t n, char *msg, size_t len)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct variant *v = vs[i];
+		const struct { const struct sysctl_setting *ss; size_t n; enum topo_node h; const char *name; } hosts[] = {
+			{ v->side[HOST_CLIENT].sysctls, v->side[HOST_CLIENT].n_sysctls, TOPO_CLIENT, "client" },
+			{ v->side[HOST_SERVER].sysctls, v->side[HOST_SERVER].n_sysctls, TOPO_SERVER, "server" },
+			{ v->router.sysctls, v->router.n_sysctls, TOPO_ROUTER, "router" },
+		};
+		for (size_t h = 0; h < ARRAY_SIZE(hosts); h++)
+			for (size_t k = 0; k < hosts[h].n; k++) {
+				const struct sysctl_setting *ss = &hosts[h].ss[k];
+				int ret = netns_sysctl_writable(t->host[hosts[h].h].nsfd, ss->key);
+				if (ret == 0)
+					continue;
+				if (ret == -ENOENT)
+					snprintf(msg, len, "%s:%d: sysctl %s does not exist in a network namespace of this kernel "
+						 "(as seen from a fresh %s namespace); nothing was run",
+						 scenario_path(v->scenario), ss->line, ss->key, hosts[h].name);
+				else
+					snprintf(msg, len, "%s:%d: sysctl %s cannot be written in a network namespace of this kernel: %s; nothing was run",
+						 scenario_path(v->scenario), ss->line, ss->key, strerror(-ret));
+				return -1;
+			}
+	}
+	return 0;
+}
+
+int run_preflight(const struct variant *const *vs, size_t n_vs, char *msg, size_t len)
 {
 	struct topology t;
 	char err[256];
@@ -597,6 +626,7 @@ int run_preflight(char *msg, size_t len)
 		.rules = { { NFT_HOOK_INPUT, false, 1, true } },
 		.n_rules = 1,
 	};
+	bool middlebox = false;
 
 	if (geteuid() != 0) {
 		snprintf(msg, len, "deadpeer run needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN) to create network namespaces; try: sudo deadpeer run");
@@ -609,11 +639,26 @@ int run_preflight(char *msg, size_t len)
 	}
 	size_t n = nft_filter_build(&f, buf, sizeof(buf), 1);
 	int ret = n ? netns_nft_send(t.host[TOPO_CLIENT].nft, buf, n) : -ENOBUFS;
-	topology_destroy(&t);
 	if (ret) {
+		topology_destroy(&t);
 		snprintf(msg, len, "this machine cannot run scenarios: the kernel refused an nftables reject rule: %s",
 			 strerror(-ret));
 		return -1;
 	}
-	return 0;
+	/* A middlebox needs connection tracking, whose sysctls appear with it. */
+	for (size_t i = 0; i < n_vs; i++)
+		middlebox = middlebox || vs[i]->router.idle_timeout_ms >= 0;
+	if (middlebox) {
+		n = nft_middlebox_build("deadpeer_middlebox", buf, sizeof(buf), 1);
+		ret = n ? netns_nft_send(t.host[TOPO_ROUTER].nft, buf, n) : -ENOBUFS;
+		if (ret) {
+			topology_destroy(&t);
+			snprintf(msg, len, "this machine cannot run scenarios with [router] idle_timeout: the kernel refused "
+				 "the middlebox's connection tracking rules: %s", strerror(-ret));
+			return -1;
+		}
+	}
+	ret = check_sysctls(&t, vs, n_vs, msg, len);
+	topology_destroy(&t);
+	return ret;
 }

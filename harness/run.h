@@ -53,10 +53,12 @@ struct run_opts {
 int run_variant(const struct variant *v, unsigned run, const struct run_opts *opts, struct run_result *res);
 
 /*
- * Check that this process can run scenarios at all (namespaces, veth,
- * nftables). Returns 0, or -1 with a message for the user in @msg.
+ * Check that this process can run the @n variants at all (root, namespaces,
+ * veth, nftables, connection tracking for a middlebox, and every sysctl they
+ * set, in a throwaway topology). Returns 0, or -1 with a message for the user
+ * in @msg ("FILE:LINE: ..." for a sysctl).
  */
-int run_preflight(char *msg, size_t len);
+int run_preflight(const struct variant *const *vs, size_t n, char *msg, size_t len);
 
 /* Decide the verdict of a side against its expectation. */
 enum verdict expect_verdict(const struct expect *e, const struct side_result *r);

@@ -64,7 +64,7 @@ int netns_enter(int nsfd)
 struct sysctl_op {
 	const char *key;
 	const char *value;	/* NULL: read only */
-	char *buf;
+	char *buf;		/* NULL: only see that it could be opened for writing */
 	size_t len;
 };
 
@@ -103,6 +103,14 @@ static int sysctl_in_ns(void *arg)
 	int fd;
 
 	sysctl_path(path, sizeof(path), op->key);
+	if (!op->buf) {
+		/* Opening writes nothing: the value changes only with a write(). */
+		fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		close(fd);
+		return 0;
+	}
 	if (op->value) {
 		fd = open(path, O_WRONLY | O_CLOEXEC);
 		if (fd < 0)
@@ -129,6 +137,13 @@ static int sysctl_in_ns(void *arg)
 int netns_sysctl_read(int nsfd, const char *key, char *buf, size_t len)
 {
 	struct sysctl_op op = { key, NULL, buf, len };
+
+	return netns_call(nsfd, sysctl_in_ns, &op);
+}
+
+int netns_sysctl_writable(int nsfd, const char *key)
+{
+	struct sysctl_op op = { key, NULL, NULL, 0 };
 
 	return netns_call(nsfd, sysctl_in_ns, &op);
 }

@@ -38,6 +38,8 @@ int netns_enter(int nsfd);
  */
 int netns_sysctl_write(int nsfd, const char *key, const char *value, char *readback, size_t len);
 int netns_sysctl_read(int nsfd, const char *key, char *buf, size_t len);
+/* 0 if @key exists in @nsfd and may be written, else -ENOENT, -EACCES...; writes nothing. */
+int netns_sysctl_writable(int nsfd, const char *key);
 
 /* ---- links, addresses, routes (link.c, libnl-route) ---- */
 
