@@ -470,6 +470,13 @@ static char *read_line(char *str, int num, void *stream)
 	}
 	while (n && (r->buf[n - 1] == '\n' || r->buf[n - 1] == '\r'))
 		r->buf[--n] = '\0';
+	for (ssize_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)r->buf[i];
+		if ((c < 0x20 && c != '\t') || c == 0x7f) {
+			report(r, "control character 0x%02x at column %zd: binary data, not a scenario file", c, i + 1);
+			return str;
+		}
+	}
 	if (r->line == 1 && strncmp(r->buf, "\xEF\xBB\xBF", 3) == 0)
 	{
 		memmove(r->buf, r->buf + 3, strlen(r->buf + 3) + 1);
@@ -631,6 +638,11 @@ static int handler(void *user, const char *section, const char *key, const char 
 		struct expect ex;
 		if (strcmp(key, "client") != 0 && strcmp(key, "server") != 0) {
 			report(r, "unknown key '%s' in [expect] (expected client, server)", key);
+			return 1;
+		}
+		if (strchr(value, ',')) {
+			report(r, "%s: an expectation is not a list (it applies to every variant; "
+				  "for some variants only, use an [expect KEY=VALUE] section)", key);
 			return 1;
 		}
 		if (expect_parse(value, &ex, msg, sizeof(msg)) < 0) {

@@ -616,6 +616,22 @@ static int check_sysctls(struct topology *t, const struct variant *const *vs, si
 	return 0;
 }
 
+/* Does this process hold capability @bit in its effective set? (/proc/self/status, CapEff) */
+static bool has_capability(int bit)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	unsigned long long eff = ~0ULL;
+
+	if (!f)
+		return true;	/* cannot tell: let the kernel say */
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapEff: %llx", &eff) == 1)
+			break;
+	fclose(f);
+	return eff & (1ULL << bit);
+}
+
 int run_preflight(const struct variant *const *vs, size_t n_vs, char *msg, size_t len)
 {
 	struct topology t;
@@ -630,6 +646,14 @@ int run_preflight(const struct variant *const *vs, size_t n_vs, char *msg, size_
 
 	if (geteuid() != 0) {
 		snprintf(msg, len, "deadpeer run needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN) to create network namespaces; try: sudo deadpeer run");
+		return -1;
+	}
+	/* 12: CAP_NET_ADMIN, 21: CAP_SYS_ADMIN (linux/capability.h) */
+	if (!has_capability(12) || !has_capability(21)) {
+		snprintf(msg, len, "deadpeer run needs CAP_NET_ADMIN and CAP_SYS_ADMIN to create network namespaces; "
+			 "this process runs as root without %s",
+			 !has_capability(12) && !has_capability(21) ? "either" :
+			 !has_capability(12) ? "CAP_NET_ADMIN" : "CAP_SYS_ADMIN");
 		return -1;
 	}
 	/* A throwaway topology: namespaces, veth, addresses and an nftables reject rule. */

@@ -7,33 +7,15 @@ set -u
 DEADPEER=${1:?usage: cli.sh PATH-TO-deadpeer}
 DEADPEER=$(readlink -f "$DEADPEER")
 
-if [ "$(id -u)" != 0 ]; then
-	echo "1..0 # SKIP needs root"
-	exit 77
-fi
-
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "#   $l"; done; }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else not_ok "$what" "command: $*"; fi; }
+. "$(dirname "$0")/lib.sh"
+require_root
 
 work=$(mktemp -d /tmp/deadpeer-cli.XXXXXX)
 chmod 755 "$work"
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 1
 
-# What the initial namespace looks like; must be identical after every run.
-host_state() {
-	ip -o link show | sed 's/ state [A-Z]*//'
-	ip -o addr show
-	ip -o route show table all
-	nft list ruleset
-	ip netns list
-	for k in net/ipv4/ip_forward net/ipv6/conf/all/forwarding net/ipv4/tcp_retries2 net/ipv4/tcp_keepalive_time; do
-		echo "$k=$(cat /proc/sys/$k)"
-	done
-}
+# What the initial namespace looks like (lib.sh); must be identical after every run.
 host_state > before.txt
 
 # deadpeer runs each run in a worker process; the endpoints are the workers' children.

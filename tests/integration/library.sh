@@ -7,15 +7,8 @@ set -u
 DEADPEER=$(readlink -f "${1:?usage: library.sh PATH-TO-deadpeer README.md}")
 README=$(readlink -f "${2:?usage: library.sh PATH-TO-deadpeer README.md}")
 
-if [ "$(id -u)" != 0 ]; then
-	echo "1..0 # SKIP needs root"
-	exit 77
-fi
-
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "#   $l"; done; }
+. "$(dirname "$0")/lib.sh"
+require_root
 
 work=$(mktemp -d /tmp/deadpeer-library.XXXXXX)
 trap 'rm -rf "$work"' EXIT
@@ -32,6 +25,7 @@ else
 	not_ok "the library has at least 14 files, 12 with [expect]" "files=$files with_expect=$scn_with_expect"
 fi
 
+host_state > before.txt
 start=$(date +%s)
 "$DEADPEER" run -q -o run > run.txt 2>&1
 rc=$?
@@ -45,6 +39,12 @@ if [ "$took" -le 180 ]; then
 	ok "the library ran in ${took}s (budget 180s)"
 else
 	not_ok "the library runs within 180s" "took ${took}s"
+fi
+host_state > after.txt
+if cmp -s before.txt after.txt; then
+	ok "the initial namespace is as before the suite ($(wc -l < after.txt) lines: links, addresses, routes, neighbours, nftables, net.* sysctls)"
+else
+	not_ok "the initial namespace is as before the suite" "$(diff before.txt after.txt | head -20)"
 fi
 fails=$(grep -c ',fail,' run/results.csv)
 rows=$(( $(wc -l < run/results.csv) - 1 ))
@@ -95,5 +95,4 @@ else
 	not_ok "deadpeer table on a missing path: exit 2" "exit $rc: $out"
 fi
 
-echo "1..$n"
-[ "$failed" = 0 ]
+finish
