@@ -546,6 +546,8 @@ int run_variant(const struct variant *v, unsigned run, const struct run_opts *op
 	st.env.port = (uint16_t)v->side[HOST_SERVER].port;
 	st.env.restart = restart_host;
 	st.env.owner = &st;
+	res->setup_us = res->connect_us = res->teardown_us = -1;
+	int64_t t0 = mono_ns(), t1 = 0;
 	if (topology_create(&st.topo, res->error, sizeof(res->error)) < 0)
 		goto out;
 	if (v->router.idle_timeout_ms >= 0 && setup_middlebox(&st))
@@ -560,18 +562,23 @@ int run_variant(const struct variant *v, unsigned run, const struct run_opts *op
 			goto out;
 		st.on_wire[s] = true;
 	}
+	t1 = mono_ns();
+	res->setup_us = (t1 - t0) / 1000;
 	if (start_endpoint(&st, HOST_SERVER) || wait_for(&st, HOST_SERVER, EP_LISTENING, SETUP_TIMEOUT_MS) ||
 	    start_endpoint(&st, HOST_CLIENT) || wait_for(&st, HOST_CLIENT, EP_ESTABLISHED, SETUP_TIMEOUT_MS) ||
 	    wait_for(&st, HOST_SERVER, EP_ESTABLISHED, SETUP_TIMEOUT_MS))
 		goto out;
 	st.established_ns = mono_ns();
+	res->connect_us = (st.established_ns - t1) / 1000;
 	if (timeline(&st) < 0)
 		goto out;
 	ret = 0;
 out:
+	t0 = mono_ns();
 	stop_endpoints(&st);
 	stop_captures(&st);
 	topology_destroy(&st.topo);
+	res->teardown_us = (mono_ns() - t0) / 1000;
 	res->failed = ret < 0;
 	for (int s = 0; s < SIDE_COUNT; s++) {
 		struct prediction p;

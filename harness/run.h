@@ -42,6 +42,10 @@ struct run_result {
 	bool failed;			/* the run could not be completed */
 	char error[256];		/* why, when failed */
 	int64_t fault_at_ms;		/* first fault's "at"; -1 without faults */
+	/* Where the harness's own time went, in microseconds; -1 where the run did not get that far. */
+	int64_t setup_us;		/* namespaces, links, addresses, rules, sysctls, captures */
+	int64_t connect_us;		/* endpoints started until both sides established */
+	int64_t teardown_us;		/* endpoints stopped, captures closed, namespaces released */
 	struct side_result side[SIDE_COUNT];
 };
 
