@@ -13,7 +13,7 @@ static const char *const columns[] = {
 	"keepidle_ms", "keepintvl_ms", "keepcnt", "user_timeout_ms", "traffic", "fault_at_ms",
 	"outcome", "mechanism", "errno", "detect_ms", "last_rx_ms", "predicted_ms", "probes",
 	"retransmits", "expected", "verdict", "wire_lag_ms", "model_error_ms", "counts_from", "zero_window_probes", "predicted", "error",
-	"probe_replies", "probe_reply_max_ms", "description", "setup_ms", "connect_ms", "teardown_ms",
+	"probe_replies", "probe_reply_max_ms", "description", "setup_ms", "connect_ms", "teardown_ms", "fault_lag_ms",
 };
 
 void csv_field(FILE *f, const char *s)
@@ -177,7 +177,7 @@ void csv_rows(FILE *f, const struct run_result *r)
 		const struct side_cfg *c = &v->side[s];
 		char idle[24], intvl[24], cnt[24], ut[24], at[24], det[24], rx[24], pr[24], re[24], run[16];
 		char lag[32] = "", pred[24], err[24], zw[24], predicted[48] = "", replies[24], reply_max[32] = "";
-		char setup[32], connect[32], teardown[32];
+		char setup[32], connect[32], teardown[32], flag[32];
 		int64_t ki = sr->keepidle_ms >= 0 ? sr->keepidle_ms : c->keepidle_ms;
 		int64_t kv = sr->keepintvl_ms >= 0 ? sr->keepintvl_ms : c->keepintvl_ms;
 		int64_t kc = sr->keepcnt >= 0 ? sr->keepcnt : c->keepcnt;
@@ -205,6 +205,7 @@ void csv_rows(FILE *f, const struct run_result *r)
 		micros(setup, sizeof(setup), r->setup_us);
 		micros(connect, sizeof(connect), r->connect_us);
 		micros(teardown, sizeof(teardown), r->teardown_us);
+		micros(flag, sizeof(flag), r->fault_lag_us);
 		num(replies, sizeof(replies), counted && sr->counted_on_wire, sr->probe_replies);
 		if (counted && sr->counted_on_wire && sr->probe_replies)
 			snprintf(reply_max, sizeof(reply_max), "%" PRId64 ".%03" PRId64, sr->probe_reply_max_us / 1000,
@@ -223,7 +224,7 @@ void csv_rows(FILE *f, const struct run_result *r)
 			errno_name(sr->err), det, rx, pred, pr, re,
 			v->expect[s].text ? v->expect[s].text : "", verdict_name(sr->verdict), lag, err,
 			!counted ? "" : sr->counted_on_wire ? "wire" : "tcp_info", zw, predicted, r->error,
-			replies, reply_max, scenario_description(v->scenario), setup, connect, teardown,
+			replies, reply_max, scenario_description(v->scenario), setup, connect, teardown, flag,
 		};
 		static_assert(ARRAY_SIZE(fields) == ARRAY_SIZE(columns), "one field per column");
 		for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {

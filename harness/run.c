@@ -44,6 +44,7 @@ struct run_state {
 	struct ep_msg result[SIDE_COUNT];	/* EP_RESULT of each side */
 	int64_t established_ns;
 	int64_t fault_ns;			/* first fault applied; 0 before */
+	int64_t fault_lag_ns;		/* the first fault in effect (the kernel acknowledged it), after its scheduled instant */
 	int64_t deadline_ns;			/* when undecided sides become "none" */
 	int service_ctl;			/* control socket of env.service_pid, -1: none */
 	const struct run_opts *opts;		/* may be NULL */
@@ -370,6 +371,7 @@ static int timeline(struct run_state *st)
 				return run_fail(st, "%s", err);
 			if (!e->lift && !st->fault_ns) {
 				st->fault_ns = mono_ns();
+				st->fault_lag_ns = st->fault_ns - e->at_ns;
 				*deadline_ns = st->fault_ns + v->deadline_ms * 1000000;
 			}
 		}
@@ -579,6 +581,7 @@ out:
 	stop_captures(&st);
 	topology_destroy(&st.topo);
 	res->teardown_us = (mono_ns() - t0) / 1000;
+	res->fault_lag_us = st.fault_ns ? st.fault_lag_ns / 1000 : -1;
 	res->failed = ret < 0;
 	for (int s = 0; s < SIDE_COUNT; s++) {
 		struct prediction p;

@@ -46,6 +46,7 @@ struct run_result {
 	int64_t setup_us;		/* namespaces, links, addresses, rules, sysctls, captures */
 	int64_t connect_us;		/* endpoints started until both sides established */
 	int64_t teardown_us;		/* endpoints stopped, captures closed, namespaces released */
+	int64_t fault_lag_us;		/* the first fault in effect, after its scheduled instant */
 	struct side_result side[SIDE_COUNT];
 };
 

@@ -57,7 +57,7 @@ static void test_header(void **state)
 		"scenario,variant,run,side,family,action,target,keepalive,keepidle_ms,keepintvl_ms,keepcnt,"
 		"user_timeout_ms,traffic,fault_at_ms,outcome,mechanism,errno,detect_ms,last_rx_ms,predicted_ms,"
 		"probes,retransmits,expected,verdict,wire_lag_ms,model_error_ms,counts_from,zero_window_probes,predicted,error,"
-		"probe_replies,probe_reply_max_ms,description,setup_ms,connect_ms,teardown_ms\r\n");
+		"probe_replies,probe_reply_max_ms,description,setup_ms,connect_ms,teardown_ms,fault_lag_ms\r\n");
 	free(buf);
 }
 
@@ -88,6 +88,7 @@ static void test_rows(void **state)
 	r.setup_us = 12345;
 	r.connect_us = 678;
 	r.teardown_us = -1;
+	r.fault_lag_us = 87;
 	r.side[HOST_CLIENT] = (struct side_result){
 		.outcome = OUTCOME_TIMEOUT, .mechanism = MECH_KEEPALIVE, .err = 110, .detected = true,
 		.detect_ms = 4095, .has_last_rx = true, .last_rx_ms = -1004, .keepidle_ms = 3000,
@@ -110,9 +111,9 @@ static void test_rows(void **state)
 	assert_string_equal(buf,
 		"quoted,client.keepidle=3s,2,client,ipv4,drop,server,yes,3000,1000,3,0,idle,1000,timeout,"
 		"keepalive,ETIMEDOUT,4095,-1004,3996,3,0,timeout keepalive within 1s..9s,pass,0.052,99,wire,0,timeout/keepalive,,"
-		"2,1.071,\"Drop, then \"\"keepalive\"\"\",12.345,0.678,");
+		"2,1.071,\"Drop, then \"\"keepalive\"\"\",12.345,0.678,,0.087");
 	assert_string_equal(second + 2,
-		"quoted,client.keepidle=3s,2,server,ipv4,drop,server,no,,,,0,idle,1000,none,-,,,,,0,0,,-,,,tcp_info,,none,,,,\"Drop, then \"\"keepalive\"\"\",12.345,0.678,\r\n");
+		"quoted,client.keepidle=3s,2,server,ipv4,drop,server,no,,,,0,idle,1000,none,-,,,,,0,0,,-,,,tcp_info,,none,,,,\"Drop, then \"\"keepalive\"\"\",12.345,0.678,,0.087\r\n");
 	free(buf);
 	variant_release(&v);
 	scenario_free(s);
