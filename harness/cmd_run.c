@@ -281,6 +281,17 @@ struct worker {
 	int64_t started_ns;
 };
 
+/* The result goes to the scheduler as soon as it is known; the worker then releases its namespaces. */
+static void publish(const struct run_result *r, void *arg)
+{
+	int *fd = arg;
+	ssize_t w = write(*fd, r, sizeof(*r));
+
+	close(*fd);
+	if (w == (ssize_t)sizeof(*r))
+		*fd = -1;
+}
+
 static void NORETURN worker_main(const struct scheduler *sch, size_t i, int fd, pid_t parent)
 {
 	struct run_result r;
@@ -304,9 +315,10 @@ static void NORETURN worker_main(const struct scheduler *sch, size_t i, int fd, 
 			 sch->runs[i].v.index + 1, sch->runs[i].run);
 		ro.pcap_prefix = prefix;
 	}
+	ro.publish = publish;
+	ro.publish_arg = &fd;
 	run_variant(&sch->runs[i].v, sch->runs[i].run, &ro, &r);
-	ssize_t w = write(fd, &r, sizeof(r));
-	_exit(w == (ssize_t)sizeof(r) ? 0 : 1);
+	_exit(fd < 0 ? 0 : 1);
 }
 
 static int start_worker(struct scheduler *sch, struct worker *w, size_t i)
@@ -411,6 +423,8 @@ static int schedule(struct scheduler *sch)
 	sfd = signalfd(-1, &stop, SFD_CLOEXEC);
 
 	while (sch->done < sch->n) {
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;	/* workers that have released everything, orphaned endpoints */
 		for (size_t k = 0; k < nw && next < sch->n && !sch->interrupted; k++) {
 			if (w[k].pid > 0)
 				continue;
@@ -452,8 +466,11 @@ static int schedule(struct scheduler *sch)
 			struct run_result r;
 			ssize_t got = read(w[k].fd, &r, sizeof(r));
 			close(w[k].fd);
-			while (waitpid(w[k].pid, NULL, 0) < 0 && errno == EINTR)
-				;
+			/*
+			 * The slot is free once the result is in: the worker's release of
+			 * its sockets and namespaces overlaps the next run, and it is
+			 * reaped when it exits (below, and before the suite ends).
+			 */
 			w[k].pid = 0;
 			running--;
 			size_t i = w[k].run;
@@ -470,13 +487,17 @@ static int schedule(struct scheduler *sch)
 	}
 	if (sch->live)
 		fputs("\r\033[K", stderr);
-	/* Reap what killed runs left: their endpoints die of PR_SET_PDEATHSIG. */
-	for (int64_t end = mono_ns() + 5000000000LL; mono_ns() < end;) {
+	/*
+	 * Wait for the workers still releasing their namespaces, and reap what
+	 * killed runs left (their endpoints die of PR_SET_PDEATHSIG): nothing of
+	 * the suite outlives the command.
+	 */
+	for (int64_t end = mono_ns() + 30000000000LL; mono_ns() < end;) {
 		pid_t pid = waitpid(-1, NULL, WNOHANG);
 		if (pid < 0 && errno == ECHILD)
 			break;
 		if (pid <= 0)
-			poll(NULL, 0, 10);
+			poll(NULL, 0, 1);
 	}
 	close(sfd);
 	sigprocmask(SIG_UNBLOCK, &stop, NULL);

@@ -133,13 +133,39 @@ static int start_capture(struct run_state *st, enum host s)
 	return 0;
 }
 
+/* Both endpoint hosts' captures, opened at once (see capture_open_many). */
+static int start_captures(struct run_state *st)
+{
+	char filter[64], err[256];
+	int nsfds[SIDE_COUNT];
+
+	for (int s = 0; s < SIDE_COUNT; s++) {
+		wire_side_init(&st->wire[s], topo_addr(s == HOST_CLIENT ? TOPO_CLIENT : TOPO_SERVER,
+						       st->v->family == FAMILY_IPV6));
+		nsfds[s] = st->topo.host[s].nsfd;
+	}
+	snprintf(filter, sizeof(filter), "tcp port %u", (unsigned)st->v->side[HOST_SERVER].port);
+	if (capture_open_many(nsfds, SIDE_COUNT, TOPO_HOST_IFNAME, filter, st->cap, err, sizeof(err)) < 0)
+		return run_fail(st, "%s", err);
+	for (int s = 0; s < SIDE_COUNT; s++) {
+		if (st->opts && st->opts->pcap_prefix) {
+			char path[4200];
+			snprintf(path, sizeof(path), "%s-%s.pcap", st->opts->pcap_prefix, host_name(s));
+			st->file[s] = capture_file_open(st->cap[s], path, err, sizeof(err));
+			if (!st->file[s])
+				return run_fail(st, "%s", err);
+		}
+		st->on_wire[s] = true;
+	}
+	return 0;
+}
+
 static void stop_captures(struct run_state *st)
 {
 	pump(st);
+	capture_close_many(st->cap, SIDE_COUNT);
 	for (int s = 0; s < SIDE_COUNT; s++) {
-		capture_close(st->cap[s]);
 		capture_file_close(st->file[s]);
-		st->cap[s] = NULL;
 		st->file[s] = NULL;
 	}
 }
@@ -558,12 +584,8 @@ int run_variant(const struct variant *v, unsigned run, const struct run_opts *op
 	    apply_sysctls(&st, HOST_SERVER, v->side[HOST_SERVER].sysctls, v->side[HOST_SERVER].n_sysctls) ||
 	    apply_sysctls(&st, HOST_ROUTER, v->router.sysctls, v->router.n_sysctls))
 		goto out;
-	for (int s = 0; s < SIDE_COUNT; s++) {
-		wire_side_init(&st.wire[s], topo_addr(s == HOST_CLIENT ? TOPO_CLIENT : TOPO_SERVER, v->family == FAMILY_IPV6));
-		if (start_capture(&st, s) < 0)
-			goto out;
-		st.on_wire[s] = true;
-	}
+	if (start_captures(&st) < 0)
+		goto out;
 	t1 = mono_ns();
 	res->setup_us = (t1 - t0) / 1000;
 	if (start_endpoint(&st, HOST_SERVER) || wait_for(&st, HOST_SERVER, EP_LISTENING, SETUP_TIMEOUT_MS) ||
@@ -578,8 +600,7 @@ int run_variant(const struct variant *v, unsigned run, const struct run_opts *op
 out:
 	t0 = mono_ns();
 	stop_endpoints(&st);
-	stop_captures(&st);
-	topology_destroy(&st.topo);
+	pump(&st);		/* the last packets, before the books close */
 	res->teardown_us = (mono_ns() - t0) / 1000;
 	res->fault_lag_us = st.fault_ns ? st.fault_lag_ns / 1000 : -1;
 	res->failed = ret < 0;
@@ -594,23 +615,27 @@ out:
 		res->side[s].verdict = res->failed ? (v->expect[s].text ? VERDICT_FAIL : VERDICT_NONE)
 						   : expect_verdict(&v->expect[s], &res->side[s]);
 	}
+	if (opts && opts->publish)
+		opts->publish(res, opts->publish_arg);
+	stop_captures(&st);
+	topology_destroy(&st.topo);
 	return ret;
 }
 
-/* Every sysctl the runs will write exists in a fresh namespace of the host's kind and is writable. */
-static int check_sysctls(struct topology *t, const struct variant *const *vs, size_t n, char *msg, size_t len)
+/* Every sysctl the runs will write exists in a fresh namespace and is writable there. */
+static int check_sysctls(int nsfd, const struct variant *const *vs, size_t n, char *msg, size_t len)
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct variant *v = vs[i];
-		const struct { const struct sysctl_setting *ss; size_t n; enum topo_node h; const char *name; } hosts[] = {
-			{ v->side[HOST_CLIENT].sysctls, v->side[HOST_CLIENT].n_sysctls, TOPO_CLIENT, "client" },
-			{ v->side[HOST_SERVER].sysctls, v->side[HOST_SERVER].n_sysctls, TOPO_SERVER, "server" },
-			{ v->router.sysctls, v->router.n_sysctls, TOPO_ROUTER, "router" },
+		const struct { const struct sysctl_setting *ss; size_t n; const char *name; } hosts[] = {
+			{ v->side[HOST_CLIENT].sysctls, v->side[HOST_CLIENT].n_sysctls, "client" },
+			{ v->side[HOST_SERVER].sysctls, v->side[HOST_SERVER].n_sysctls, "server" },
+			{ v->router.sysctls, v->router.n_sysctls, "router" },
 		};
 		for (size_t h = 0; h < ARRAY_SIZE(hosts); h++)
 			for (size_t k = 0; k < hosts[h].n; k++) {
 				const struct sysctl_setting *ss = &hosts[h].ss[k];
-				int ret = netns_sysctl_writable(t->host[hosts[h].h].nsfd, ss->key);
+				int ret = netns_sysctl_writable(nsfd, ss->key);
 				if (ret == 0)
 					continue;
 				if (ret == -ENOENT)
@@ -642,18 +667,64 @@ static bool has_capability(int bit)
 	return eff & (1ULL << bit);
 }
 
-int run_preflight(const struct variant *const *vs, size_t n_vs, char *msg, size_t len)
+/*
+ * One throwaway namespace stands for the three of a run: a veth pair inside
+ * it, an nftables reject rule, the middlebox's connection tracking if a run
+ * has one, and every sysctl the runs set. Namespaces are torn down by the
+ * kernel in the background, so one instead of three keeps that work off the
+ * first runs' setup.
+ */
+static int preflight_in(int nsfd, const struct variant *const *vs, size_t n_vs, char *msg, size_t len)
 {
-	struct topology t;
-	char err[256];
-	char buf[8192];
+	static const uint8_t mac_a[6] = { 0x02, 0xde, 0xad, 0x00, 0xff, 0x01 }, mac_b[6] = { 0x02, 0xde, 0xad, 0x00, 0xff, 0x02 };
+	struct nl_sock *rtnl = NULL;
+	struct mnl_socket *nft = NULL;
 	struct nft_filter f = {
 		.table = "deadpeer_preflight",
 		.rules = { { NFT_HOOK_INPUT, false, 1, true } },
 		.n_rules = 1,
 	};
+	char buf[8192];
 	bool middlebox = false;
+	int ret;
 
+	if ((ret = netns_rtnl_open(nsfd, &rtnl)) < 0 || (ret = netns_nft_open(nsfd, &nft)) < 0) {
+		snprintf(msg, len, "this machine cannot run scenarios: cannot open netlink in a new namespace: %s", strerror(-ret));
+		goto out;
+	}
+	if ((ret = netns_veth_add(rtnl, "probe0", mac_a, nsfd, "probe1", mac_b)) < 0) {
+		snprintf(msg, len, "this machine cannot run scenarios: cannot create a veth pair (is the veth module available?): %s",
+			 strerror(-ret));
+		goto out;
+	}
+	size_t n = nft_filter_build(&f, buf, sizeof(buf), 1);
+	ret = n ? netns_nft_send(nft, buf, n) : -ENOBUFS;
+	if (ret) {
+		snprintf(msg, len, "this machine cannot run scenarios: the kernel refused an nftables reject rule: %s",
+			 strerror(-ret));
+		goto out;
+	}
+	/* A middlebox needs connection tracking, whose sysctls appear with it. */
+	for (size_t i = 0; i < n_vs; i++)
+		middlebox = middlebox || vs[i]->router.idle_timeout_ms >= 0;
+	if (middlebox) {
+		n = nft_middlebox_build("deadpeer_middlebox", buf, sizeof(buf), 1);
+		ret = n ? netns_nft_send(nft, buf, n) : -ENOBUFS;
+		if (ret) {
+			snprintf(msg, len, "this machine cannot run scenarios with [router] idle_timeout: the kernel refused "
+				 "the middlebox's connection tracking rules: %s", strerror(-ret));
+			goto out;
+		}
+	}
+	ret = check_sysctls(nsfd, vs, n_vs, msg, len);
+out:
+	netns_nft_close(nft);
+	netns_rtnl_close(rtnl);
+	return ret ? -1 : 0;
+}
+
+int run_preflight(const struct variant *const *vs, size_t n_vs, char *msg, size_t len)
+{
 	if (geteuid() != 0) {
 		snprintf(msg, len, "deadpeer run needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN) to create network namespaces; try: sudo deadpeer run");
 		return -1;
@@ -666,33 +737,12 @@ int run_preflight(const struct variant *const *vs, size_t n_vs, char *msg, size_
 			 !has_capability(12) ? "CAP_NET_ADMIN" : "CAP_SYS_ADMIN");
 		return -1;
 	}
-	/* A throwaway topology: namespaces, veth, addresses and an nftables reject rule. */
-	if (topology_create(&t, err, sizeof(err)) < 0) {
-		snprintf(msg, len, "this machine cannot run scenarios: %s", err);
+	int nsfd = netns_new();
+	if (nsfd < 0) {
+		snprintf(msg, len, "this machine cannot run scenarios: cannot create a network namespace: %s", strerror(-nsfd));
 		return -1;
 	}
-	size_t n = nft_filter_build(&f, buf, sizeof(buf), 1);
-	int ret = n ? netns_nft_send(t.host[TOPO_CLIENT].nft, buf, n) : -ENOBUFS;
-	if (ret) {
-		topology_destroy(&t);
-		snprintf(msg, len, "this machine cannot run scenarios: the kernel refused an nftables reject rule: %s",
-			 strerror(-ret));
-		return -1;
-	}
-	/* A middlebox needs connection tracking, whose sysctls appear with it. */
-	for (size_t i = 0; i < n_vs; i++)
-		middlebox = middlebox || vs[i]->router.idle_timeout_ms >= 0;
-	if (middlebox) {
-		n = nft_middlebox_build("deadpeer_middlebox", buf, sizeof(buf), 1);
-		ret = n ? netns_nft_send(t.host[TOPO_ROUTER].nft, buf, n) : -ENOBUFS;
-		if (ret) {
-			topology_destroy(&t);
-			snprintf(msg, len, "this machine cannot run scenarios with [router] idle_timeout: the kernel refused "
-				 "the middlebox's connection tracking rules: %s", strerror(-ret));
-			return -1;
-		}
-	}
-	ret = check_sysctls(&t, vs, n_vs, msg, len);
-	topology_destroy(&t);
+	int ret = preflight_in(nsfd, vs, n_vs, msg, len);
+	close(nsfd);
 	return ret;
 }

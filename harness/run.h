@@ -52,6 +52,13 @@ struct run_result {
 
 struct run_opts {
 	const char *pcap_prefix;	/* keep "<prefix>-client.pcap" and "-server.pcap"; NULL: none */
+	/*
+	 * Called with the finished result as soon as it is known, before the
+	 * captures' sockets and the namespaces are released (which waits on the
+	 * kernel), so that a caller can go on meanwhile. NULL: not called.
+	 */
+	void (*publish)(const struct run_result *r, void *arg);
+	void *publish_arg;
 };
 
 /* Run @v once (@opts may be NULL). Always fills @res; returns 0, or -1 if the run failed. */

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdbool.h>
 #include <pcap/pcap.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +33,7 @@ static int open_here(void *arg)
 		return -ENODEV;
 	pcap_set_snaplen(a->p, 192);		/* every header, no payload to speak of */
 	pcap_set_immediate_mode(a->p, 1);	/* no batching: packets as they come */
-	pcap_set_buffer_size(a->p, 8 << 20);
+	pcap_set_buffer_size(a->p, 1 << 20);
 	pcap_set_tstamp_precision(a->p, PCAP_TSTAMP_PRECISION_NANO);
 	if (pcap_activate(a->p) < 0) {
 		snprintf(a->errbuf, PCAP_ERRBUF_SIZE, "%s", pcap_geterr(a->p));
@@ -50,37 +52,31 @@ static int64_t clock_ns(clockid_t id)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-int capture_open(int nsfd, const char *ifname, const char *filter, struct capture **out, char *err, size_t len)
+/* The part of opening that happens outside the namespace: filter, non-blocking, clocks. */
+static int finish_open(pcap_t *p, const char *ifname, const char *filter, struct capture **out, char *err, size_t len)
 {
 	char errbuf[PCAP_ERRBUF_SIZE] = "";
-	struct open_args a = { ifname, NULL, errbuf };
 	struct bpf_program prog;
 	struct capture *c;
-	int ret = netns_call(nsfd, open_here, &a);
 
-	*out = NULL;
-	if (ret < 0) {
-		snprintf(err, len, "cannot capture on %s: %s", ifname, errbuf[0] ? errbuf : strerror(-ret));
-		return -1;
-	}
-	if (pcap_compile(a.p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0 || pcap_setfilter(a.p, &prog) < 0) {
-		snprintf(err, len, "cannot set capture filter '%s': %s", filter, pcap_geterr(a.p));
-		pcap_close(a.p);
+	if (pcap_compile(p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0 || pcap_setfilter(p, &prog) < 0) {
+		snprintf(err, len, "cannot set capture filter '%s': %s", filter, pcap_geterr(p));
+		pcap_close(p);
 		return -1;
 	}
 	pcap_freecode(&prog);
-	if (pcap_setnonblock(a.p, 1, errbuf) < 0) {
+	if (pcap_setnonblock(p, 1, errbuf) < 0) {
 		snprintf(err, len, "cannot capture on %s: %s", ifname, errbuf);
-		pcap_close(a.p);
+		pcap_close(p);
 		return -1;
 	}
 	c = calloc(1, sizeof(*c));
 	if (!c) {
-		pcap_close(a.p);
+		pcap_close(p);
 		snprintf(err, len, "out of memory");
 		return -1;
 	}
-	c->p = a.p;
+	c->p = p;
 	/* Sample the two clocks back to back, keeping the tightest of a few pairs. */
 	int64_t best = INT64_MAX;
 	for (int i = 0; i < 5; i++) {
@@ -92,6 +88,97 @@ int capture_open(int nsfd, const char *ifname, const char *filter, struct captur
 	}
 	*out = c;
 	return 0;
+}
+
+int capture_open(int nsfd, const char *ifname, const char *filter, struct capture **out, char *err, size_t len)
+{
+	int nsfds[1] = { nsfd };
+
+	return capture_open_many(nsfds, 1, ifname, filter, out, err, len);
+}
+
+struct open_job {
+	int nsfd;
+	struct open_args a;
+	char errbuf[PCAP_ERRBUF_SIZE];
+	int ret;
+};
+
+static void *open_thread(void *arg)
+{
+	struct open_job *j = arg;
+
+	j->ret = netns_call(j->nsfd, open_here, &j->a);
+	return NULL;
+}
+
+/*
+ * Binding a packet socket and giving it a ring each wait for an RCU grace
+ * period in the kernel (synchronize_net), and so does closing it: done one
+ * after the other for two hosts that is most of a run's setup. Threads let
+ * the waits overlap.
+ */
+int capture_open_many(const int *nsfds, size_t n, const char *ifname, const char *filter, struct capture **out,
+		      char *err, size_t len)
+{
+	struct open_job jobs[8];
+	pthread_t th[8];
+	bool started[8] = { false };
+	int ret = 0;
+
+	if (n > 8)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		out[i] = NULL;
+		jobs[i] = (struct open_job){ .nsfd = nsfds[i], .a = { ifname, NULL, jobs[i].errbuf } };
+		jobs[i].errbuf[0] = '\0';
+		/* The last one runs on this thread; a thread that cannot start is done here too. */
+		started[i] = i + 1 < n && pthread_create(&th[i], NULL, open_thread, &jobs[i]) == 0;
+		if (!started[i])
+			open_thread(&jobs[i]);
+	}
+	for (size_t i = 0; i < n; i++)
+		if (started[i])
+			pthread_join(th[i], NULL);
+	for (size_t i = 0; i < n; i++)
+		if (jobs[i].ret < 0 && !ret) {
+			snprintf(err, len, "cannot capture on %s: %s", ifname,
+				 jobs[i].errbuf[0] ? jobs[i].errbuf : strerror(-jobs[i].ret));
+			ret = -1;
+		}
+	for (size_t i = 0; i < n; i++) {
+		if (jobs[i].ret < 0)
+			continue;
+		if (ret)
+			pcap_close(jobs[i].a.p);	/* another one failed */
+		else if (finish_open(jobs[i].a.p, ifname, filter, &out[i], err, len) < 0)
+			ret = -1;			/* finish_open closed it */
+	}
+	if (ret)
+		capture_close_many(out, n);
+	return ret;
+}
+
+static void *close_thread(void *arg)
+{
+	capture_close(arg);
+	return NULL;
+}
+
+void capture_close_many(struct capture **c, size_t n)
+{
+	pthread_t th[8];
+	bool started[8] = { false };
+
+	for (size_t i = 0; i < n && i < 8; i++) {
+		started[i] = c[i] && i + 1 < n && pthread_create(&th[i], NULL, close_thread, c[i]) == 0;
+		if (!started[i])
+			capture_close(c[i]);
+		c[i] = NULL;
+	}
+	for (size_t i = 0; i < n && i < 8; i++)
+		if (started[i])
+			pthread_join(th[i], NULL);
 }
 
 void capture_close(struct capture *c)

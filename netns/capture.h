@@ -20,6 +20,15 @@ typedef void (*capture_cb)(void *user, int64_t mono_ns, const struct pcap_pkthdr
 /* Capture @ifname inside @nsfd through the BPF @filter. 0, or -1 with @err. */
 int capture_open(int nsfd, const char *ifname, const char *filter, struct capture **out, char *err, size_t len);
 void capture_close(struct capture *c);
+
+/*
+ * capture_open on @ifname in each of @n namespaces (at most 8) at once, and
+ * capture_close of several at once: the kernel's waits overlap. On error
+ * nothing stays open.
+ */
+int capture_open_many(const int *nsfds, size_t n, const char *ifname, const char *filter, struct capture **out,
+		      char *err, size_t len);
+void capture_close_many(struct capture **c, size_t n);
 /* A descriptor that polls readable when packets wait. */
 int capture_fd(const struct capture *c);
 /*
