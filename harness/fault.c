@@ -155,13 +155,15 @@ static int link_down_lift(struct fault_env *env, const struct fault_cfg *f, size
 }
 
 /*
- * Power loss. Deleting the host's veth pair is the instant: from then on no
- * frame enters or leaves it, whatever its kernel does. Only then is its
- * endpoint killed (the FIN or RST its kernel emits has no interface to leave
- * by) and its namespace released, taking its sockets with it. The router's
- * bridge keeps its address, so the rest of the network sees what it sees
- * when a machine dies: neighbour resolution fails and the router answers
- * with ICMP host unreachable.
+ * Power loss. Taking the router's end of the host's cable down is the
+ * instant: from then on no frame enters or leaves the host (its own end has
+ * no carrier), whatever its kernel does; it takes one netlink round trip,
+ * where deleting the pair waits for the kernel to unregister both devices.
+ * Then its endpoint is killed (the FIN or RST its kernel emits has no
+ * interface to leave by), the pair deleted and the namespace released, taking
+ * its sockets with it. The router's bridge keeps its address, so the rest of
+ * the network sees what it sees when a machine dies: neighbour resolution
+ * fails and the router answers with ICMP host unreachable.
  */
 static int crash_apply(struct fault_env *env, const struct fault_cfg *f, size_t index, char *err, size_t len)
 {
@@ -169,16 +171,19 @@ static int crash_apply(struct fault_env *env, const struct fault_cfg *f, size_t 
 	int ret = host_down(env, f, err, len);
 
 	if (!ret)
-		ret = topology_unplug(env->topo, n, err, len);
+		ret = link_set(env, f, false, err, len);
 	if (ret)
 		return ret;
+	env->effective_ns = mono_ns();
 	ret = signal_target(env, f, SIGKILL, err, len);
 	if (f->target == HOST_SERVER && env->service_pid > 0)
 		kill(env->service_pid, SIGKILL);	/* reaped when the run ends */
 	env->killed[f->target] = true;
 	env->frozen[f->target] = false;
+	char scratch[256];
+	int unplugged = ret ? topology_unplug(env->topo, n, scratch, sizeof(scratch)) : topology_unplug(env->topo, n, err, len);
 	topology_detach(env->topo, n);
-	return ret;
+	return ret ? ret : unplugged;
 }
 
 static int crash_lift(struct fault_env *env, const struct fault_cfg *f, size_t index, char *err, size_t len)
@@ -197,7 +202,11 @@ static const struct fault_ops fault_ops[ACTION_COUNT] = {
 
 int fault_apply(struct fault_env *env, const struct fault_cfg *f, size_t index, char *err, size_t len)
 {
-	return fault_ops[f->action].apply(env, f, index, err, len);
+	env->effective_ns = 0;
+	int ret = fault_ops[f->action].apply(env, f, index, err, len);
+	if (!env->effective_ns)
+		env->effective_ns = mono_ns();
+	return ret;
 }
 
 int64_t fault_heal_ms(const struct fault_cfg *f)

@@ -19,9 +19,15 @@ struct fault_env {
 	/* Bring a crashed host back (addresses, sysctls, service); set by the run loop. */
 	int (*restart)(struct fault_env *env, enum host h, bool service, char *err, size_t len);
 	void *owner;			/* the run loop's state, for restart */
+	int64_t effective_ns;		/* set by fault_apply: when the fault took effect (CLOCK_MONOTONIC) */
 };
 
-/* Apply fault number @index of a run; 0 or -errno with @err filled. */
+/*
+ * Apply fault number @index of a run; 0 or -errno with @err filled.
+ * env->effective_ns then says when it took effect: when the kernel
+ * acknowledged it, or for a crash when the cable was cut, before the rest of
+ * the crash (the kill, the cleanup) follows.
+ */
 int fault_apply(struct fault_env *env, const struct fault_cfg *f, size_t index, char *err, size_t len);
 /* Undo it (lift a filter, thaw, plug back, restart a crashed host). */
 int fault_lift(struct fault_env *env, const struct fault_cfg *f, size_t index, char *err, size_t len);

@@ -396,7 +396,7 @@ static int timeline(struct run_state *st)
 			if (ret)
 				return run_fail(st, "%s", err);
 			if (!e->lift && !st->fault_ns) {
-				st->fault_ns = mono_ns();
+				st->fault_ns = st->env.effective_ns;
 				st->fault_lag_ns = st->fault_ns - e->at_ns;
 				*deadline_ns = st->fault_ns + v->deadline_ms * 1000000;
 			}

@@ -22,7 +22,7 @@ smoke() {	# NAME PATTERN ARGS...: runs bench/NAME ARGS, expects a line matching 
 	fi
 }
 smoke overhead '^ratio of medians: baseline / deadpeer = [0-9.]+x' 2
-smoke fault-latency '^deadpeer drop +[0-9.]+ ' 1
+smoke fault-latency '^deadpeer drop, -j 6 +[0-9.]+ ' 1
 smoke wire-lag '^ +3 +[0-9.]+ ' 3
 smoke parallel '^ +2 +[0-9]+ ' 1 2
 check "the baseline left no named namespace" test -z "$(ip netns list | grep dpb)"
