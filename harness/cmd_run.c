@@ -528,6 +528,7 @@ static void banner(char *buf, size_t len, int argc, char **argv)
 int cmd_run(int argc, char **argv)
 {
 	char header[1024];
+	int probe_ns = -1;
 	struct options o;
 	struct suite s;
 	struct planned *runs;
@@ -561,7 +562,7 @@ int cmd_run(int argc, char **argv)
 	const struct variant **vs = xcalloc(n, sizeof(*vs));
 	for (size_t i = 0; i < n; i++)
 		vs[i] = &runs[i].v;
-	int pre = run_preflight(vs, n, msg, sizeof(msg));
+	int pre = run_preflight(vs, n, &probe_ns, msg, sizeof(msg));
 	free(vs);
 	if (pre < 0) {
 		fprintf(stderr, "deadpeer: %s\n", msg);
@@ -615,6 +616,8 @@ int cmd_run(int argc, char **argv)
 	free(sch.finished);
 	free(res);
 out:
+	if (probe_ns >= 0)
+		close(probe_ns);
 	plan_free(runs, n);
 	suite_free(&s);
 	return code;

@@ -723,8 +723,9 @@ out:
 	return ret ? -1 : 0;
 }
 
-int run_preflight(const struct variant *const *vs, size_t n_vs, char *msg, size_t len)
+int run_preflight(const struct variant *const *vs, size_t n_vs, int *keep, char *msg, size_t len)
 {
+	*keep = -1;
 	if (geteuid() != 0) {
 		snprintf(msg, len, "deadpeer run needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN) to create network namespaces; try: sudo deadpeer run");
 		return -1;
@@ -743,6 +744,9 @@ int run_preflight(const struct variant *const *vs, size_t n_vs, char *msg, size_
 		return -1;
 	}
 	int ret = preflight_in(nsfd, vs, n_vs, msg, len);
-	close(nsfd);
+	if (ret)
+		close(nsfd);
+	else
+		*keep = nsfd;
 	return ret;
 }
