@@ -483,6 +483,11 @@ int cmd_table(int argc, char **argv)
 		fprintf(stderr, "usage: deadpeer table [RESULTS_DIR | results.csv]  (default: results/latest)\n");
 		return EXIT_USAGE;
 	}
+	if (argc < 2 && stat(arg, &st) < 0) {
+		fprintf(stderr, "deadpeer table: no results/latest here: run 'deadpeer run' first, "
+			"or name a results directory or results.csv\n");
+		return EXIT_USAGE;
+	}
 	if (stat(arg, &st) == 0 && S_ISDIR(st.st_mode)) {
 		snprintf(csv, sizeof(csv), "%s/results.csv", arg);
 		snprintf(summary, sizeof(summary), "%s/summary.txt", arg);
