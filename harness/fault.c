@@ -180,9 +180,11 @@ static int crash_apply(struct fault_env *env, const struct fault_cfg *f, size_t 
 		kill(env->service_pid, SIGKILL);	/* reaped when the run ends */
 	env->killed[f->target] = true;
 	env->frozen[f->target] = false;
-	char scratch[256];
-	int unplugged = ret ? topology_unplug(env->topo, n, scratch, sizeof(scratch)) : topology_unplug(env->topo, n, err, len);
+	char why[256];
+	int unplugged = topology_unplug(env->topo, n, why, sizeof(why));
 	topology_detach(env->topo, n);
+	if (!ret && unplugged)
+		snprintf(err, len, "%s", why);
 	return ret ? ret : unplugged;
 }
 

@@ -116,53 +116,53 @@ static void pump(struct run_state *st)
 	}
 }
 
-static int start_capture(struct run_state *st, enum host s)
-{
-	char filter[64], err[256];
-
-	snprintf(filter, sizeof(filter), "tcp port %u", (unsigned)st->v->side[HOST_SERVER].port);
-	if (capture_open(st->topo.host[s].nsfd, TOPO_HOST_IFNAME, filter, &st->cap[s], err, sizeof(err)) < 0)
-		return run_fail(st, "%s: %s", host_name(s), err);
-	if (st->opts && st->opts->pcap_prefix && !st->file[s]) {
-		char path[4200];
-		snprintf(path, sizeof(path), "%s-%s.pcap", st->opts->pcap_prefix, host_name(s));
-		st->file[s] = capture_file_open(st->cap[s], path, err, sizeof(err));
-		if (!st->file[s])
-			return run_fail(st, "%s", err);
-	}
-	return 0;
-}
-
-/* Both endpoint hosts' captures, opened at once (see capture_open_many). */
-static int start_captures(struct run_state *st)
+/*
+ * Open the captures of @n endpoint hosts at once (see capture_open_many), and
+ * with --pcap their files; a restarted host keeps appending to its file.
+ */
+static int open_captures(struct run_state *st, const enum host *hosts, size_t n)
 {
 	char filter[64], err[256];
 	int nsfds[SIDE_COUNT];
+	struct capture *caps[SIDE_COUNT];
 
-	for (int s = 0; s < SIDE_COUNT; s++) {
-		wire_side_init(&st->wire[s], topo_addr(s == HOST_CLIENT ? TOPO_CLIENT : TOPO_SERVER,
-						       st->v->family == FAMILY_IPV6));
-		nsfds[s] = st->topo.host[s].nsfd;
-	}
+	for (size_t i = 0; i < n; i++)
+		nsfds[i] = st->topo.host[hosts[i]].nsfd;
 	snprintf(filter, sizeof(filter), "tcp port %u", (unsigned)st->v->side[HOST_SERVER].port);
-	if (capture_open_many(nsfds, SIDE_COUNT, TOPO_HOST_IFNAME, filter, st->cap, err, sizeof(err)) < 0)
+	if (capture_open_many(nsfds, n, TOPO_HOST_IFNAME, filter, caps, err, sizeof(err)) < 0)
 		return run_fail(st, "%s", err);
-	for (int s = 0; s < SIDE_COUNT; s++) {
-		if (st->opts && st->opts->pcap_prefix) {
+	for (size_t i = 0; i < n; i++) {
+		enum host s = hosts[i];
+		st->cap[s] = caps[i];
+		if (st->opts && st->opts->pcap_prefix && !st->file[s]) {
 			char path[4200];
 			snprintf(path, sizeof(path), "%s-%s.pcap", st->opts->pcap_prefix, host_name(s));
 			st->file[s] = capture_file_open(st->cap[s], path, err, sizeof(err));
 			if (!st->file[s])
 				return run_fail(st, "%s", err);
 		}
-		st->on_wire[s] = true;
 	}
 	return 0;
 }
 
+/* Both endpoint hosts' captures, from the start: counts come from the wire. */
+static int start_captures(struct run_state *st)
+{
+	static const enum host both[SIDE_COUNT] = { HOST_CLIENT, HOST_SERVER };
+
+	for (int s = 0; s < SIDE_COUNT; s++)
+		wire_side_init(&st->wire[s], topo_addr(s == HOST_CLIENT ? TOPO_CLIENT : TOPO_SERVER,
+						       st->v->family == FAMILY_IPV6));
+	if (open_captures(st, both, SIDE_COUNT) < 0)
+		return -1;
+	for (int s = 0; s < SIDE_COUNT; s++)
+		st->on_wire[s] = true;
+	return 0;
+}
+
+/* Close the captures; whoever needs their last packets pumps first. */
 static void stop_captures(struct run_state *st)
 {
-	pump(st);
 	capture_close_many(st->cap, SIDE_COUNT);
 	for (int s = 0; s < SIDE_COUNT; s++) {
 		capture_file_close(st->file[s]);
@@ -289,7 +289,7 @@ static int restart_host(struct fault_env *env, enum host h, bool service, char *
 	pump(st);
 	capture_close(st->cap[h]);
 	st->cap[h] = NULL;
-	if (start_capture(st, h) < 0 || apply_sysctls(st, h, cfg->sysctls, cfg->n_sysctls) < 0 ||
+	if (open_captures(st, &h, 1) < 0 || apply_sysctls(st, h, cfg->sysctls, cfg->n_sysctls) < 0 ||
 	    (service && h == HOST_SERVER && start_service(st) < 0)) {
 		snprintf(err, len, "%s", st->error);
 		return -EIO;
@@ -627,6 +627,8 @@ static int check_sysctls(int nsfd, const struct variant *const *vs, size_t n, ch
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct variant *v = vs[i];
+		if (i && v->scenario == vs[i - 1]->scenario && v->index == vs[i - 1]->index)
+			continue;	/* a repeat of the variant just checked */
 		const struct { const struct sysctl_setting *ss; size_t n; const char *name; } hosts[] = {
 			{ v->side[HOST_CLIENT].sysctls, v->side[HOST_CLIENT].n_sysctls, "client" },
 			{ v->side[HOST_SERVER].sysctls, v->side[HOST_SERVER].n_sysctls, "server" },
@@ -651,20 +653,20 @@ static int check_sysctls(int nsfd, const struct variant *const *vs, size_t n, ch
 	return 0;
 }
 
-/* Does this process hold capability @bit in its effective set? (/proc/self/status, CapEff) */
-static bool has_capability(int bit)
+/* This process's effective capability set (/proc/self/status, CapEff); all bits if unknown. */
+static unsigned long long effective_capabilities(void)
 {
 	FILE *f = fopen("/proc/self/status", "r");
 	char line[256];
-	unsigned long long eff = ~0ULL;
+	unsigned long long eff = ~0ULL;	/* cannot tell: let the kernel say */
 
 	if (!f)
-		return true;	/* cannot tell: let the kernel say */
+		return eff;
 	while (fgets(line, sizeof(line), f))
 		if (sscanf(line, "CapEff: %llx", &eff) == 1)
 			break;
 	fclose(f);
-	return eff & (1ULL << bit);
+	return eff;
 }
 
 /*
@@ -731,11 +733,12 @@ int run_preflight(const struct variant *const *vs, size_t n_vs, int *keep, char 
 		return -1;
 	}
 	/* 12: CAP_NET_ADMIN, 21: CAP_SYS_ADMIN (linux/capability.h) */
-	if (!has_capability(12) || !has_capability(21)) {
+	unsigned long long caps = effective_capabilities();
+	bool net_admin = caps & (1ULL << 12), sys_admin = caps & (1ULL << 21);
+	if (!net_admin || !sys_admin) {
 		snprintf(msg, len, "deadpeer run needs CAP_NET_ADMIN and CAP_SYS_ADMIN to create network namespaces; "
 			 "this process runs as root without %s",
-			 !has_capability(12) && !has_capability(21) ? "either" :
-			 !has_capability(12) ? "CAP_NET_ADMIN" : "CAP_SYS_ADMIN");
+			 !net_admin && !sys_admin ? "either" : !net_admin ? "CAP_NET_ADMIN" : "CAP_SYS_ADMIN");
 		return -1;
 	}
 	int nsfd = netns_new();

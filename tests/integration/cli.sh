@@ -182,10 +182,7 @@ kill -INT "$pid"
 wait "$pid"; rc=$?
 check "SIGINT mid-suite exits non-zero" test $rc != 0
 check "the finished runs' rows are kept" test "$(wc -l < sig/results.csv)" = 5
-check "every CSV row is complete" python3 -c '
-import csv, sys
-rows = list(csv.reader(open(sys.argv[1], newline="")))
-sys.exit(not (len(rows) == 5 and len({len(r) for r in rows}) == 1 and len(rows[0]) >= 30))' sig/results.csv
+check "every CSV row is complete" csv_valid sig/results.csv 5 30
 check "the partial summary says what happened" grep -q "interrupted: 2 of 3 runs finished" sig.txt
 alive=0
 for c in $children; do kill -0 "$c" 2>/dev/null && alive=1; done

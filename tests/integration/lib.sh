@@ -86,3 +86,14 @@ wait_no_deadpeer() {
 		sleep 0.1
 	done
 }
+
+# FILE parses as CSV with a header and rows all of the header's width
+# (at least $3 columns), and holds $2 lines if given.
+csv_valid() {
+	python3 - "$1" "${2:-}" "${3:-1}" <<'PY'
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], newline="")))
+ok = rows and len({len(r) for r in rows}) == 1 and len(rows[0]) >= int(sys.argv[3])
+sys.exit(not (ok and (not sys.argv[2] or len(rows) == int(sys.argv[2]))))
+PY
+}
