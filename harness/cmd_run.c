@@ -5,16 +5,21 @@
  * run each selected run in turn, writing its CSV rows as it finishes.
  */
 #define _GNU_SOURCE
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
@@ -23,6 +28,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "netns.h"
 #include "report.h"
 #include "run.h"
 #include "suite.h"
@@ -126,16 +132,43 @@ static int mkdir_p(const char *path)
 	return mkdir(buf, 0755) < 0 && errno != EEXIST ? -1 : 0;
 }
 
-/* results/<UTC timestamp>/ with results/latest pointing at it. */
-static int make_output(const struct options *o, char *dir, size_t len)
+/*
+ * Hold @dir for this run until it ends: two runs writing one results.csv
+ * would lose each other's rows. The lock goes with the process, however it
+ * ends. Returns the locked descriptor, or -1 after a message.
+ */
+static int lock_output(const char *dir)
 {
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0) {
+		fprintf(stderr, "deadpeer run: cannot open output directory \"%s\": %s\n", dir, strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno == EWOULDBLOCK)
+			fprintf(stderr, "deadpeer run: output directory \"%s\" is in use by another deadpeer run; "
+				"wait for it or choose another with -o\n", dir);
+		else
+			fprintf(stderr, "deadpeer run: cannot lock output directory \"%s\": %s\n", dir, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* results/<UTC timestamp>/ with results/latest pointing at it; *@lock holds it. */
+static int make_output(const struct options *o, char *dir, size_t len, int *lock)
+{
+	*lock = -1;
 	if (o->output) {
 		snprintf(dir, len, "%s", o->output);
 		if (mkdir_p(dir) < 0) {
 			fprintf(stderr, "deadpeer run: cannot create output directory \"%s\": %s\n", dir, strerror(errno));
 			return -1;
 		}
-		return 0;
+		*lock = lock_output(dir);
+		return *lock < 0 ? -1 : 0;
 	}
 	time_t now = time(NULL);
 	struct tm tm;
@@ -155,6 +188,9 @@ static int make_output(const struct options *o, char *dir, size_t len)
 			snprintf(name, sizeof(name), "%s-%d", stamp, i);
 		snprintf(dir, len, "results/%s", name);
 		if (mkdir(dir, 0755) == 0) {
+			*lock = lock_output(dir);
+			if (*lock < 0)
+				return -1;
 			unlink("results/latest.tmp");
 			if (symlink(name, "results/latest.tmp") == 0)
 				rename("results/latest.tmp", "results/latest");
@@ -257,9 +293,15 @@ static void print_summary(FILE *f, const struct planned *p, const struct run_res
 /*
  * The scheduler. Each run is a worker process (it owns the run's namespaces
  * and endpoints, and dies with this process); this loop starts up to --jobs of
- * them, waits in one poll on their result pipes and a signalfd, and writes
- * each run's rows the moment it finishes. Runs spend nearly all their time
- * asleep on kernel timers, so many can share two cores.
+ * them, waits in one poll on their pipes and a signalfd, and writes each
+ * run's rows the moment it finishes. Runs spend nearly all their time asleep
+ * on kernel timers, so many can share two cores.
+ *
+ * A worker tells the scheduler two things over its pipe, each one message
+ * written at once (a header, then its payload): that both sides are
+ * connected, and the result. A worker that overstays what its run can take
+ * (RUN_SETUP_LIMIT_MS until connected, run_span_ms after, plus a margin) is
+ * stopped or hung: it is killed and its run reported as an error.
  */
 struct scheduler {
 	const struct options *o;
@@ -271,25 +313,82 @@ struct scheduler {
 	bool live;			/* draw the status line on stderr */
 	bool *finished;			/* res[i] is complete */
 	size_t done;
-	bool interrupted;
+	bool interrupted;		/* SIGINT or SIGTERM: stop starting runs, end the running ones */
+	int write_err;			/* results.csv could not be written: -errno; the suite stops */
 };
 
+/* Grace beyond what a run can take before the watchdog ends it. */
+#define WATCHDOG_MARGIN_MS 10000
+/* Descriptors the scheduler keeps besides one pipe per worker. */
+#define FD_RESERVE 16
+
+enum worker_msg_type { WORKER_ESTABLISHED = 1, WORKER_RESULT = 2 };
+
+struct worker_msg {
+	uint32_t type;			/* enum worker_msg_type */
+	uint32_t len;			/* bytes of payload that follow */
+};
+
+/* A message no longer than PIPE_BUF is written whole or not at all. */
+static_assert(sizeof(struct worker_msg) + sizeof(struct run_result) <= PIPE_BUF,
+	      "a worker's result is one atomic pipe write");
+
 struct worker {
-	pid_t pid;
-	int fd;				/* result pipe */
+	pid_t pid;			/* 0: the slot is free */
+	int fd;				/* read end of the worker's pipe */
 	size_t run;			/* index into runs */
 	int64_t started_ns;
+	int64_t limit_ns;		/* the watchdog ends the worker after this */
 };
+
+static int worker_send(int fd, enum worker_msg_type type, const void *payload, size_t len)
+{
+	char buf[sizeof(struct worker_msg) + sizeof(struct run_result)];
+	struct worker_msg h = { type, (uint32_t)len };
+
+	memcpy(buf, &h, sizeof(h));
+	memcpy(buf + sizeof(h), payload, len);
+	return write(fd, buf, sizeof(h) + len) == (ssize_t)(sizeof(h) + len) ? 0 : -1;
+}
+
+static void announce_established(void *arg)
+{
+	int *fd = arg;
+
+	if (*fd >= 0)
+		worker_send(*fd, WORKER_ESTABLISHED, NULL, 0);
+}
 
 /* The result goes to the scheduler as soon as it is known; the worker then releases its namespaces. */
 static void publish(const struct run_result *r, void *arg)
 {
 	int *fd = arg;
-	ssize_t w = write(*fd, r, sizeof(*r));
+	int ret = worker_send(*fd, WORKER_RESULT, r, sizeof(*r));
 
 	close(*fd);
-	if (w == (ssize_t)sizeof(*r))
+	if (ret == 0)
 		*fd = -1;
+}
+
+/* Close every descriptor the worker inherited but does not own (other workers' pipes, the CSV...). */
+static void close_inherited(int own)
+{
+	int home = netns_home_fd();
+	unsigned keep[2] = { (unsigned)own, home >= 0 ? (unsigned)home : (unsigned)own };
+	unsigned from = 3;
+
+	if (keep[0] > keep[1]) {
+		unsigned t = keep[0];
+		keep[0] = keep[1];
+		keep[1] = t;
+	}
+	for (int i = 0; i < 2; i++) {
+		if (keep[i] > from)
+			close_range(from, keep[i] - 1, 0);
+		if (keep[i] + 1 > from)
+			from = keep[i] + 1;
+	}
+	close_range(from, ~0U, 0);
 }
 
 static void NORETURN worker_main(const struct scheduler *sch, size_t i, int fd, pid_t parent)
@@ -302,6 +401,7 @@ static void NORETURN worker_main(const struct scheduler *sch, size_t i, int fd, 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(1);
+	close_inherited(fd);
 	/* Faults on time: the kernel may not batch this process's wakeups (default slack 50 us). */
 	prctl(PR_SET_TIMERSLACK, 1UL);
 	/* Ctrl-C reaches the whole process group: only the scheduler decides. */
@@ -316,6 +416,7 @@ static void NORETURN worker_main(const struct scheduler *sch, size_t i, int fd, 
 		ro.pcap_prefix = prefix;
 	}
 	ro.publish = publish;
+	ro.established = announce_established;
 	ro.publish_arg = &fd;
 	run_variant(&sch->runs[i].v, sch->runs[i].run, &ro, &r);
 	_exit(fd < 0 ? 0 : 1);
@@ -332,6 +433,7 @@ static int start_worker(struct scheduler *sch, struct worker *w, size_t i)
 	w->pid = fork();
 	if (w->pid < 0) {
 		int err = -errno;
+		w->pid = 0;
 		close(p[0]);
 		close(p[1]);
 		return err;
@@ -344,7 +446,14 @@ static int start_worker(struct scheduler *sch, struct worker *w, size_t i)
 	w->fd = p[0];
 	w->run = i;
 	w->started_ns = mono_ns();
+	w->limit_ns = w->started_ns + (int64_t)(RUN_SETUP_LIMIT_MS + WATCHDOG_MARGIN_MS) * 1000000;
 	return 0;
+}
+
+/* Out of descriptors, processes or memory for now: a slot that frees up may bring them back. */
+static bool transient(int err)
+{
+	return err == -EMFILE || err == -ENFILE || err == -EAGAIN || err == -ENOMEM;
 }
 
 /* Expected seconds a run takes: its first fault, its deadline, and setup. */
@@ -380,15 +489,29 @@ static void status_line(const struct scheduler *sch, size_t running, size_t next
 	fflush(stderr);
 }
 
+/* Stop starting runs and end the running ones: their processes and namespaces go with them. */
+static void halt(struct scheduler *sch, struct worker *w, size_t nw)
+{
+	sch->interrupted = true;
+	for (size_t k = 0; k < nw; k++)
+		if (w[k].pid > 0)
+			kill(w[k].pid, SIGKILL);
+}
+
 static void finish_run(struct scheduler *sch, size_t i)
 {
 	const struct options *o = sch->o;
+	int ret;
 
 	if (sch->live)
 		fputs("\r\033[K", stderr);
 	sch->finished[i] = true;
 	sch->done++;
-	csv_rows(sch->csv, &sch->res[i]);
+	if (!sch->write_err && (ret = csv_rows(sch->csv, &sch->res[i])) < 0) {
+		sch->write_err = ret;
+		fprintf(stderr, "deadpeer run: cannot write \"%s/results.csv\": %s; stopping the suite\n", sch->dir,
+			strerror(-ret));
+	}
 	if (!o->quiet)
 		print_run_line(sch->human, sch->done - 1, sch->n, &sch->runs[i], &sch->res[i]);
 	if (o->verbose)
@@ -400,9 +523,92 @@ static void finish_run(struct scheduler *sch, size_t i)
 	}
 }
 
+/* A run that ends without its worker's result: an error row. */
+static void fail_run(struct scheduler *sch, size_t i, const char *fmt, ...) PRINTF(3, 4);
+static void fail_run(struct scheduler *sch, size_t i, const char *fmt, ...)
+{
+	va_list ap;
+
+	sch->res[i] = (struct run_result){ .v = &sch->runs[i].v, .run = sch->runs[i].run, .failed = true };
+	va_start(ap, fmt);
+	vsnprintf(sch->res[i].error, sizeof(sch->res[i].error), fmt, ap);
+	va_end(ap);
+	finish_run(sch, i);
+}
+
+/* Read exactly @len bytes that a single write put in the pipe. */
+static bool read_all(int fd, void *buf, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = read(fd, (char *)buf + got, len - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		got += (size_t)n;
+	}
+	return true;
+}
+
+/* Handle one message of worker @w; false when the worker is done with (its slot is free). */
+static bool worker_message(struct scheduler *sch, struct worker *w)
+{
+	struct worker_msg h;
+	struct run_result r;
+	size_t i = w->run;
+	bool ok = read_all(w->fd, &h, sizeof(h));
+
+	if (ok && h.type == WORKER_ESTABLISHED && h.len == 0) {
+		int64_t limit_ms = run_span_ms(&sch->runs[i].v) + WATCHDOG_MARGIN_MS;
+		w->limit_ns = mono_ns() + limit_ms * 1000000;
+		return true;
+	}
+	ok = ok && h.type == WORKER_RESULT && h.len == sizeof(r) && read_all(w->fd, &r, sizeof(r));
+	/*
+	 * The slot is free once the result is in: the worker's release of its
+	 * sockets and namespaces overlaps the next run, and it is reaped when it
+	 * exits (in the loop, and before the suite ends).
+	 */
+	close(w->fd);
+	w->pid = 0;
+	if (ok) {
+		r.v = &sch->runs[i].v;	/* the same variant, in this process's memory */
+		sch->res[i] = r;
+		finish_run(sch, i);
+	} else if (!sch->interrupted) {
+		fail_run(sch, i, "the run's process died");
+	}	/* else: ended by the interruption, no row */
+	return false;
+}
+
+/* The soft descriptor limit raised to the hard one; -j capped to what it allows. */
+static long fit_jobs(long jobs, size_t n)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return jobs;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur == RLIM_INFINITY || (rlim_t)jobs + FD_RESERVE <= rl.rlim_cur)
+		return jobs;
+	long fit = rl.rlim_cur > FD_RESERVE + 1 ? (long)(rl.rlim_cur - FD_RESERVE) : 1;
+	if ((size_t)jobs > n && (size_t)fit >= n)
+		return jobs;	/* more slots than runs: only the runs need descriptors */
+	fprintf(stderr, "deadpeer run: -j %ld capped at %ld: this process may open %llu descriptors "
+		"(ulimit -n) and needs one per run at once plus %d\n", jobs, fit, (unsigned long long)rl.rlim_cur,
+		FD_RESERVE);
+	return fit;
+}
+
 static int schedule(struct scheduler *sch)
 {
-	long jobs = sch->o->jobs;
+	long jobs = fit_jobs(sch->o->jobs, sch->n);
 	size_t nw = (size_t)jobs < sch->n ? (size_t)jobs : sch->n, next = 0, running = 0;
 	struct worker *w = xcalloc(nw, sizeof(*w));
 	struct pollfd *p = xcalloc(nw + 1, sizeof(*p));
@@ -429,13 +635,10 @@ static int schedule(struct scheduler *sch)
 			if (w[k].pid > 0)
 				continue;
 			int ret = start_worker(sch, &w[k], next);
+			if (ret < 0 && transient(ret) && running)
+				break;	/* try again when a run has finished */
 			if (ret < 0) {
-				snprintf(sch->res[next].error, sizeof(sch->res[next].error), "cannot start a run: %s",
-					 strerror(-ret));
-				sch->res[next].v = &sch->runs[next].v;
-				sch->res[next].run = sch->runs[next].run;
-				sch->res[next].failed = true;
-				finish_run(sch, next++);
+				fail_run(sch, next++, "cannot start a run: %s", strerror(-ret));
 				continue;
 			}
 			next++;
@@ -445,45 +648,43 @@ static int schedule(struct scheduler *sch)
 			break;
 		if (sch->live)
 			status_line(sch, running, next, start_ns, w, nw, jobs);
-		for (size_t k = 0; k < nw; k++)
-			p[k] = (struct pollfd){ w[k].pid > 0 ? w[k].fd : -1, POLLIN, 0 };
-		p[nw] = (struct pollfd){ sfd, POLLIN, 0 };
-		if (poll(p, nw + 1, sch->live ? 1000 : -1) <= 0)
-			continue;
-		if (p[nw].revents) {
-			struct signalfd_siginfo si;
-			if (read(sfd, &si, sizeof(si)) > 0 && !sch->interrupted) {
-				sch->interrupted = true;
-				/* Stop starting runs and end the running ones: their processes and namespaces go with them. */
-				for (size_t k = 0; k < nw; k++)
-					if (w[k].pid > 0)
-						kill(w[k].pid, SIGKILL);
-			}
-		}
+		int64_t now = mono_ns(), wake = INT64_MAX;
 		for (size_t k = 0; k < nw; k++) {
-			if (w[k].pid <= 0 || !p[k].revents)
+			p[k] = (struct pollfd){ w[k].pid > 0 ? w[k].fd : -1, POLLIN, 0 };
+			if (w[k].pid > 0 && w[k].limit_ns < wake)
+				wake = w[k].limit_ns;
+		}
+		p[nw] = (struct pollfd){ sfd, POLLIN, 0 };
+		int timeout = wake == INT64_MAX ? -1 : wake <= now ? 0 : (int)((wake - now) / 1000000 + 1);
+		if (sch->live && (timeout < 0 || timeout > 1000))
+			timeout = 1000;
+		int ready = poll(p, nw + 1, timeout);
+		if (ready > 0 && p[nw].revents) {
+			struct signalfd_siginfo si;
+			if (read(sfd, &si, sizeof(si)) > 0 && !sch->interrupted)
+				halt(sch, w, nw);
+		}
+		now = mono_ns();
+		for (size_t k = 0; k < nw; k++) {
+			if (w[k].pid <= 0)
 				continue;
-			struct run_result r;
-			ssize_t got = read(w[k].fd, &r, sizeof(r));
+			if (ready > 0 && p[k].revents) {
+				if (!worker_message(sch, &w[k]))
+					running--;
+				continue;
+			}
+			if (now < w[k].limit_ns)
+				continue;
+			/* Stopped or hung: no run takes this long. */
+			kill(w[k].pid, SIGKILL);
 			close(w[k].fd);
-			/*
-			 * The slot is free once the result is in: the worker's release of
-			 * its sockets and namespaces overlaps the next run, and it is
-			 * reaped when it exits (below, and before the suite ends).
-			 */
 			w[k].pid = 0;
 			running--;
-			size_t i = w[k].run;
-			if (got == (ssize_t)sizeof(r)) {
-				sch->res[i] = r;
-			} else if (sch->interrupted) {
-				continue;	/* ended by the interruption: no row */
-			} else {
-				sch->res[i] = (struct run_result){ .v = &sch->runs[i].v, .run = sch->runs[i].run, .failed = true };
-				snprintf(sch->res[i].error, sizeof(sch->res[i].error), "the run's process died");
-			}
-			finish_run(sch, i);
+			fail_run(sch, w[k].run, "the run's process gave no result %d s after the run should have ended "
+				 "(stopped or hung?); it was killed", WATCHDOG_MARGIN_MS / 1000);
 		}
+		if (sch->write_err && !sch->interrupted)
+			halt(sch, w, nw);
 	}
 	if (sch->live)
 		fputs("\r\033[K", stderr);
@@ -528,7 +729,7 @@ static void banner(char *buf, size_t len, int argc, char **argv)
 int cmd_run(int argc, char **argv)
 {
 	char header[1024];
-	int probe_ns = -1;
+	int probe_ns = -1, lock = -1;
 	struct options o;
 	struct suite s;
 	struct planned *runs;
@@ -569,7 +770,7 @@ int cmd_run(int argc, char **argv)
 		code = EXIT_ENV;
 		goto out;
 	}
-	if (make_output(&o, dir, sizeof(dir)) < 0) {
+	if (make_output(&o, dir, sizeof(dir), &lock) < 0) {
 		code = EXIT_USAGE;
 		goto out;
 	}
@@ -586,7 +787,13 @@ int cmd_run(int argc, char **argv)
 		code = EXIT_USAGE;
 		goto out;
 	}
-	csv_header(csv);
+	int ret = csv_header(csv);
+	if (ret < 0) {
+		fprintf(stderr, "deadpeer run: cannot write \"%s\": %s; nothing was run\n", path, strerror(-ret));
+		fclose(csv);
+		code = EXIT_FAILED;
+		goto out;
+	}
 
 	FILE *human = o.tap ? stderr : stdout;
 	if (o.tap)
@@ -601,23 +808,45 @@ int cmd_run(int argc, char **argv)
 	for (size_t i = 0; i < n; i++)
 		if (sch.finished[i] && !run_passed(&res[i]))
 			code = EXIT_FAILED;
-	fclose(csv);
+	if (fclose(csv) != 0 && !sch.write_err) {
+		sch.write_err = -errno;
+		fprintf(stderr, "deadpeer run: cannot write \"%s\": %s\n", path, strerror(errno));
+	}
 	print_summary(human, runs, res, sch.finished, n);
 	snprintf(path, sizeof(path), "%s/summary.txt", dir);
 	FILE *sum = fopen(path, "w");
+	ret = sum ? 0 : -errno;
 	if (sum) {
 		fprintf(sum, "%s\n", header);
 		print_summary(sum, runs, res, sch.finished, n);
-		fclose(sum);
+		ret = file_flush_checked(sum);
+		if (fclose(sum) != 0 && !ret)
+			ret = -errno;
 	}
-	if (sch.interrupted)
+	if (ret < 0) {
+		fprintf(stderr, "deadpeer run: cannot write \"%s\": %s\n", path, strerror(-ret));
+		sch.write_err = sch.write_err ? sch.write_err : ret;
+	}
+	if (sch.write_err)
+		fprintf(human, "the results could not be written (%s): %zu of %zu runs finished, "
+			"results.csv and summary.txt are incomplete\n", strerror(-sch.write_err), sch.done, n);
+	else if (sch.interrupted)
 		fprintf(human, "interrupted: %zu of %zu runs finished; their rows are kept\n", sch.done, n);
 	fprintf(human, "CSV: %s/results.csv\n", dir);
+	if (sch.write_err)
+		code = EXIT_FAILED;
+	/* The report on stdout is output like the files: a full disk or a closed pipe is an error too. */
+	if ((ret = file_flush_checked(stdout)) < 0) {
+		fprintf(stderr, "deadpeer run: cannot write to standard output: %s\n", strerror(-ret));
+		code = EXIT_FAILED;
+	}
 	free(sch.finished);
 	free(res);
 out:
 	if (probe_ns >= 0)
 		close(probe_ns);
+	if (lock >= 0)
+		close(lock);
 	plan_free(runs, n);
 	suite_free(&s);
 	return code;

@@ -20,6 +20,11 @@ struct fault_ops {
 	int (*lift)(struct fault_env *env, const struct fault_cfg *f, size_t index, char *err, size_t len);
 };
 
+static int64_t fault_clock(const struct fault_env *env)
+{
+	return env->clock ? env->clock() : mono_ns();
+}
+
 void fault_filter(const struct fault_cfg *f, size_t index, uint16_t port, struct nft_filter *out,
 		  char *table, size_t len)
 {
@@ -174,7 +179,7 @@ static int crash_apply(struct fault_env *env, const struct fault_cfg *f, size_t 
 		ret = link_set(env, f, false, err, len);
 	if (ret)
 		return ret;
-	env->effective_ns = mono_ns();
+	env->effective_ns = fault_clock(env);
 	ret = signal_target(env, f, SIGKILL, err, len);
 	if (f->target == HOST_SERVER && env->service_pid > 0)
 		kill(env->service_pid, SIGKILL);	/* reaped when the run ends */
@@ -205,9 +210,10 @@ static const struct fault_ops fault_ops[ACTION_COUNT] = {
 int fault_apply(struct fault_env *env, const struct fault_cfg *f, size_t index, char *err, size_t len)
 {
 	env->effective_ns = 0;
+	env->start_ns = fault_clock(env);
 	int ret = fault_ops[f->action].apply(env, f, index, err, len);
 	if (!env->effective_ns)
-		env->effective_ns = mono_ns();
+		env->effective_ns = fault_clock(env);
 	return ret;
 }
 

@@ -19,14 +19,19 @@ struct fault_env {
 	/* Bring a crashed host back (addresses, sysctls, service); set by the run loop. */
 	int (*restart)(struct fault_env *env, enum host h, bool service, char *err, size_t len);
 	void *owner;			/* the run loop's state, for restart */
-	int64_t effective_ns;		/* set by fault_apply: when the fault took effect (CLOCK_MONOTONIC) */
+	int64_t start_ns;		/* set by fault_apply: the clock read before the fault acted */
+	int64_t effective_ns;		/* set by fault_apply: when the fault took effect */
+	/* The clock both are read from: mono_ns, unless a test watches when it is read. */
+	int64_t (*clock)(void);
 };
 
 /*
  * Apply fault number @index of a run; 0 or -errno with @err filled.
- * env->effective_ns then says when it took effect: when the kernel
- * acknowledged it, or for a crash when the cable was cut, before the rest of
- * the crash (the kill, the cleanup) follows.
+ * env->start_ns is read before anything acts, so every consequence of the
+ * fault comes after it (the origin of detection times); env->effective_ns
+ * says when it took effect: when the kernel acknowledged it, or for a crash
+ * when the cable was cut, before the rest of the crash (the kill, the
+ * cleanup) follows.
  */
 int fault_apply(struct fault_env *env, const struct fault_cfg *f, size_t index, char *err, size_t len);
 /* Undo it (lift a filter, thaw, plug back, restart a crashed host). */

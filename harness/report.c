@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #define _GNU_SOURCE
 #include <assert.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,12 +121,20 @@ static void micros(char *buf, size_t len, int64_t us)
 		snprintf(buf, len, "%" PRId64 ".%03" PRId64, us / 1000, us % 1000);
 }
 
-void csv_header(FILE *f)
+int file_flush_checked(FILE *f)
+{
+	errno = 0;
+	if (fflush(f) == 0 && !ferror(f))
+		return 0;
+	return errno ? -errno : -EIO;
+}
+
+int csv_header(FILE *f)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(columns); i++)
 		fprintf(f, "%s%s", i ? "," : "", columns[i]);
 	fputs("\r\n", f);
-	fflush(f);
+	return file_flush_checked(f);
 }
 
 const char *verdict_name(enum verdict v)
@@ -161,7 +170,7 @@ static void num(char *buf, size_t len, bool have, int64_t v)
 		buf[0] = '\0';
 }
 
-void csv_rows(FILE *f, const struct run_result *r)
+int csv_rows(FILE *f, const struct run_result *r)
 {
 	const struct variant *v = r->v;
 	char label[512], actions[128] = "", targets[128] = "";
@@ -234,7 +243,7 @@ void csv_rows(FILE *f, const struct run_result *r)
 		}
 		fputs("\r\n", f);
 	}
-	fflush(f);
+	return file_flush_checked(f);
 }
 
 void side_summary(char *buf, size_t len, const struct side_result *s)

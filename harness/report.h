@@ -18,10 +18,19 @@ void csv_field(FILE *f, const char *s);
 int csv_read_row(FILE *f, char ***fields, size_t *n);
 void csv_fields_free(char **fields, size_t n);
 
-/* The header row; the columns are those of SPEC.md "Reports" plus "error". */
-void csv_header(FILE *f);
-/* One row per side of @r; flushed so an interrupted suite keeps it. */
-void csv_rows(FILE *f, const struct run_result *r);
+/*
+ * The header row; the columns are those of SPEC.md "Reports" plus "error".
+ * Returns 0, or -errno when it could not be written (a full disk).
+ */
+int csv_header(FILE *f) MUST_CHECK;
+/* One row per side of @r, flushed so an interrupted suite keeps it; 0 or -errno as csv_header. */
+int csv_rows(FILE *f, const struct run_result *r) MUST_CHECK;
+
+/*
+ * Flush @f and say whether everything written to it since it was opened
+ * reached the kernel: 0, or -errno of the first failure (-EIO if unknown).
+ */
+int file_flush_checked(FILE *f) MUST_CHECK;
 
 /* "timeout/keepalive 5.012s" */
 void side_summary(char *buf, size_t len, const struct side_result *s);

@@ -40,6 +40,7 @@ struct run_state {
 	struct topology topo;
 	struct fault_env env;
 	int ctl[SIDE_COUNT];			/* control sockets, -1 when closed */
+	bool started[SIDE_COUNT];		/* the endpoint process was started */
 	bool decided[SIDE_COUNT];		/* a result (or a kill) is in */
 	struct ep_msg result[SIDE_COUNT];	/* EP_RESULT of each side */
 	int64_t established_ns;
@@ -254,6 +255,7 @@ static int start_endpoint(struct run_state *st, enum host s)
 	if (pid < 0)
 		return run_fail(st, "cannot start the %s: %s", host_name(s), strerror((int)-pid));
 	st->env.pid[s] = pid;
+	st->started[s] = true;
 	return 0;
 }
 
@@ -396,8 +398,9 @@ static int timeline(struct run_state *st)
 			if (ret)
 				return run_fail(st, "%s", err);
 			if (!e->lift && !st->fault_ns) {
-				st->fault_ns = st->env.effective_ns;
-				st->fault_lag_ns = st->fault_ns - e->at_ns;
+				/* Times count from the instant before the fault acted: nothing it causes comes earlier. */
+				st->fault_ns = st->env.start_ns;
+				st->fault_lag_ns = st->env.effective_ns - e->at_ns;
 				*deadline_ns = st->fault_ns + v->deadline_ms * 1000000;
 			}
 		}
@@ -451,6 +454,14 @@ static void stop_endpoints(struct run_state *st)
 		if (poll(p, SIDE_COUNT, (int)left) > 0 && collect(st, p) < 0)
 			break;
 	}
+	/*
+	 * A live side that never answered (stopped or hung by someone else) has
+	 * no figures: inventing "none" for it would be a result nobody measured.
+	 */
+	for (int s = 0; s < SIDE_COUNT; s++)
+		if (st->started[s] && !st->decided[s] && !st->env.killed[s])
+			run_fail(st, "the %s endpoint did not report its result within %d ms of being asked "
+				 "(stopped or hung by something outside deadpeer?)", host_name(s), STOP_TIMEOUT_MS);
 	for (int s = 0; s < SIDE_COUNT; s++) {
 		if (st->env.pid[s] > 0) {
 			kill(st->env.pid[s], SIGKILL);
@@ -554,6 +565,20 @@ static void fill_side(const struct run_state *st, enum host s, struct side_resul
 	}
 }
 
+int64_t run_span_ms(const struct variant *v)
+{
+	int64_t first = v->n_faults ? INT64_MAX : 0, span;
+
+	for (size_t i = 0; i < v->n_faults; i++)
+		if (v->faults[i].at_ms < first)
+			first = v->faults[i].at_ms;
+	span = first + v->deadline_ms + STOP_TIMEOUT_MS;
+	for (size_t i = 0; i < v->n_faults; i++)
+		if (v->faults[i].action == ACTION_CRASH && v->faults[i].restart_service)
+			span += SETUP_TIMEOUT_MS;	/* waiting for the restarted service to listen */
+	return span;
+}
+
 int run_variant(const struct variant *v, unsigned run, const struct run_opts *opts, struct run_result *res)
 {
 	struct run_state st = {
@@ -594,6 +619,8 @@ int run_variant(const struct variant *v, unsigned run, const struct run_opts *op
 		goto out;
 	st.established_ns = mono_ns();
 	res->connect_us = (st.established_ns - t1) / 1000;
+	if (opts && opts->established)
+		opts->established(opts->publish_arg);
 	if (timeline(&st) < 0)
 		goto out;
 	ret = 0;
@@ -601,9 +628,14 @@ out:
 	t0 = mono_ns();
 	stop_endpoints(&st);
 	pump(&st);		/* the last packets, before the books close */
+	for (int s = 0; s < SIDE_COUNT; s++) {
+		int werr = st.file[s] ? capture_file_flush(st.file[s]) : 0;
+		if (werr)
+			run_fail(&st, "cannot write the %s's capture file: %s", host_name(s), strerror(-werr));
+	}
 	res->teardown_us = (mono_ns() - t0) / 1000;
 	res->fault_lag_us = st.fault_ns ? st.fault_lag_ns / 1000 : -1;
-	res->failed = ret < 0;
+	res->failed = ret < 0 || res->error[0];
 	for (int s = 0; s < SIDE_COUNT; s++) {
 		struct prediction p;
 		fill_side(&st, s, &res->side[s]);
@@ -622,7 +654,12 @@ out:
 	return ret;
 }
 
-/* Every sysctl the runs will write exists in a fresh namespace and is writable there. */
+/*
+ * Every sysctl the runs will write, written with the runs' own values in a
+ * fresh namespace and read back: a name the kernel lacks, a value it refuses
+ * or changes, and a file that cannot be read back are found before anything
+ * runs.
+ */
 static int check_sysctls(int nsfd, const struct variant *const *vs, size_t n, char *msg, size_t len)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -637,16 +674,26 @@ static int check_sysctls(int nsfd, const struct variant *const *vs, size_t n, ch
 		for (size_t h = 0; h < ARRAY_SIZE(hosts); h++)
 			for (size_t k = 0; k < hosts[h].n; k++) {
 				const struct sysctl_setting *ss = &hosts[h].ss[k];
-				int ret = netns_sysctl_writable(nsfd, ss->key);
+				const char *path = scenario_path(v->scenario);
+				char readback[256];
+				int ret = netns_sysctl_write(nsfd, ss->key, ss->value, readback, sizeof(readback));
 				if (ret == 0)
 					continue;
 				if (ret == -ENOENT)
 					snprintf(msg, len, "%s:%d: sysctl %s does not exist in a network namespace of this kernel "
 						 "(as seen from a fresh %s namespace); nothing was run",
-						 scenario_path(v->scenario), ss->line, ss->key, hosts[h].name);
+						 path, ss->line, ss->key, hosts[h].name);
+				else if (ret == -EIO)
+					snprintf(msg, len, "%s:%d: sysctl %s: the kernel took '%s' as '%s' in a network namespace; "
+						 "give the value it keeps; nothing was run", path, ss->line, ss->key, ss->value,
+						 readback);
+				else if (ret == -EACCES && netns_sysctl_writable(nsfd, ss->key) == 0)
+					snprintf(msg, len, "%s:%d: sysctl %s can be written but not read back, and deadpeer checks "
+						 "every value it sets; nothing was run", path, ss->line, ss->key);
 				else
-					snprintf(msg, len, "%s:%d: sysctl %s cannot be written in a network namespace of this kernel: %s; nothing was run",
-						 scenario_path(v->scenario), ss->line, ss->key, strerror(-ret));
+					snprintf(msg, len, "%s:%d: sysctl %s = %s cannot be set in a network namespace of this kernel: "
+						 "%s%s; nothing was run", path, ss->line, ss->key, ss->value, strerror(-ret),
+						 ret == -EPERM ? " (not allowed outside the initial namespace)" : "");
 				return -1;
 			}
 	}
@@ -686,6 +733,7 @@ static int preflight_in(int nsfd, const struct variant *const *vs, size_t n_vs, 
 		.rules = { { NFT_HOOK_INPUT, false, 1, true } },
 		.n_rules = 1,
 	};
+	struct capture *cap = NULL;
 	char buf[8192];
 	bool middlebox = false;
 	int ret;
@@ -718,8 +766,25 @@ static int preflight_in(int nsfd, const struct variant *const *vs, size_t n_vs, 
 			goto out;
 		}
 	}
+	/* Captures need packet sockets: CAP_NET_RAW, and a kernel with AF_PACKET. */
+	ret = netns_link_set_up(rtnl, "probe0", true);
+	if (!ret)
+		ret = capture_open(nsfd, "probe0", "tcp port 7000", &cap, buf, sizeof(buf));
+	else
+		snprintf(buf, sizeof(buf), "cannot set probe0 up: %s", strerror(-ret));
+	if (ret) {
+		snprintf(msg, len, "this machine cannot run scenarios: cannot capture packets in a network namespace: %s",
+			 buf);
+		goto out;
+	}
+	ret = topology_check_sysctls(nsfd, buf, sizeof(buf));
+	if (ret) {
+		snprintf(msg, len, "this machine cannot run scenarios: %s", buf);
+		goto out;
+	}
 	ret = check_sysctls(nsfd, vs, n_vs, msg, len);
 out:
+	capture_close(cap);
 	netns_nft_close(nft);
 	netns_rtnl_close(rtnl);
 	return ret ? -1 : 0;
@@ -732,16 +797,26 @@ int run_preflight(const struct variant *const *vs, size_t n_vs, int *keep, char 
 		snprintf(msg, len, "deadpeer run needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN) to create network namespaces; try: sudo deadpeer run");
 		return -1;
 	}
-	/* 12: CAP_NET_ADMIN, 21: CAP_SYS_ADMIN (linux/capability.h) */
+	/* 12: CAP_NET_ADMIN, 21: CAP_SYS_ADMIN, 13: CAP_NET_RAW (linux/capability.h) */
 	unsigned long long caps = effective_capabilities();
-	bool net_admin = caps & (1ULL << 12), sys_admin = caps & (1ULL << 21);
+	bool net_admin = caps & (1ULL << 12), sys_admin = caps & (1ULL << 21), net_raw = caps & (1ULL << 13);
 	if (!net_admin || !sys_admin) {
 		snprintf(msg, len, "deadpeer run needs CAP_NET_ADMIN and CAP_SYS_ADMIN to create network namespaces; "
 			 "this process runs as root without %s",
 			 !net_admin && !sys_admin ? "either" : !net_admin ? "CAP_NET_ADMIN" : "CAP_SYS_ADMIN");
 		return -1;
 	}
+	if (!net_raw) {
+		snprintf(msg, len, "deadpeer run needs CAP_NET_RAW to capture each host's packets; "
+			 "this process runs as root without it");
+		return -1;
+	}
 	int nsfd = netns_new();
+	if (nsfd == -EPERM) {
+		snprintf(msg, len, "this machine cannot run scenarios: not permitted to enter a new network namespace and "
+			 "come back to this one (inside a user namespace? deadpeer needs root in the initial one)");
+		return -1;
+	}
 	if (nsfd < 0) {
 		snprintf(msg, len, "this machine cannot run scenarios: cannot create a network namespace: %s", strerror(-nsfd));
 		return -1;

@@ -58,8 +58,19 @@ struct run_opts {
 	 * kernel), so that a caller can go on meanwhile. NULL: not called.
 	 */
 	void (*publish)(const struct run_result *r, void *arg);
-	void *publish_arg;
+	/* Called once both sides are connected, when the fault timeline starts. NULL: not called. */
+	void (*established)(void *arg);
+	void *publish_arg;		/* passed to publish and established */
 };
+
+/*
+ * The longest a run of @v may take, when nothing hangs: from the start of its
+ * setup until both sides are connected (RUN_SETUP_LIMIT_MS, which a loaded
+ * machine needs), and from then until its result is known (run_span_ms: the
+ * first fault, the deadline, restarted services, the endpoints' stop).
+ */
+#define RUN_SETUP_LIMIT_MS 60000
+int64_t run_span_ms(const struct variant *v);
 
 /* Run @v once (@opts may be NULL). Always fills @res; returns 0, or -1 if the run failed. */
 int run_variant(const struct variant *v, unsigned run, const struct run_opts *opts, struct run_result *res);

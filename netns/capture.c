@@ -238,6 +238,16 @@ void capture_file_write(struct pcap_dumper *d, const struct pcap_pkthdr *h, cons
 	pcap_dump((u_char *)d, h, pkt);
 }
 
+int capture_file_flush(struct pcap_dumper *d)
+{
+	pcap_dumper_t *pd = (pcap_dumper_t *)d;
+
+	errno = 0;
+	if (pcap_dump_flush(pd) == 0 && !ferror(pcap_dump_file(pd)))
+		return 0;
+	return errno ? -errno : -EIO;
+}
+
 void capture_file_close(struct pcap_dumper *d)
 {
 	if (d)

@@ -40,6 +40,8 @@ int capture_drain(struct capture *c, capture_cb cb, void *user);
 /* A pcap file (nanosecond timestamps) for packets of @c's link type. */
 struct pcap_dumper *capture_file_open(struct capture *c, const char *path, char *err, size_t len);
 void capture_file_write(struct pcap_dumper *d, const struct pcap_pkthdr *h, const uint8_t *pkt);
+/* Push what was written to the file to the kernel: 0, or -errno (a full disk) of the first failure. */
+int capture_file_flush(struct pcap_dumper *d);
 void capture_file_close(struct pcap_dumper *d);
 
 #endif

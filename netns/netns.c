@@ -20,6 +20,11 @@ static int home(void)
 	return home_fd;
 }
 
+int netns_home_fd(void)
+{
+	return home() < 0 ? -errno : home_fd;
+}
+
 static void go_home(void)
 {
 	if (setns(home(), CLONE_NEWNET) < 0) {
@@ -34,6 +39,13 @@ int netns_new(void)
 	int fd, err;
 
 	if (home() < 0)
+		return -errno;
+	/*
+	 * Make sure we may come back before leaving: inside a user namespace
+	 * that does not own the one we started in, unshare works but setns
+	 * back fails, and the thread would be stranded.
+	 */
+	if (setns(home_fd, CLONE_NEWNET) < 0)
 		return -errno;
 	if (unshare(CLONE_NEWNET) < 0)
 		return -errno;

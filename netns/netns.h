@@ -26,6 +26,12 @@ struct mnl_socket;
  */
 int netns_new(void);
 
+/*
+ * The descriptor of the namespace this process started in, opened on first
+ * use and kept: a forked child that closes what it inherited keeps this one.
+ */
+int netns_home_fd(void);
+
 /* Run @fn(@arg) with the calling thread inside @nsfd; returns what @fn returns. */
 int netns_call(int nsfd, int (*fn)(void *arg), void *arg);
 

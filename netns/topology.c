@@ -151,9 +151,32 @@ void topology_detach(struct topology *t, enum topo_node n)
 	host_close(&t->host[n]);
 }
 
+static const char *const forwarding[] = { "net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding" };
+
+int topology_check_sysctls(int nsfd, char *err, size_t len)
+{
+	char readback[64];
+	int ret;
+
+	for (size_t i = 0; i < sizeof(host_sysctls) / sizeof(host_sysctls[0]); i++) {
+		ret = netns_sysctl_write(nsfd, host_sysctls[i][0], host_sysctls[i][1], readback, sizeof(readback));
+		if (ret) {
+			snprintf(err, len, "cannot set %s in a network namespace: %s", host_sysctls[i][0], strerror(-ret));
+			return ret;
+		}
+	}
+	for (size_t i = 0; i < sizeof(forwarding) / sizeof(forwarding[0]); i++) {
+		ret = netns_sysctl_write(nsfd, forwarding[i], "1", readback, sizeof(readback));
+		if (ret) {
+			snprintf(err, len, "cannot set %s in a network namespace: %s", forwarding[i], strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
 int topology_create(struct topology *t, char *err, size_t len)
 {
-	static const char *const forwarding[] = { "net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding" };
 	struct topo_host *r = &t->host[TOPO_ROUTER];
 	char readback[64];
 	int ret;
@@ -161,7 +184,7 @@ int topology_create(struct topology *t, char *err, size_t len)
 	for (int i = 0; i < TOPO_COUNT; i++)
 		t->host[i] = (struct topo_host){ .nsfd = -1 };
 	ret = host_open(r, "router", err, len);
-	for (size_t i = 0; !ret && i < 2; i++) {
+	for (size_t i = 0; !ret && i < sizeof(forwarding) / sizeof(forwarding[0]); i++) {
 		ret = netns_sysctl_write(r->nsfd, forwarding[i], "1", readback, sizeof(readback));
 		if (ret)
 			snprintf(err, len, "cannot set %s in namespace \"router\": %s", forwarding[i], strerror(-ret));

@@ -42,6 +42,11 @@ const char *topo_router_ifname(enum topo_node n);
 
 /* Build all three hosts. On failure everything is released and @err says why. */
 int topology_create(struct topology *t, char *err, size_t len);
+/*
+ * Set, in @nsfd, every sysctl topology_create sets in a run's namespaces
+ * (a machine whose /proc/sys is read-only fails here): 0 or -errno with @err.
+ */
+int topology_check_sysctls(int nsfd, char *err, size_t len);
 void topology_destroy(struct topology *t);
 
 /* Create (again) the client or server host and its link to the router. */

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,7 +52,7 @@ static void test_header(void **state)
 	FILE *f = open_memstream(&buf, &len);
 
 	(void)state;
-	csv_header(f);
+	assert_int_equal(csv_header(f), 0);
 	fclose(f);
 	assert_string_equal(buf,
 		"scenario,variant,run,side,family,action,target,keepalive,keepidle_ms,keepintvl_ms,keepcnt,"
@@ -103,7 +104,7 @@ static void test_rows(void **state)
 		.predicted_outcome = OUTCOME_NONE,
 	};
 	FILE *f = open_memstream(&buf, &len);
-	csv_rows(f, &r);
+	assert_int_equal(csv_rows(f, &r), 0);
 	fclose(f);
 	char *second = strstr(buf, "\r\n");
 	assert_non_null(second);
@@ -172,6 +173,18 @@ static void test_read(void **state)
 	free(buf);
 }
 
+/* A full disk: the header is refused with ENOSPC, not silently lost. */
+static void test_write_error(void **state)
+{
+	FILE *f = fopen("/dev/full", "w");
+
+	(void)state;
+	if (!f)
+		skip();
+	assert_int_equal(csv_header(f), -ENOSPC);
+	fclose(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -179,6 +192,7 @@ int main(void)
 		cmocka_unit_test(test_header),
 		cmocka_unit_test(test_read),
 		cmocka_unit_test(test_rows),
+		cmocka_unit_test(test_write_error),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
