@@ -440,7 +440,7 @@ static void add_section(struct reader *r, char *head)
 	s->sections = reallocarray(s->sections, s->n_sections + 1, sizeof(*s->sections));
 	if (!s->sections)
 		abort();
-	s->sections[s->n_sections] = (struct section){ kind, xstrdup(name), r->line };
+	s->sections[s->n_sections] = (struct section){ kind, xstrdup(name), r->line, faults };
 	r->cur = (long)s->n_sections++;
 }
 

@@ -415,6 +415,65 @@ static void test_conditional_expects(void **state)
 		     "client = nothing\n", 5, "unknown outcome 'nothing'");
 }
 
+/*
+ * More sections than any fixed table would hold: 64 distinct [expect WHEN]
+ * headers, then faults. Every fault must still be expanded and checked.
+ */
+static char *many_sections(const char *faults)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	assert_non_null(f);
+	fputs("[scenario]\nname = many\ndeadline = 1s, 2s\n", f);
+	for (int i = 0; i < 64; i++) {
+		fputs("[expect ", f);
+		for (int b = 0; b < 6; b++)
+			fprintf(f, "%sdeadline=%ds", b ? "," : "", (i >> b & 1) + 1);
+		fputs("]\nclient = none\n", f);
+	}
+	fputs(faults, f);
+	fclose(f);
+	return text;
+}
+
+static void test_many_sections(void **state)
+{
+	char *text = many_sections("[fault]\naction = drop\ntarget = server\n"
+				   "[fault late]\nat = 2s\naction = kill\ntarget = client\n");
+	struct scenario *s = load_ok(text);
+	struct variant v;
+
+	(void)state;
+	free(text);
+	assert_int_equal(scenario_variant_count(s), 2);
+	for (size_t i = 0; i < 2; i++) {
+		assert_int_equal(scenario_variant(s, i, &v, stderr), 0);
+		assert_int_equal(v.n_faults, 2);
+		assert_string_equal(v.faults[0].name, "");
+		assert_int_equal(v.faults[0].action, ACTION_DROP);
+		assert_int_equal(v.faults[0].target, HOST_SERVER);
+		assert_int_equal(v.faults[0].at_ms, 1000);
+		assert_string_equal(v.faults[1].name, "late");
+		assert_int_equal(v.faults[1].action, ACTION_KILL);
+		assert_int_equal(v.faults[1].target, HOST_CLIENT);
+		assert_int_equal(v.faults[1].at_ms, 2000);
+		/* each variant is selected by one [expect WHEN] (all 1s, or all 2s) */
+		assert_string_equal(v.expect[HOST_CLIENT].text, "none");
+		variant_release(&v);
+	}
+	scenario_free(s);
+
+	/* A fault past the 64th section is still checked, not dropped. */
+	text = many_sections("[fault]\ntarget = server\n");
+	expect_error(text, 132, "[fault] needs an action");
+	free(text);
+	text = many_sections("[fault]\n");
+	expect_error(text, 132, "[fault] needs an action");
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -428,6 +487,7 @@ int main(void)
 		cmocka_unit_test(test_expectations),
 		cmocka_unit_test(test_combinations),
 		cmocka_unit_test(test_conditional_expects),
+		cmocka_unit_test(test_many_sections),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
