@@ -710,14 +710,18 @@ struct scenario *scenario_load(const char *path, FILE *err)
 {
 	struct scenario *s = xcalloc(1, sizeof(*s));
 	struct reader r = { .path = path, .err = err, .s = s, .cur = -1 };
+	const char *kind;
 	int rc;
 
 	s->path = xstrdup(path);
 	s->name = default_name(path);
 	s->description = xstrdup("");
-	r.f = fopen(path, "r");
-	if (!r.f) {
-		fprintf(err, "%s: cannot open: %s\n", path, strerror(errno));
+	rc = open_regular(path, &r.f, &kind);
+	if (rc > 0)
+		fprintf(err, "%s: not a regular file (%s); scenario files must be regular files\n", path, kind);
+	else if (rc < 0)
+		fprintf(err, "%s: cannot open: %s\n", path, strerror(-rc));
+	if (rc) {
 		scenario_free(s);
 		return NULL;
 	}

@@ -12,6 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -474,6 +477,46 @@ static void test_many_sections(void **state)
 	free(text);
 }
 
+/* @file must be refused, unread, as "@file: not a regular file (@kind); ...". */
+static void expect_not_regular(const char *file, const char *kind)
+{
+	char *errors = NULL, want[256];
+	size_t len = 0;
+	FILE *err = open_memstream(&errors, &len);
+
+	alarm(10);	/* a read that blocks fails the test instead of hanging it */
+	assert_null(scenario_load(file, err));
+	alarm(0);
+	fclose(err);
+	snprintf(want, sizeof(want), "%s: not a regular file (%s); scenario files must be regular files\n", file, kind);
+	assert_string_equal(errors, want);
+	free(errors);
+}
+
+static void test_not_regular(void **state)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	char fifo[64];
+	int fd;
+
+	(void)state;
+	snprintf(fifo, sizeof(fifo), "/tmp/deadpeer-fifo-%d.scn", (int)getpid());
+	unlink(fifo);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	expect_not_regular(fifo, "a FIFO");	/* opening it used to wait for a writer forever */
+	unlink(fifo);
+	expect_not_regular("/dev/null", "a character device");
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "/tmp/deadpeer-sock-%d.scn", (int)getpid());
+	unlink(addr.sun_path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
+	expect_not_regular(addr.sun_path, "a socket");
+	close(fd);
+	unlink(addr.sun_path);
+	expect_not_regular("/tmp", "a directory");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -488,6 +531,7 @@ int main(void)
 		cmocka_unit_test(test_combinations),
 		cmocka_unit_test(test_conditional_expects),
 		cmocka_unit_test(test_many_sections),
+		cmocka_unit_test(test_not_regular),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -153,12 +153,46 @@ static void test_duplicate_names(void **state)
 	unlink(path);
 }
 
+/* A *.scn entry of a directory that is not a regular file is an error, never read. */
+static void test_special_files(void **state)
+{
+	char sub[] = "/tmp/deadpeer-plan-fifo-XXXXXX", path[160], want[512], cmd[160];
+	char *paths[] = { sub }, *buf = NULL;
+	size_t len = 0;
+	struct suite s;
+	FILE *err;
+
+	(void)state;
+	assert_non_null(mkdtemp(sub));
+	snprintf(path, sizeof(path), "%s/a.scn", sub);
+	err = fopen(path, "w");
+	assert_non_null(err);
+	fputs("[scenario]\n", err);
+	fclose(err);
+	snprintf(path, sizeof(path), "%s/b.scn", sub);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	snprintf(path, sizeof(path), "%s/pipe", sub);	/* not *.scn: not part of the suite */
+	assert_int_equal(mkfifo(path, 0600), 0);
+	err = open_memstream(&buf, &len);
+	alarm(10);	/* reading the FIFO used to block forever */
+	assert_int_equal(suite_load(&s, paths, 1, err), -1);
+	alarm(0);
+	fclose(err);
+	snprintf(want, sizeof(want), "%s/b.scn: not a regular file (a FIFO); scenario files must be regular files\n", sub);
+	assert_string_equal(buf, want);
+	free(buf);
+	suite_free(&s);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", sub);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_expansion),
 		cmocka_unit_test(test_shards_partition),
 		cmocka_unit_test(test_duplicate_names),
+		cmocka_unit_test(test_special_files),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
