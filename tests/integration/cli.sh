@@ -87,6 +87,14 @@ check "table with a FIFO summary.txt exits 2 at once" test $rc = 2
 check "table with a FIFO summary.txt names it" grep -qx "fiforesults/summary.txt: not a regular file (a FIFO); deadpeer table reads only regular files" err.txt
 rm -rf fifo.scn special fiforesults
 
+# Symbolic links back up the tree are loops: each named once, at once, exit 2
+# (four links to "." used to take seconds and print 262144 errors).
+mkdir loopdir && cp fast.scn loopdir/ && for i in 1 2 3 4; do ln -s . loopdir/l$i; done
+timeout 10 "$DEADPEER" check loopdir > out.txt 2> err.txt; rc=$?
+check "a directory with symbolic link loops exits 2 at once" test $rc = 2
+check "each symbolic link loop is named once" test "$(grep -cx 'loopdir/l[1-4]: symbolic link loop (same directory as loopdir)' err.txt) $(wc -l < err.txt)" = "4 4"
+rm -rf loopdir
+
 "$DEADPEER" run broken.scn fast.scn > out.txt 2> err.txt; rc=$?
 check "run with a broken file exits 2" test $rc = 2
 check "run with a broken file reports it" grep -q "^broken.scn:5: " err.txt
