@@ -12,9 +12,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -517,6 +520,79 @@ static void test_not_regular(void **state)
 	expect_not_regular("/tmp", "a directory");
 }
 
+/*
+ * In a child (it measures its own peak memory): a 64 MiB line is counted,
+ * not stored. Returns 0, or 1 for a wrong message, 2 when reading it raised
+ * the peak resident size by more than 8 MiB.
+ */
+static int long_line_child(void)
+{
+	static char chunk[1 << 16];
+	char file[64], want[128], *errors = NULL;
+	struct rusage before, after;
+	size_t len = 0;
+	bool written;
+	int fd = memfd_create("long-line", MFD_CLOEXEC);
+
+	if (fd < 0)
+		return 1;
+	memset(chunk, 'k', sizeof(chunk));
+	written = write(fd, "[scenario]\n", 11) == 11;
+	for (int i = 0; i < 1024; i++)
+		written = written && write(fd, chunk, sizeof(chunk)) == (ssize_t)sizeof(chunk);
+	written = written && write(fd, "\n", 1) == 1;
+	if (!written)
+		return 1;
+	snprintf(file, sizeof(file), "/proc/self/fd/%d", fd);
+	getrusage(RUSAGE_SELF, &before);
+	FILE *err = open_memstream(&errors, &len);
+	struct scenario *s = scenario_load(file, err);
+	fclose(err);
+	getrusage(RUSAGE_SELF, &after);
+	snprintf(want, sizeof(want), "%s:2: line too long (67108864 characters, at most 198)\n", file);
+	if (s || strcmp(errors, want) != 0) {
+		fprintf(stderr, "wanted %sgot    %s", want, errors);
+		return 1;
+	}
+	if (after.ru_maxrss - before.ru_maxrss > 8192) {
+		fprintf(stderr, "reading the line raised the peak resident size by %ld KiB\n",
+			after.ru_maxrss - before.ru_maxrss);
+		return 2;
+	}
+	free(errors);
+	return 0;
+}
+
+static void test_long_line_memory(void **state)
+{
+	int status;
+	pid_t pid;
+
+	(void)state;
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(long_line_child());
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+static void test_read_error(void **state)
+{
+	char *errors = NULL;
+	size_t len = 0;
+	FILE *err = open_memstream(&errors, &len);
+
+	(void)state;
+	/* A regular file whose read fails (EIO at address 0): an error, never an empty scenario. */
+	assert_null(scenario_load("/proc/self/mem", err));
+	fclose(err);
+	assert_string_equal(errors, "/proc/self/mem: read error: Input/output error\n");
+	free(errors);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -532,6 +608,8 @@ int main(void)
 		cmocka_unit_test(test_conditional_expects),
 		cmocka_unit_test(test_many_sections),
 		cmocka_unit_test(test_not_regular),
+		cmocka_unit_test(test_long_line_memory),
+		cmocka_unit_test(test_read_error),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
