@@ -596,6 +596,23 @@ static const char *expected_keys(enum section_kind kind)
 	return "";
 }
 
+/*
+ * net.* sysctls that a run's namespace can write although their effect is
+ * not per namespace: writing one would change the host, which deadpeer never
+ * does. Refused at parse time, each for its reason. (Global ones that the
+ * kernel keeps read-only outside the initial namespace, such as
+ * nf_conntrack_max, need no entry: the preflight finds them unwritable.)
+ */
+static const struct {
+	const char *name;
+	const char *reason;
+} global_sysctls[] = {
+	{ "net.netfilter.nf_hooks_lwtunnel",
+	  "writing 1 turns on netfilter hooks for lightweight tunnels host-wide, a static key that cannot be turned off again" },
+	{ "net.ipv4.tcp_allowed_congestion_control",
+	  "it sets which congestion controls unprivileged sockets may use on the whole host (kernels that let a namespace write it change the global list)" },
+};
+
 static bool check_sysctl_key(struct reader *r, const char *key)
 {
 	const char *name = key + strlen("sysctl.");
@@ -614,6 +631,11 @@ static bool check_sysctl_key(struct reader *r, const char *key)
 		report(r, "sysctl '%s' is not a valid name", name);
 		return false;
 	}
+	for (size_t i = 0; i < ARRAY_SIZE(global_sysctls); i++)
+		if (strcmp(name, global_sysctls[i].name) == 0) {
+			report(r, "sysctl '%s' is not per namespace: %s", name, global_sysctls[i].reason);
+			return false;
+		}
 	return true;
 }
 

@@ -318,6 +318,14 @@ static void test_sysctls(void **state)
 	expect_error("[client]\nsysctl.net..x = 1\n", 2, "sysctl 'net..x' is not a valid name");
 	expect_error("[scenario]\nsysctl.net.ipv4.tcp_retries2 = 5\n", 2, "unknown key 'sysctl.net.ipv4.tcp_retries2' in [scenario]");
 	expect_error("[fault]\nsysctl.net.ipv4.tcp_retries2 = 5\n", 2, "unknown key 'sysctl.net.ipv4.tcp_retries2' in [fault]");
+	/* Visible and writable in a run's namespace, but their effect is host-wide. */
+	expect_error("[router]\nsysctl.net.netfilter.nf_hooks_lwtunnel = 1\n", 2,
+		     "sysctl 'net.netfilter.nf_hooks_lwtunnel' is not per namespace: writing 1 turns on netfilter hooks "
+		     "for lightweight tunnels host-wide, a static key that cannot be turned off again");
+	expect_error("[client]\nsysctl.net.ipv4.tcp_allowed_congestion_control = reno\n", 2,
+		     "sysctl 'net.ipv4.tcp_allowed_congestion_control' is not per namespace: it sets which congestion controls");
+	scenario_free(load_ok("[router]\nsysctl.net.netfilter.nf_conntrack_tcp_loose = 0\n"
+			      "[client]\nsysctl.net.ipv4.tcp_congestion_control = reno\n"));
 }
 
 static void test_expectations(void **state)
