@@ -639,7 +639,11 @@ static bool check_sysctl_key(struct reader *r, const char *key)
 	return true;
 }
 
-/* Split "a, b ,c" into stripped elements; false (and a report) on an empty one. */
+/*
+ * Split "a, b ,c" into stripped elements; false (and a report) on an empty
+ * one, or on one written twice (two variants would have the same name).
+ * Equal values written differently, such as 1s and 1000ms, stay allowed.
+ */
 static bool split_list(struct reader *r, const char *key, const char *value, struct entry *e)
 {
 	char *copy = xstrdup(value), *save = copy;
@@ -658,6 +662,12 @@ static bool split_list(struct reader *r, const char *key, const char *value, str
 			free(save);
 			return false;
 		}
+		for (size_t i = 0; i < e->n_values; i++)
+			if (strcmp(e->values[i], v) == 0) {
+				report(r, "%s: '%s' is listed twice", key, v);
+				free(save);
+				return false;
+			}
 		e->values[e->n_values++] = xstrdup(v);
 		if (!comma)
 			break;

@@ -268,6 +268,13 @@ static void test_bad_values(void **state)
 	expect_error("[client]\nkeepidle = 1s,,2s\n", 2, "keepidle: empty value in list");
 	expect_error("[client]\nkeepidle =\n", 2, "keepidle: empty value");
 	expect_error("[client]\nkeepidle = 1s, 2x\n", 2, "keepidle: invalid duration '2x'");
+	/* The same text twice would make two variants of one name. */
+	expect_error("[client]\nkeepcnt = 3, 3\n", 2, "keepcnt: '3' is listed twice");
+	expect_error("[fault]\naction = drop, kill ,drop\n", 2, "action: 'drop' is listed twice");
+	expect_error("[router]\nsysctl.net.ipv4.ip_forward = 1, 1\n", 2, "sysctl.net.ipv4.ip_forward: '1' is listed twice");
+	struct scenario *s = load_ok("[client]\nkeepalive = yes\nkeepidle = 1s, 1000ms\n");
+	assert_int_equal(scenario_variant_count(s), 2);
+	scenario_free(s);
 }
 
 static void test_bad_structure(void **state)
