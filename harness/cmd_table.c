@@ -71,13 +71,19 @@ static struct group *group_for(struct table *t, char *scenario, char *variant)
 
 static int load(struct table *t, const char *path)
 {
-	FILE *f = fopen(path, "r");
+	FILE *f;
+	const char *kind;
 	char **fields;
 	size_t n, line = 1;
 	int index[C_COUNT], ret;
 
-	if (!f) {
-		fprintf(stderr, "deadpeer table: cannot open \"%s\": %s\n", path, strerror(errno));
+	ret = open_regular(path, &f, &kind);
+	if (ret > 0) {
+		fprintf(stderr, "%s: not a regular file (%s); deadpeer table reads only regular files\n", path, kind);
+		return -1;
+	}
+	if (ret < 0) {
+		fprintf(stderr, "deadpeer table: cannot open \"%s\": %s\n", path, strerror(-ret));
 		return -1;
 	}
 	if (csv_read_row(f, &fields, &n) != 1) {
@@ -500,7 +506,14 @@ int cmd_table(int argc, char **argv)
 		table_free(&t);
 		return EXIT_USAGE;
 	}
-	FILE *f = fopen(summary, "r");
+	/* summary.txt is optional, but never read from a FIFO or a device. */
+	FILE *f;
+	const char *kind;
+	if (open_regular(summary, &f, &kind) > 0) {
+		fprintf(stderr, "%s: not a regular file (%s); deadpeer table reads only regular files\n", summary, kind);
+		table_free(&t);
+		return EXIT_USAGE;
+	}
 	if (f) {
 		if (fgets(line, sizeof(line), f) && strncmp(line, "deadpeer ", 9) == 0) {
 			line[strcspn(line, "\n")] = '\0';

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "config.h"
 
@@ -51,6 +52,16 @@ const char *errno_name(int err);
 
 /* Strip leading and trailing blanks in place; returns @s advanced. */
 char *strip(char *s);
+
+/*
+ * Open @path for reading if it is a regular file, and never block doing so:
+ * anything else (a FIFO, a device, a socket, a directory) is refused before
+ * it is opened, and once more on the open descriptor (opened O_NONBLOCK,
+ * checked with fstat, then made blocking), so what is read is what was
+ * checked. Returns 0 with the stream in *@f; -errno when it cannot be opened;
+ * 1 when it is not a regular file, with *@kind saying what it is ("a FIFO").
+ */
+int open_regular(const char *path, FILE **f, const char **kind) MUST_CHECK;
 
 /* xmalloc-style helpers: abort with a message on out-of-memory. */
 void *xcalloc(size_t n, size_t size) __attribute__((malloc));

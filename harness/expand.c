@@ -230,7 +230,6 @@ static void apply_conditional_expects(struct checker *c, struct variant *v)
 int scenario_variant(const struct scenario *s, size_t index, struct variant *v, FILE *err)
 {
 	struct checker c = { .s = s, .err = err };
-	size_t section_fault[64] = { 0 };	/* section index -> fault slot */
 	size_t side_section[SIDE_COUNT] = { SIZE_MAX, SIZE_MAX };
 	size_t radix = 1, len = 0, cap = 0, swept = 0;
 	char *name = NULL;
@@ -248,9 +247,9 @@ int scenario_variant(const struct scenario *s, size_t index, struct variant *v, 
 
 	for (size_t i = 0; i < s->n_sections; i++) {
 		const struct section *sec = &s->sections[i];
-		if (sec->kind == SECT_FAULT && i < ARRAY_SIZE(section_fault)) {
-			section_fault[i] = v->n_faults;
-			fault_defaults(&v->faults[v->n_faults++], sec);
+		if (sec->kind == SECT_FAULT) {
+			fault_defaults(&v->faults[sec->fault], sec);
+			v->n_faults++;
 		} else if (sec->kind == SECT_CLIENT) {
 			side_section[HOST_CLIENT] = i;
 		} else if (sec->kind == SECT_SERVER) {
@@ -292,7 +291,7 @@ int scenario_variant(const struct scenario *s, size_t index, struct variant *v, 
 			nss = &v->router.n_sysctls;
 			break;
 		case SECT_FAULT:
-			obj = &v->faults[section_fault[e->section]];
+			obj = &v->faults[sec->fault];
 			break;
 		case SECT_EXPECT: {
 			if (*sec->name)
@@ -320,8 +319,8 @@ int scenario_variant(const struct scenario *s, size_t index, struct variant *v, 
 	apply_conditional_expects(&c, v);
 
 	for (size_t i = 0; i < s->n_sections; i++)
-		if (s->sections[i].kind == SECT_FAULT && i < ARRAY_SIZE(section_fault))
-			check_fault(&c, &v->faults[section_fault[i]], i);
+		if (s->sections[i].kind == SECT_FAULT)
+			check_fault(&c, &v->faults[s->sections[i].fault], i);
 	for (int side = 0; side < SIDE_COUNT; side++)
 		if (side_section[side] != SIZE_MAX)
 			check_side(&c, &v->side[side], side_section[side]);

@@ -317,6 +317,8 @@ int expect_parse(const char *text, struct expect *e, char *msg, size_t len)
 
 /* Longest line inih accepts with its INI_MAX_LINE buffer, newline excluded. */
 #define MAX_LINE_CHARS (INI_MAX_LINE - 2)
+/* What is kept of a line: the longest one accepted, after a BOM on line 1. */
+#define LINE_KEEP (MAX_LINE_CHARS + 3)
 
 struct reader {
 	FILE *f;
@@ -324,8 +326,8 @@ struct reader {
 	FILE *err;
 	int line;
 	int errors;
-	char *buf;
-	size_t cap;
+	int read_errno;		/* the stream's error, 0: none */
+	char buf[LINE_KEEP + 1];	/* the start of the current line */
 	struct scenario *s;
 	long cur;		/* current section index, -1 before the first */
 	unsigned seen;		/* sections already seen (fault excluded) */
@@ -440,7 +442,7 @@ static void add_section(struct reader *r, char *head)
 	s->sections = reallocarray(s->sections, s->n_sections + 1, sizeof(*s->sections));
 	if (!s->sections)
 		abort();
-	s->sections[s->n_sections] = (struct section){ kind, xstrdup(name), r->line };
+	s->sections[s->n_sections] = (struct section){ kind, xstrdup(name), r->line, faults };
 	r->cur = (long)s->n_sections++;
 }
 
@@ -454,40 +456,96 @@ static void cut_comment(char *line)
 		}
 }
 
+/* What fetch_line learnt of a whole line, stored or not. */
+struct line_info {
+	size_t len;		/* bytes, newline and the CRs before it excluded */
+	bool nul;		/* holds a NUL byte */
+	size_t ctrl_col;	/* 1-based column of the first control character, 0: none */
+	unsigned char ctrl;	/* that character */
+};
+
+static bool is_control(int c)
+{
+	return (c < 0x20 && c != '\t') || c == 0x7f;
+}
+
+/*
+ * Read one line into r->buf, keeping at most its first LINE_KEEP bytes and
+ * reading the rest only to count it and look at it, so that a line of any
+ * length costs no memory. CRs at the end of a line (CRLF files) are line
+ * ends, not content. Returns false at the end of the file, or on a read
+ * error, which is kept in r->read_errno.
+ */
+static bool fetch_line(struct reader *r, struct line_info *li)
+{
+	size_t total = 0, cr_from = 0, crs = 0;
+	int c;
+
+	*li = (struct line_info){ 0 };
+	while ((c = getc_unlocked(r->f)) != '\n') {
+		if (c == EOF) {
+			if (ferror(r->f)) {
+				r->read_errno = errno ? errno : EIO;
+				return false;
+			}
+			if (!total)
+				return false;
+			break;
+		}
+		if (total < LINE_KEEP)
+			r->buf[total] = (char)c;
+		total++;
+		li->nul |= c == '\0';
+		if (c == '\r') {
+			if (!crs++)
+				cr_from = total;
+			continue;
+		}
+		if (crs && !li->ctrl_col) {	/* a CR followed by more of the line */
+			li->ctrl_col = cr_from;
+			li->ctrl = '\r';
+		}
+		crs = 0;
+		if (is_control(c) && !li->ctrl_col) {
+			li->ctrl_col = total;
+			li->ctrl = (unsigned char)c;
+		}
+	}
+	li->len = total - crs;
+	r->buf[li->len < LINE_KEEP ? li->len : LINE_KEEP] = '\0';
+	return true;
+}
+
 static char *read_line(char *str, int num, void *stream)
 {
 	struct reader *r = stream;
-	ssize_t n = getline(&r->buf, &r->cap, r->f);
-	char *line;
+	struct line_info li;
+	char *text = r->buf, *line;
+	size_t n;
 
-	if (n < 0)
+	if (!fetch_line(r, &li))
 		return NULL;
 	r->line++;
 	str[0] = '\0';		/* whatever goes wrong, inih sees a blank line */
-	if ((size_t)n != strlen(r->buf)) {
+	if (li.nul) {
 		report(r, "line contains a NUL byte");
 		return str;
 	}
-	while (n && (r->buf[n - 1] == '\n' || r->buf[n - 1] == '\r'))
-		r->buf[--n] = '\0';
-	for (ssize_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)r->buf[i];
-		if ((c < 0x20 && c != '\t') || c == 0x7f) {
-			report(r, "control character 0x%02x at column %zd: binary data, not a scenario file", c, i + 1);
-			return str;
-		}
-	}
-	if (r->line == 1 && strncmp(r->buf, "\xEF\xBB\xBF", 3) == 0)
-	{
-		memmove(r->buf, r->buf + 3, strlen(r->buf + 3) + 1);
-		n -= 3;
-	}
-	if (n > MAX_LINE_CHARS || n >= num - 1) {
-		report(r, "line too long (%zd characters, at most %d)", n, MAX_LINE_CHARS);
+	if (li.ctrl_col) {
+		report(r, "control character 0x%02x at column %zu: binary data, not a scenario file", li.ctrl, li.ctrl_col);
 		return str;
 	}
-	cut_comment(r->buf);
-	line = strip(r->buf);	/* no leading blanks: inih's continuation lines never apply */
+	n = li.len;
+	if (r->line == 1 && n >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
+		text += 3;
+		n -= 3;
+	}
+	if (n > MAX_LINE_CHARS || n >= (size_t)num - 1) {
+		report(r, "line too long (%zu characters, at most %d)", n, MAX_LINE_CHARS);
+		return str;
+	}
+	cut_comment(text);
+	line = strip(text);	/* no leading blanks: inih's continuation lines never apply */
 	if (!*line)
 		return str;
 	if (*line == '[') {
@@ -538,6 +596,23 @@ static const char *expected_keys(enum section_kind kind)
 	return "";
 }
 
+/*
+ * net.* sysctls that a run's namespace can write although their effect is
+ * not per namespace: writing one would change the host, which deadpeer never
+ * does. Refused at parse time, each for its reason. (Global ones that the
+ * kernel keeps read-only outside the initial namespace, such as
+ * nf_conntrack_max, need no entry: the preflight finds them unwritable.)
+ */
+static const struct {
+	const char *name;
+	const char *reason;
+} global_sysctls[] = {
+	{ "net.netfilter.nf_hooks_lwtunnel",
+	  "writing 1 turns on netfilter hooks for lightweight tunnels host-wide, a static key that cannot be turned off again" },
+	{ "net.ipv4.tcp_allowed_congestion_control",
+	  "it sets which congestion controls unprivileged sockets may use on the whole host (kernels that let a namespace write it change the global list)" },
+};
+
 static bool check_sysctl_key(struct reader *r, const char *key)
 {
 	const char *name = key + strlen("sysctl.");
@@ -556,10 +631,19 @@ static bool check_sysctl_key(struct reader *r, const char *key)
 		report(r, "sysctl '%s' is not a valid name", name);
 		return false;
 	}
+	for (size_t i = 0; i < ARRAY_SIZE(global_sysctls); i++)
+		if (strcmp(name, global_sysctls[i].name) == 0) {
+			report(r, "sysctl '%s' is not per namespace: %s", name, global_sysctls[i].reason);
+			return false;
+		}
 	return true;
 }
 
-/* Split "a, b ,c" into stripped elements; false (and a report) on an empty one. */
+/*
+ * Split "a, b ,c" into stripped elements; false (and a report) on an empty
+ * one, or on one written twice (two variants would have the same name).
+ * Equal values written differently, such as 1s and 1000ms, stay allowed.
+ */
 static bool split_list(struct reader *r, const char *key, const char *value, struct entry *e)
 {
 	char *copy = xstrdup(value), *save = copy;
@@ -578,6 +662,12 @@ static bool split_list(struct reader *r, const char *key, const char *value, str
 			free(save);
 			return false;
 		}
+		for (size_t i = 0; i < e->n_values; i++)
+			if (strcmp(e->values[i], v) == 0) {
+				report(r, "%s: '%s' is listed twice", key, v);
+				free(save);
+				return false;
+			}
 		e->values[e->n_values++] = xstrdup(v);
 		if (!comma)
 			break;
@@ -710,31 +800,36 @@ struct scenario *scenario_load(const char *path, FILE *err)
 {
 	struct scenario *s = xcalloc(1, sizeof(*s));
 	struct reader r = { .path = path, .err = err, .s = s, .cur = -1 };
+	const char *kind;
 	int rc;
 
 	s->path = xstrdup(path);
 	s->name = default_name(path);
 	s->description = xstrdup("");
-	r.f = fopen(path, "r");
-	if (!r.f) {
-		fprintf(err, "%s: cannot open: %s\n", path, strerror(errno));
+	rc = open_regular(path, &r.f, &kind);
+	if (rc > 0)
+		fprintf(err, "%s: not a regular file (%s); scenario files must be regular files\n", path, kind);
+	else if (rc < 0)
+		fprintf(err, "%s: cannot open: %s\n", path, strerror(-rc));
+	if (rc) {
 		scenario_free(s);
 		return NULL;
 	}
 	rc = ini_parse_stream(read_line, &r, handler, &r);
-	if (rc < 0) {
+	if (rc == -2) {		/* inih could not allocate its line buffer */
+		r.read_errno = ENOMEM;
+	} else if (rc < 0) {
 		fprintf(err, "%s: cannot read: %s\n", path, strerror(errno));
 		r.errors++;
 	} else if (rc > 0 && !r.errors) {
 		r.line = rc;
 		report(&r, "syntax error");
 	}
-	if (ferror(r.f)) {
-		fprintf(err, "%s: read error: %s\n", path, strerror(errno));
+	if (r.read_errno || ferror(r.f)) {
+		fprintf(err, "%s: read error: %s\n", path, strerror(r.read_errno ? r.read_errno : EIO));
 		r.errors++;
 	}
 	fclose(r.f);
-	free(r.buf);
 	if (!r.errors && s->n_sections == 0) {
 		fprintf(err, "%s:1: empty scenario (expected at least a [scenario] section)\n", path);
 		r.errors++;

@@ -14,6 +14,7 @@ struct section {
 	enum section_kind kind;
 	char *name;		/* fault name, "" otherwise; owned */
 	int line;		/* line of the "[...]" header */
+	size_t fault;		/* SECT_FAULT: its index among the file's faults (< MAX_FAULTS) */
 };
 
 /* One "key = value[, value...]" line. */

@@ -70,11 +70,22 @@ static bool is_scn(const char *name)
 	return n > 4 && strcmp(name + n - 4, ".scn") == 0;
 }
 
+/* A directory on the way from a PATH argument down to the one being read. */
+struct dir_frame {
+	dev_t dev;
+	ino_t ino;
+	const char *path;
+	const struct dir_frame *up;	/* NULL: the argument itself */
+};
+
 /*
  * A file, or a directory's .scn files and subdirectories, in name order.
- * Returns how many files were added, or -1 after an error.
+ * A directory that is already on the way down from the argument (a
+ * symbolic link to itself or to a parent) is a loop: reported once, where
+ * the link is, and not entered. Returns how many files were added, or -1
+ * after an error.
  */
-static int add_path(struct suite *s, const char *path, int depth, FILE *err)
+static int add_path(struct suite *s, const char *path, const struct dir_frame *up, int depth, FILE *err)
 {
 	struct stat st;
 	struct dirent **names;
@@ -86,6 +97,11 @@ static int add_path(struct suite *s, const char *path, int depth, FILE *err)
 	}
 	if (!S_ISDIR(st.st_mode))
 		return add_file(s, path, err) < 0 ? -1 : 1;
+	for (const struct dir_frame *f = up; f; f = f->up)
+		if (f->dev == st.st_dev && f->ino == st.st_ino) {
+			fprintf(err, "%s: symbolic link loop (same directory as %s)\n", path, f->path);
+			return -1;
+		}
 	if (depth > 8) {
 		fprintf(err, "%s: directories nested too deep (a symbolic link loop?)\n", path);
 		return -1;
@@ -95,11 +111,13 @@ static int add_path(struct suite *s, const char *path, int depth, FILE *err)
 		fprintf(err, "%s: cannot read directory: %s\n", path, strerror(errno));
 		return -1;
 	}
+	const struct dir_frame here = { st.st_dev, st.st_ino, path, up };
 	for (int i = 0; i < n; i++) {
 		char file[4096];
 		snprintf(file, sizeof(file), "%s%s%s", path, path[strlen(path) - 1] == '/' ? "" : "/", names[i]->d_name);
 		if (stat(file, &st) == 0 && (S_ISDIR(st.st_mode) || is_scn(names[i]->d_name))) {
-			int added = S_ISDIR(st.st_mode) ? add_path(s, file, depth + 1, err) : add_file(s, file, err) < 0 ? -1 : 1;
+			int added = S_ISDIR(st.st_mode) ? add_path(s, file, &here, depth + 1, err)
+							: add_file(s, file, err) < 0 ? -1 : 1;
 			if (added < 0)
 				ret = -1;
 			else
@@ -139,9 +157,9 @@ int suite_load(struct suite *s, char **paths, int n_paths, FILE *err)
 	s->files = NULL;
 	s->n_files = 0;
 	if (n_paths == 0)
-		ret = add_path(s, suite_default_dir(), 0, err) < 0 ? -1 : 0;
+		ret = add_path(s, suite_default_dir(), NULL, 0, err) < 0 ? -1 : 0;
 	for (int i = 0; i < n_paths; i++)
-		if (add_path(s, paths[i], 0, err) < 0)
+		if (add_path(s, paths[i], NULL, 0, err) < 0)
 			ret = -1;
 	if (ret == 0)
 		ret = check_names(s, err);

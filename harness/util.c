@@ -4,12 +4,15 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 int64_t mono_ns(void)
 {
@@ -137,6 +140,55 @@ char *strip(char *s)
 	while (n && isspace((unsigned char)s[n - 1]))
 		s[--n] = '\0';
 	return s;
+}
+
+static const char *file_kind(mode_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFIFO: return "a FIFO";
+	case S_IFCHR: return "a character device";
+	case S_IFBLK: return "a block device";
+	case S_IFSOCK: return "a socket";
+	case S_IFDIR: return "a directory";
+	case S_IFLNK: return "a symbolic link";
+	default: return "an unknown kind of file";
+	}
+}
+
+int open_regular(const char *path, FILE **f, const char **kind)
+{
+	struct stat st;
+	int fd, flags, err;
+
+	*f = NULL;
+	*kind = NULL;
+	/* Opening a device can do things by itself: refuse it unopened. */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		*kind = file_kind(st.st_mode);
+		return 1;
+	}
+	/* It may have been replaced since: what counts is what fd refers to. */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		goto fail;
+	if (!S_ISREG(st.st_mode)) {
+		*kind = file_kind(st.st_mode);
+		close(fd);
+		return 1;
+	}
+	flags = fcntl(fd, F_GETFL);
+	if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0)
+		goto fail;
+	*f = fdopen(fd, "r");
+	if (!*f)
+		goto fail;
+	return 0;
+fail:
+	err = errno;
+	close(fd);
+	return -err;
 }
 
 void *xcalloc(size_t n, size_t size)

@@ -64,6 +64,37 @@ check "check names FILE:LINE and the bad value" grep -qx "broken.scn:5: unknown 
 check "check of a good file exits 0" test $rc = 0
 check "check lists both variants of the sweep" grep -q "fast\[client.keepidle=2s\]" out.txt
 
+# Only regular files are read: a FIFO or a device used to block check, run
+# and table forever. Each is refused at once with exit 2 and why.
+mkfifo fifo.scn
+timeout 10 "$DEADPEER" check fifo.scn > out.txt 2> err.txt; rc=$?
+check "check of a FIFO exits 2 at once" test $rc = 2
+check "check of a FIFO says it is not a regular file" grep -qx "fifo.scn: not a regular file (a FIFO); scenario files must be regular files" err.txt
+timeout 10 "$DEADPEER" check /dev/zero > out.txt 2> err.txt; rc=$?
+check "check of /dev/zero exits 2 at once" test $rc = 2
+check "check of /dev/zero says it is a device" grep -qx "/dev/zero: not a regular file (a character device); scenario files must be regular files" err.txt
+mkdir special && cp fast.scn special/ && mkfifo special/late.scn
+timeout 10 "$DEADPEER" check special > out.txt 2> err.txt; rc=$?
+check "a FIFO named *.scn in a directory exits 2 at once" test $rc = 2
+check "a FIFO named *.scn in a directory is named" grep -qx "special/late.scn: not a regular file (a FIFO); scenario files must be regular files" err.txt
+timeout 10 "$DEADPEER" table fifo.scn > out.txt 2> err.txt; rc=$?
+check "table of a FIFO exits 2 at once" test $rc = 2
+check "table of a FIFO says it is not a regular file" grep -qx "fifo.scn: not a regular file (a FIFO); deadpeer table reads only regular files" err.txt
+mkdir fiforesults && mkfifo fiforesults/summary.txt
+echo "scenario,variant,side,action,target,keepalive,keepidle_ms,keepintvl_ms,keepcnt,user_timeout_ms,traffic,fault_at_ms,outcome,mechanism,detect_ms,predicted_ms,predicted,probes,probe_replies,verdict,description,error" > fiforesults/results.csv
+timeout 10 "$DEADPEER" table fiforesults > out.txt 2> err.txt; rc=$?
+check "table with a FIFO summary.txt exits 2 at once" test $rc = 2
+check "table with a FIFO summary.txt names it" grep -qx "fiforesults/summary.txt: not a regular file (a FIFO); deadpeer table reads only regular files" err.txt
+rm -rf fifo.scn special fiforesults
+
+# Symbolic links back up the tree are loops: each named once, at once, exit 2
+# (four links to "." used to take seconds and print 262144 errors).
+mkdir loopdir && cp fast.scn loopdir/ && for i in 1 2 3 4; do ln -s . loopdir/l$i; done
+timeout 10 "$DEADPEER" check loopdir > out.txt 2> err.txt; rc=$?
+check "a directory with symbolic link loops exits 2 at once" test $rc = 2
+check "each symbolic link loop is named once" test "$(grep -cx 'loopdir/l[1-4]: symbolic link loop (same directory as loopdir)' err.txt) $(wc -l < err.txt)" = "4 4"
+rm -rf loopdir
+
 "$DEADPEER" run broken.scn fast.scn > out.txt 2> err.txt; rc=$?
 check "run with a broken file exits 2" test $rc = 2
 check "run with a broken file reports it" grep -q "^broken.scn:5: " err.txt

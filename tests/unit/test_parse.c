@@ -12,6 +12,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -262,6 +268,13 @@ static void test_bad_values(void **state)
 	expect_error("[client]\nkeepidle = 1s,,2s\n", 2, "keepidle: empty value in list");
 	expect_error("[client]\nkeepidle =\n", 2, "keepidle: empty value");
 	expect_error("[client]\nkeepidle = 1s, 2x\n", 2, "keepidle: invalid duration '2x'");
+	/* The same text twice would make two variants of one name. */
+	expect_error("[client]\nkeepcnt = 3, 3\n", 2, "keepcnt: '3' is listed twice");
+	expect_error("[fault]\naction = drop, kill ,drop\n", 2, "action: 'drop' is listed twice");
+	expect_error("[router]\nsysctl.net.ipv4.ip_forward = 1, 1\n", 2, "sysctl.net.ipv4.ip_forward: '1' is listed twice");
+	struct scenario *s = load_ok("[client]\nkeepalive = yes\nkeepidle = 1s, 1000ms\n");
+	assert_int_equal(scenario_variant_count(s), 2);
+	scenario_free(s);
 }
 
 static void test_bad_structure(void **state)
@@ -312,6 +325,14 @@ static void test_sysctls(void **state)
 	expect_error("[client]\nsysctl.net..x = 1\n", 2, "sysctl 'net..x' is not a valid name");
 	expect_error("[scenario]\nsysctl.net.ipv4.tcp_retries2 = 5\n", 2, "unknown key 'sysctl.net.ipv4.tcp_retries2' in [scenario]");
 	expect_error("[fault]\nsysctl.net.ipv4.tcp_retries2 = 5\n", 2, "unknown key 'sysctl.net.ipv4.tcp_retries2' in [fault]");
+	/* Visible and writable in a run's namespace, but their effect is host-wide. */
+	expect_error("[router]\nsysctl.net.netfilter.nf_hooks_lwtunnel = 1\n", 2,
+		     "sysctl 'net.netfilter.nf_hooks_lwtunnel' is not per namespace: writing 1 turns on netfilter hooks "
+		     "for lightweight tunnels host-wide, a static key that cannot be turned off again");
+	expect_error("[client]\nsysctl.net.ipv4.tcp_allowed_congestion_control = reno\n", 2,
+		     "sysctl 'net.ipv4.tcp_allowed_congestion_control' is not per namespace: it sets which congestion controls");
+	scenario_free(load_ok("[router]\nsysctl.net.netfilter.nf_conntrack_tcp_loose = 0\n"
+			      "[client]\nsysctl.net.ipv4.tcp_congestion_control = reno\n"));
 }
 
 static void test_expectations(void **state)
@@ -415,6 +436,178 @@ static void test_conditional_expects(void **state)
 		     "client = nothing\n", 5, "unknown outcome 'nothing'");
 }
 
+/*
+ * More sections than any fixed table would hold: 64 distinct [expect WHEN]
+ * headers, then faults. Every fault must still be expanded and checked.
+ */
+static char *many_sections(const char *faults)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	assert_non_null(f);
+	fputs("[scenario]\nname = many\ndeadline = 1s, 2s\n", f);
+	for (int i = 0; i < 64; i++) {
+		fputs("[expect ", f);
+		for (int b = 0; b < 6; b++)
+			fprintf(f, "%sdeadline=%ds", b ? "," : "", (i >> b & 1) + 1);
+		fputs("]\nclient = none\n", f);
+	}
+	fputs(faults, f);
+	fclose(f);
+	return text;
+}
+
+static void test_many_sections(void **state)
+{
+	char *text = many_sections("[fault]\naction = drop\ntarget = server\n"
+				   "[fault late]\nat = 2s\naction = kill\ntarget = client\n");
+	struct scenario *s = load_ok(text);
+	struct variant v;
+
+	(void)state;
+	free(text);
+	assert_int_equal(scenario_variant_count(s), 2);
+	for (size_t i = 0; i < 2; i++) {
+		assert_int_equal(scenario_variant(s, i, &v, stderr), 0);
+		assert_int_equal(v.n_faults, 2);
+		assert_string_equal(v.faults[0].name, "");
+		assert_int_equal(v.faults[0].action, ACTION_DROP);
+		assert_int_equal(v.faults[0].target, HOST_SERVER);
+		assert_int_equal(v.faults[0].at_ms, 1000);
+		assert_string_equal(v.faults[1].name, "late");
+		assert_int_equal(v.faults[1].action, ACTION_KILL);
+		assert_int_equal(v.faults[1].target, HOST_CLIENT);
+		assert_int_equal(v.faults[1].at_ms, 2000);
+		/* each variant is selected by one [expect WHEN] (all 1s, or all 2s) */
+		assert_string_equal(v.expect[HOST_CLIENT].text, "none");
+		variant_release(&v);
+	}
+	scenario_free(s);
+
+	/* A fault past the 64th section is still checked, not dropped. */
+	text = many_sections("[fault]\ntarget = server\n");
+	expect_error(text, 132, "[fault] needs an action");
+	free(text);
+	text = many_sections("[fault]\n");
+	expect_error(text, 132, "[fault] needs an action");
+	free(text);
+}
+
+/* @file must be refused, unread, as "@file: not a regular file (@kind); ...". */
+static void expect_not_regular(const char *file, const char *kind)
+{
+	char *errors = NULL, want[256];
+	size_t len = 0;
+	FILE *err = open_memstream(&errors, &len);
+
+	alarm(10);	/* a read that blocks fails the test instead of hanging it */
+	assert_null(scenario_load(file, err));
+	alarm(0);
+	fclose(err);
+	snprintf(want, sizeof(want), "%s: not a regular file (%s); scenario files must be regular files\n", file, kind);
+	assert_string_equal(errors, want);
+	free(errors);
+}
+
+static void test_not_regular(void **state)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	char fifo[64];
+	int fd;
+
+	(void)state;
+	snprintf(fifo, sizeof(fifo), "/tmp/deadpeer-fifo-%d.scn", (int)getpid());
+	unlink(fifo);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	expect_not_regular(fifo, "a FIFO");	/* opening it used to wait for a writer forever */
+	unlink(fifo);
+	expect_not_regular("/dev/null", "a character device");
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "/tmp/deadpeer-sock-%d.scn", (int)getpid());
+	unlink(addr.sun_path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
+	expect_not_regular(addr.sun_path, "a socket");
+	close(fd);
+	unlink(addr.sun_path);
+	expect_not_regular("/tmp", "a directory");
+}
+
+/*
+ * In a child (it measures its own peak memory): a 64 MiB line is counted,
+ * not stored. Returns 0, or 1 for a wrong message, 2 when reading it raised
+ * the peak resident size by more than 8 MiB.
+ */
+static int long_line_child(void)
+{
+	static char chunk[1 << 16];
+	char file[64], want[128], *errors = NULL;
+	struct rusage before, after;
+	size_t len = 0;
+	bool written;
+	int fd = memfd_create("long-line", MFD_CLOEXEC);
+
+	if (fd < 0)
+		return 1;
+	memset(chunk, 'k', sizeof(chunk));
+	written = write(fd, "[scenario]\n", 11) == 11;
+	for (int i = 0; i < 1024; i++)
+		written = written && write(fd, chunk, sizeof(chunk)) == (ssize_t)sizeof(chunk);
+	written = written && write(fd, "\n", 1) == 1;
+	if (!written)
+		return 1;
+	snprintf(file, sizeof(file), "/proc/self/fd/%d", fd);
+	getrusage(RUSAGE_SELF, &before);
+	FILE *err = open_memstream(&errors, &len);
+	struct scenario *s = scenario_load(file, err);
+	fclose(err);
+	getrusage(RUSAGE_SELF, &after);
+	snprintf(want, sizeof(want), "%s:2: line too long (67108864 characters, at most 198)\n", file);
+	if (s || strcmp(errors, want) != 0) {
+		fprintf(stderr, "wanted %sgot    %s", want, errors);
+		return 1;
+	}
+	if (after.ru_maxrss - before.ru_maxrss > 8192) {
+		fprintf(stderr, "reading the line raised the peak resident size by %ld KiB\n",
+			after.ru_maxrss - before.ru_maxrss);
+		return 2;
+	}
+	free(errors);
+	return 0;
+}
+
+static void test_long_line_memory(void **state)
+{
+	int status;
+	pid_t pid;
+
+	(void)state;
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(long_line_child());
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+static void test_read_error(void **state)
+{
+	char *errors = NULL;
+	size_t len = 0;
+	FILE *err = open_memstream(&errors, &len);
+
+	(void)state;
+	/* A regular file whose read fails (EIO at address 0): an error, never an empty scenario. */
+	assert_null(scenario_load("/proc/self/mem", err));
+	fclose(err);
+	assert_string_equal(errors, "/proc/self/mem: read error: Input/output error\n");
+	free(errors);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -428,6 +621,10 @@ int main(void)
 		cmocka_unit_test(test_expectations),
 		cmocka_unit_test(test_combinations),
 		cmocka_unit_test(test_conditional_expects),
+		cmocka_unit_test(test_many_sections),
+		cmocka_unit_test(test_not_regular),
+		cmocka_unit_test(test_long_line_memory),
+		cmocka_unit_test(test_read_error),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -153,12 +153,91 @@ static void test_duplicate_names(void **state)
 	unlink(path);
 }
 
+/* A *.scn entry of a directory that is not a regular file is an error, never read. */
+static void test_special_files(void **state)
+{
+	char sub[] = "/tmp/deadpeer-plan-fifo-XXXXXX", path[160], want[512], cmd[160];
+	char *paths[] = { sub }, *buf = NULL;
+	size_t len = 0;
+	struct suite s;
+	FILE *err;
+
+	(void)state;
+	assert_non_null(mkdtemp(sub));
+	snprintf(path, sizeof(path), "%s/a.scn", sub);
+	err = fopen(path, "w");
+	assert_non_null(err);
+	fputs("[scenario]\n", err);
+	fclose(err);
+	snprintf(path, sizeof(path), "%s/b.scn", sub);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	snprintf(path, sizeof(path), "%s/pipe", sub);	/* not *.scn: not part of the suite */
+	assert_int_equal(mkfifo(path, 0600), 0);
+	err = open_memstream(&buf, &len);
+	alarm(10);	/* reading the FIFO used to block forever */
+	assert_int_equal(suite_load(&s, paths, 1, err), -1);
+	alarm(0);
+	fclose(err);
+	snprintf(want, sizeof(want), "%s/b.scn: not a regular file (a FIFO); scenario files must be regular files\n", sub);
+	assert_string_equal(buf, want);
+	free(buf);
+	suite_free(&s);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", sub);
+	assert_int_equal(system(cmd), 0);
+}
+
+/*
+ * Symbolic links to a directory on the way down are loops: each reported
+ * once where it is, and not followed (4 links to "." used to be scanned 4^9
+ * times over, printing 262144 errors).
+ */
+static void test_symlink_loops(void **state)
+{
+	char sub[] = "/tmp/deadpeer-plan-loop-XXXXXX", path[160], want[1024], cmd[160];
+	char *paths[] = { sub }, *buf = NULL;
+	size_t len = 0, k = 0;
+	struct suite s;
+	FILE *err;
+
+	(void)state;
+	assert_non_null(mkdtemp(sub));
+	snprintf(path, sizeof(path), "%s/a.scn", sub);
+	err = fopen(path, "w");
+	assert_non_null(err);
+	fputs("[scenario]\n", err);
+	fclose(err);
+	/* In name order: deeper/up (a link to its parent), then l1..l4 (links to "."). */
+	snprintf(path, sizeof(path), "%s/deeper", sub);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/deeper/up", sub);
+	assert_int_equal(symlink("..", path), 0);
+	k = (size_t)snprintf(want, sizeof(want), "%s/deeper/up: symbolic link loop (same directory as %s)\n", sub, sub);
+	for (int i = 1; i <= 4; i++) {
+		snprintf(path, sizeof(path), "%s/l%d", sub, i);
+		assert_int_equal(symlink(".", path), 0);
+		k += (size_t)snprintf(want + k, sizeof(want) - k, "%s/l%d: symbolic link loop (same directory as %s)\n",
+				      sub, i, sub);
+	}
+	err = open_memstream(&buf, &len);
+	alarm(10);
+	assert_int_equal(suite_load(&s, paths, 1, err), -1);
+	alarm(0);
+	fclose(err);
+	assert_string_equal(buf, want);
+	free(buf);
+	suite_free(&s);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", sub);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_expansion),
 		cmocka_unit_test(test_shards_partition),
 		cmocka_unit_test(test_duplicate_names),
+		cmocka_unit_test(test_special_files),
+		cmocka_unit_test(test_symlink_loops),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
