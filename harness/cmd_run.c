@@ -395,7 +395,7 @@ static void NORETURN worker_main(const struct scheduler *sch, size_t i, int fd, 
 {
 	struct run_result r;
 	char prefix[4500];
-	struct run_opts ro = { NULL };
+	struct run_opts ro = { .pcap_prefix = NULL };
 	sigset_t none;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);

@@ -691,9 +691,9 @@ static int check_sysctls(int nsfd, const struct variant *const *vs, size_t n, ch
 					snprintf(msg, len, "%s:%d: sysctl %s can be written but not read back, and deadpeer checks "
 						 "every value it sets; nothing was run", path, ss->line, ss->key);
 				else
-					snprintf(msg, len, "%s:%d: sysctl %s = %s cannot be set in a network namespace of this kernel: "
-						 "%s%s; nothing was run", path, ss->line, ss->key, ss->value, strerror(-ret),
-						 ret == -EPERM ? " (not allowed outside the initial namespace)" : "");
+					snprintf(msg, len, "%s:%d: sysctl %s cannot be written in a network namespace of this kernel: "
+						 "%s (value '%s'%s); nothing was run", path, ss->line, ss->key, strerror(-ret),
+						 ss->value, ret == -EPERM ? ", not allowed outside the initial namespace" : "");
 				return -1;
 			}
 	}

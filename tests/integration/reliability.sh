@@ -220,6 +220,113 @@ printf '[scenario]\ndeadline = 2s\n[router]\nidle_timeout = 5s\nsysctl.net.netfi
 "$DEADPEER" run -o env-out rosysctl.scn > env.out 2> env.err; rc=$?
 check "a read-only sysctl: exit 3, FILE:LINE, nothing run" sh -c "[ $rc = 3 ] && grep -qF 'rosysctl.scn:5: sysctl net.netfilter.nf_conntrack_count cannot be written' env.err && [ ! -e env-out ]"
 
+# --- more that the machine cannot do: exit 3, nothing created -------------------
+unshare -U -r "$DEADPEER" run -o env-out plain.scn > env.out 2> env.err; rc=$?
+check "inside a user namespace: exit 3 with a message, not an abort" sh -c "[ $rc = 3 ] && grep -q 'user namespace' env.err && [ ! -e env-out ]"
+sed 's/^/#   /' env.err
+setpriv --inh-caps=-net_raw --bounding-set=-net_raw "$DEADPEER" run -o env-out plain.scn > env.out 2> env.err; rc=$?
+check "root without CAP_NET_RAW: exit 3 with a message" sh -c "[ $rc = 3 ] && grep -q 'CAP_NET_RAW' env.err && [ ! -e env-out ]"
+unshare -m sh -c 'mount --bind /proc/sys /proc/sys && mount -o remount,bind,ro /proc/sys && exec "$0" run -o env-out plain.scn' \
+	"$DEADPEER" > env.out 2> env.err; rc=$?
+check "a read-only /proc/sys: exit 3 with a message" sh -c "[ $rc = 3 ] && grep -q 'Read-only file system' env.err && [ ! -e env-out ]"
+sed 's/^/#   /' env.err
+# Values the kernel refuses, changes or will not read back: found by writing them in the preflight.
+while IFS='|' read -r setting message; do
+	printf '[scenario]\ndeadline = 2s\n[client]\nsysctl.%s\n' "$setting" > badvalue.scn
+	"$DEADPEER" run -o env-out badvalue.scn > env.out 2> env.err; rc=$?
+	check "sysctl.$setting: exit 3, FILE:LINE, nothing run" \
+		sh -c '[ "$1" = 3 ] && grep -qF "$2" env.err && [ ! -e env-out ]' _ "$rc" "badvalue.scn:4: sysctl $message"
+	[ $rc = 3 ] || sed 's/^/#   /' env.err
+done <<'CASES'
+net.ipv4.route.flush = 1|net.ipv4.route.flush can be written but not read back
+net.ipv4.tcp_retries2 = 3 4|net.ipv4.tcp_retries2: the kernel took '3 4' as '3'
+net.ipv4.tcp_retries2 = 99999999999999999999|net.ipv4.tcp_retries2 cannot be written in a network namespace of this kernel: Invalid argument
+net.ipv4.tcp_congestion_control = cubic|net.ipv4.tcp_congestion_control cannot be written in a network namespace of this kernel: Operation not permitted
+CASES
+
+# --- hostile conditions: a full disk, a shared directory, few descriptors, stopped processes ---
+cat > quick.scn <<'SCN'
+[scenario]
+deadline = 500ms
+[fault]
+at = 100ms
+action = kill
+target = server
+[expect]
+client = fin
+server = killed
+SCN
+# A full disk: a one-page tmpfs, private to this test, takes the header and a few rows.
+unshare -m sh -c 'mkdir -p full && mount -t tmpfs -o size=4k tmpfs full && "$0" run -q -j 16 --repeat 16 -o full/out quick.scn; echo "rc=$?"; ls -l full/out' \
+	"$DEADPEER" > full.out 2> full.err
+check "a full disk: exit 1, not 0" grep -qx 'rc=1' full.out
+check "a full disk: says results.csv could not be written" grep -q 'cannot write ".*results.csv": No space left on device' full.err
+check "a full disk: the summary says the results are incomplete" grep -q 'the results could not be written' full.out
+grep -v '^[a-z-]* [0-9]* ' full.err | head -5 | sed 's/^/#   /'
+
+# Two runs into one directory: the second is refused before it touches the first's CSV.
+"$DEADPEER" run -q -o shared --repeat 3 -j 1 quick.scn > shared1.out 2>&1 &
+first=$!
+for _ in $(seq 200); do [ -e shared/results.csv ] && break; sleep 0.02; done
+"$DEADPEER" run -q -o shared quick.scn > shared2.out 2>&1; rc=$?
+wait $first; rc1=$?
+check "a second run into a directory in use: exit 2 with a message" sh -c "[ $rc = 2 ] && grep -q 'in use by another deadpeer run' shared2.out"
+check "a second run into a directory in use: the first passes" test $rc1 = 0
+check "a second run into a directory in use: the first's CSV is whole (header and 6 rows)" csv_valid shared/results.csv 7
+
+# Few descriptors: -j is fitted to the limit instead of failing runs.
+timeout -s KILL 120 bash -c 'ulimit -n 64; exec "$0" run -q -j 64 --repeat 64 -o fds quick.scn' "$DEADPEER" > fds.out 2> fds.err; rc=$?
+check "ulimit -n 64 with -j 64: every run passes" sh -c "[ $rc = 0 ] && grep -q '64 runs, 64 passed' fds.out"
+check "ulimit -n 64 with -j 64: says -j was capped" grep -q 'capped at' fds.err
+grep -h 'Too many\|ERROR' fds.out fds.err | head -3 | sed 's/^/#   /'
+
+# No negative detection time after a kill: the fault's instant is read before it acts.
+"$DEADPEER" run -q -j 50 --repeat 200 -o negative quick.scn > negative.out 2>&1
+neg=$(awk -F, 'NR > 1 && $18 != "" && $18 < 0' negative/results.csv | wc -l)
+check "200 kills: no negative detection time ($neg)" test "$neg" = 0
+
+# A stopped endpoint never reports: the run is an error, not an invented "none".
+printf '[scenario]\ndeadline = 1s\n[expect]\nclient = none\nserver = none\n' > idle.scn
+"$DEADPEER" run -o stopped-ep idle.scn > stopped-ep.out 2>&1 &
+pid=$!
+stopped=""
+for _ in $(seq 300); do
+	for w in $(pgrep -P "$pid"); do stopped=$(pgrep -P "$w" | tr '\n' ' '); done
+	[ -n "$stopped" ] && break
+	sleep 0.01
+done
+[ -n "$stopped" ] && kill -STOP $stopped
+wait $pid; rc=$?
+check "a stopped endpoint: exit 1 and the run's error says it did not report" \
+	sh -c "[ $rc = 1 ] && grep -q 'endpoint did not report its result' stopped-ep/results.csv"
+why=$(wait_gone "$stopped" 10)
+check "a stopped endpoint: it is gone afterwards" test -z "$why"
+
+# A stopped worker: the watchdog ends its run and the suite goes on.
+"$DEADPEER" run -o stopped-w --repeat 2 -j 2 idle.scn > stopped-w.out 2>&1 &
+pid=$!
+worker=""
+for _ in $(seq 300); do
+	for w in $(pgrep -P "$pid"); do [ -n "$(pgrep -P "$w")" ] && worker=$w; done
+	[ -n "$worker" ] && break
+	sleep 0.01
+done
+sleep 0.3
+[ -n "$worker" ] && kill -STOP "$worker"
+t0=$(date +%s)
+for _ in $(seq 600); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+if kill -0 $pid 2>/dev/null; then
+	not_ok "a stopped worker: the suite ends" "still running after 60 s"
+	kill -KILL $pid; kill -CONT "$worker"
+else
+	wait $pid; rc=$?
+	check "a stopped worker: the suite ends after $(( $(date +%s) - t0 )) s with exit 1" test $rc = 1
+	check "a stopped worker: its run is an error, the other passes" \
+		sh -c "grep -q 'gave no result' stopped-w/results.csv && grep -q '1 passed, 1 failed' stopped-w.out"
+fi
+why=$(wait_gone "$worker" 10)
+check "a stopped worker: it is gone afterwards" test -z "$why"
+
 # --- repeatability -----------------------------------------------------------
 # keepidle 2s, keepintvl 1s, keepcnt 3 under a drop: four timers (idle, three
 # intervals), each rounded up by the timer wheel to its level's granularity
