@@ -153,6 +153,20 @@ static void test_duplicate_names(void **state)
 	unlink(path);
 }
 
+/* A fresh directory @sub (a mkdtemp template) holding one valid a.scn. */
+static void temp_suite_dir(char *sub)
+{
+	char path[160];
+	FILE *f;
+
+	assert_non_null(mkdtemp(sub));
+	snprintf(path, sizeof(path), "%s/a.scn", sub);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("[scenario]\n", f);
+	fclose(f);
+}
+
 /* A *.scn entry of a directory that is not a regular file is an error, never read. */
 static void test_special_files(void **state)
 {
@@ -163,12 +177,7 @@ static void test_special_files(void **state)
 	FILE *err;
 
 	(void)state;
-	assert_non_null(mkdtemp(sub));
-	snprintf(path, sizeof(path), "%s/a.scn", sub);
-	err = fopen(path, "w");
-	assert_non_null(err);
-	fputs("[scenario]\n", err);
-	fclose(err);
+	temp_suite_dir(sub);
 	snprintf(path, sizeof(path), "%s/b.scn", sub);
 	assert_int_equal(mkfifo(path, 0600), 0);
 	snprintf(path, sizeof(path), "%s/pipe", sub);	/* not *.scn: not part of the suite */
@@ -200,12 +209,7 @@ static void test_symlink_loops(void **state)
 	FILE *err;
 
 	(void)state;
-	assert_non_null(mkdtemp(sub));
-	snprintf(path, sizeof(path), "%s/a.scn", sub);
-	err = fopen(path, "w");
-	assert_non_null(err);
-	fputs("[scenario]\n", err);
-	fclose(err);
+	temp_suite_dir(sub);
 	/* In name order: deeper/up (a link to its parent), then l1..l4 (links to "."). */
 	snprintf(path, sizeof(path), "%s/deeper", sub);
 	assert_int_equal(mkdir(path, 0755), 0);
