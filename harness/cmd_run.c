@@ -347,7 +347,8 @@ static int worker_send(int fd, enum worker_msg_type type, const void *payload, s
 	struct worker_msg h = { type, (uint32_t)len };
 
 	memcpy(buf, &h, sizeof(h));
-	memcpy(buf + sizeof(h), payload, len);
+	if (len)
+		memcpy(buf + sizeof(h), payload, len);
 	return write(fd, buf, sizeof(h) + len) == (ssize_t)(sizeof(h) + len) ? 0 : -1;
 }
 
