@@ -460,12 +460,9 @@ static bool transient(int err)
 /* Expected seconds a run takes: its first fault, its deadline, and setup. */
 static int64_t run_estimate_ms(const struct variant *v)
 {
-	int64_t first = v->n_faults ? INT64_MAX : 0;
+	int64_t first = variant_first_fault_ms(v);
 
-	for (size_t i = 0; i < v->n_faults; i++)
-		if (v->faults[i].at_ms < first)
-			first = v->faults[i].at_ms;
-	return first + v->deadline_ms + 300;
+	return (first < 0 ? 0 : first) + v->deadline_ms + 300;
 }
 
 static void status_line(const struct scheduler *sch, size_t running, size_t next, int64_t start_ns,

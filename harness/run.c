@@ -565,14 +565,20 @@ static void fill_side(const struct run_state *st, enum host s, struct side_resul
 	}
 }
 
-int64_t run_span_ms(const struct variant *v)
+int64_t variant_first_fault_ms(const struct variant *v)
 {
-	int64_t first = v->n_faults ? INT64_MAX : 0, span;
+	int64_t first = -1;
 
 	for (size_t i = 0; i < v->n_faults; i++)
-		if (v->faults[i].at_ms < first)
+		if (first < 0 || v->faults[i].at_ms < first)
 			first = v->faults[i].at_ms;
-	span = first + v->deadline_ms + STOP_TIMEOUT_MS;
+	return first;
+}
+
+int64_t run_span_ms(const struct variant *v)
+{
+	int64_t first = variant_first_fault_ms(v);
+	int64_t span = (first < 0 ? 0 : first) + v->deadline_ms + STOP_TIMEOUT_MS;
 	for (size_t i = 0; i < v->n_faults; i++)
 		if (v->faults[i].action == ACTION_CRASH && v->faults[i].restart_service)
 			span += SETUP_TIMEOUT_MS;	/* waiting for the restarted service to listen */
@@ -590,10 +596,7 @@ int run_variant(const struct variant *v, unsigned run, const struct run_opts *op
 	memset(res, 0, sizeof(*res));
 	res->v = v;
 	res->run = run;
-	res->fault_at_ms = v->n_faults ? v->faults[0].at_ms : -1;
-	for (size_t i = 1; i < v->n_faults; i++)
-		if (v->faults[i].at_ms < res->fault_at_ms)
-			res->fault_at_ms = v->faults[i].at_ms;
+	res->fault_at_ms = variant_first_fault_ms(v);
 
 	st.env.topo = &st.topo;
 	st.env.port = (uint16_t)v->side[HOST_SERVER].port;

@@ -70,6 +70,8 @@ struct run_opts {
  * first fault, the deadline, restarted services, the endpoints' stop).
  */
 #define RUN_SETUP_LIMIT_MS 60000
+/* The earliest fault's "at" of @v, or -1 without faults. */
+int64_t variant_first_fault_ms(const struct variant *v);
 int64_t run_span_ms(const struct variant *v);
 
 /* Run @v once (@opts may be NULL). Always fills @res; returns 0, or -1 if the run failed. */
