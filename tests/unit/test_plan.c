@@ -12,7 +12,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "suite.h"
+#include "plan.h"
 
 static char dir[] = "/tmp/deadpeer-plan-XXXXXX";
 

@@ -77,16 +77,6 @@ int64_t run_span_ms(const struct variant *v);
 /* Run @v once (@opts may be NULL). Always fills @res; returns 0, or -1 if the run failed. */
 int run_variant(const struct variant *v, unsigned run, const struct run_opts *opts, struct run_result *res);
 
-/*
- * Check that this process can run the @n variants at all (root, namespaces,
- * veth, nftables, connection tracking for a middlebox, and every sysctl they
- * set, in a throwaway topology). Returns 0, or -1 with a message for the user
- * in @msg ("FILE:LINE: ..." for a sysctl). On success *@keep holds the
- * throwaway namespace: close it once the runs are done, so that the kernel
- * tears it down after them rather than during the first ones' setup.
- */
-int run_preflight(const struct variant *const *vs, size_t n, int *keep, char *msg, size_t len);
-
 /* Decide the verdict of a side against its expectation. */
 enum verdict expect_verdict(const struct expect *e, const struct side_result *r);
 

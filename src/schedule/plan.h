@@ -1,24 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* A suite: the scenario files named on the command line, loaded and checked. */
-#ifndef DEADPEER_SUITE_H
-#define DEADPEER_SUITE_H
+/* The plan: the runs a suite expands to, in order. */
+#ifndef DEADPEER_PLAN_H
+#define DEADPEER_PLAN_H
 
-#include <stdio.h>
-
-#include "scenario.h"
-
-struct suite {
-	struct scenario **files;	/* owned, in command-line then file-name order */
-	size_t n_files;
-};
-
-/*
- * Load every file named by @paths (files, or directories whose *.scn files
- * are taken in name order; none: the shipped suite) and check every variant.
- * Returns 0, or -1 after printing each problem as "FILE:LINE: message".
- */
-int suite_load(struct suite *s, char **paths, int n_paths, FILE *err);
-void suite_free(struct suite *s);
+#include "suite.h"
 
 /* One run to do: a variant (owning its name) and its repetition number. */
 struct planned {
@@ -40,8 +25,5 @@ struct plan_opts {
  */
 struct planned *suite_plan(const struct suite *s, const struct plan_opts *o, size_t *count);
 void plan_free(struct planned *p, size_t n);
-
-/* The directory of the shipped scenarios. */
-const char *suite_default_dir(void);
 
 #endif

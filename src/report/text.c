@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: MIT
+/* What a person reads: the line per finished run, -v's details, the summary table. */
+#define _GNU_SOURCE
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "text.h"
+
+bool run_passed(const struct run_result *r)
+{
+	return !r->failed && r->side[0].verdict != VERDICT_FAIL && r->side[1].verdict != VERDICT_FAIL;
+}
+
+void print_run_line(FILE *f, size_t i, size_t n, const struct planned *p, const struct run_result *r)
+{
+	char c[64], s[64];
+
+	side_summary(c, sizeof(c), &r->side[HOST_CLIENT]);
+	side_summary(s, sizeof(s), &r->side[HOST_SERVER]);
+	if (r->failed)
+		fprintf(f, "[%zu/%zu] %s #%u: ERROR %s\n", i + 1, n, p->v.name, p->run, r->error);
+	else
+		fprintf(f, "[%zu/%zu] %s #%u: client %s, server %s  %s\n", i + 1, n, p->v.name, p->run, c, s,
+			run_passed(r) ? (r->side[0].verdict == VERDICT_PASS || r->side[1].verdict == VERDICT_PASS ? "pass" : "-")
+				      : "FAIL");
+	fflush(f);
+}
+
+/* -v: what each side's figures were, as in the CSV. */
+void print_details(FILE *f, const struct run_result *r)
+{
+	for (int s = 0; s < SIDE_COUNT && !r->failed; s++) {
+		const struct side_result *sr = &r->side[s];
+		fprintf(f, "      %s: %s/%s", host_name(s), outcome_name(sr->outcome), mechanism_name(sr->mechanism));
+		if (sr->err)
+			fprintf(f, " %s", errno_name(sr->err));
+		if (sr->detected)
+			fprintf(f, " detect=%" PRId64 "ms", sr->detect_ms);
+		if (sr->has_last_rx)
+			fprintf(f, " last_rx=%" PRId64 "ms", sr->last_rx_ms);
+		if (sr->outcome != OUTCOME_KILLED)
+			fprintf(f, " probes=%u retransmits=%u", sr->probes, sr->retransmits);
+		if (sr->before.ts_ns)
+			fprintf(f, " [before: unacked=%u outq=%u notsent=%u snd_wnd=%u probes=%u]", sr->before.unacked,
+				sr->before.outq, sr->before.notsent, sr->before.snd_wnd, sr->before.probes);
+		if (sr->verdict != VERDICT_NONE)
+			fprintf(f, " expected '%s': %s", r->v->expect[s].text, verdict_name(sr->verdict));
+		fputc('\n', f);
+	}
+}
+
+void print_summary(FILE *f, const struct planned *p, const struct run_result *res, const bool *finished,
+			  size_t n)
+{
+	size_t width = strlen("scenario"), failed = 0, ran = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t w = strlen(p[i].v.name) + 4;
+		if (!finished[i])
+			continue;
+		if (w > width)
+			width = w;
+		ran++;
+		failed += !run_passed(&res[i]);
+	}
+	fprintf(f, "\n%-*s  %-31s %-31s %s\n", (int)width, "scenario", "client", "server", "verdict");
+	/* Failures first, each with what was expected and what came. */
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < n; i++) {
+			const struct run_result *r = &res[i];
+			char name[600], c[64], s[64];
+			if (!finished[i] || run_passed(r) != (pass == 1))
+				continue;
+			snprintf(name, sizeof(name), "%s #%u", p[i].v.name, p[i].run);
+			side_summary(c, sizeof(c), &r->side[HOST_CLIENT]);
+			side_summary(s, sizeof(s), &r->side[HOST_SERVER]);
+			if (r->failed) {
+				fprintf(f, "%-*s  ERROR: %s\n", (int)width, name, r->error);
+				continue;
+			}
+			const char *verdict = !run_passed(r) ? "FAIL" :
+				(r->side[0].verdict == VERDICT_PASS || r->side[1].verdict == VERDICT_PASS) ? "pass" : "-";
+			fprintf(f, "%-*s  %-31s %-31s %s\n", (int)width, name, c, s, verdict);
+			for (int side = 0; side < SIDE_COUNT && !run_passed(r); side++)
+				if (r->side[side].verdict == VERDICT_FAIL)
+					fprintf(f, "%-*s    %s: expected %s, got %s\n", (int)width, "", host_name(side),
+						p[i].v.expect[side].text, side == HOST_CLIENT ? c : s);
+		}
+	}
+	fprintf(f, "\n%zu run%s, %zu passed, %zu failed", ran, ran == 1 ? "" : "s", ran - failed, failed);
+	if (ran < n)
+		fprintf(f, ", %zu not run", n - ran);
+	fputc('\n', f);
+}
+

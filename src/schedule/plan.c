@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The plan: a suite expanded into its list of runs (variants, repetitions),
+ * filtered by --filter and cut into --shard slices, in a fixed order.
+ */
+#define _GNU_SOURCE
+#include <fnmatch.h>
+#include <stdlib.h>
+
+#include "plan.h"
+
+struct planned *suite_plan(const struct suite *s, const struct plan_opts *o, size_t *count)
+{
+	struct planned *p = NULL;
+	size_t n = 0, seen = 0;
+
+	for (size_t f = 0; f < s->n_files; f++) {
+		size_t nv = scenario_variant_count(s->files[f]);
+		for (size_t i = 0; i < nv; i++) {
+			struct variant v;
+			if (scenario_variant(s->files[f], i, &v, stderr) < 0)
+				continue;
+			bool keep = !o->filter || fnmatch(o->filter, scenario_name(s->files[f]), 0) == 0 ||
+				    fnmatch(o->filter, v.name, 0) == 0;
+			long repeat = o->repeat ? o->repeat : v.repeat;
+			bool kept = false;
+			for (long r = 1; keep && r <= repeat; r++) {
+				if (o->shard_n && (long)(seen++ % (size_t)o->shard_n) != o->shard_k - 1)
+					continue;
+				p = reallocarray(p, n + 1, sizeof(*p));
+				if (!p)
+					abort();
+				p[n] = (struct planned){ v, (unsigned)r };
+				if (kept)
+					p[n].v.name = xstrdup(v.name);	/* each planned run owns its name */
+				kept = true;
+				n++;
+			}
+			if (!kept)
+				variant_release(&v);
+		}
+	}
+	*count = n;
+	return p;
+}
+
+void plan_free(struct planned *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		variant_release(&p[i].v);
+	free(p);
+}

@@ -1,0 +1,408 @@
+// SPDX-License-Identifier: MIT
+#define _GNU_SOURCE
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "netns.h"
+#include "scheduler.h"
+
+/*
+ * The scheduler. Each run is a worker process (it owns the run's namespaces
+ * and endpoints, and dies with this process); this loop starts up to --jobs of
+ * them, waits in one poll on their pipes and a signalfd, and writes each
+ * run's rows the moment it finishes. Runs spend nearly all their time asleep
+ * on kernel timers, so many can share two cores.
+ *
+ * A worker tells the scheduler two things over its pipe, each one message
+ * written at once (a header, then its payload): that both sides are
+ * connected, and the result. A worker that overstays what its run can take
+ * (RUN_SETUP_LIMIT_MS until connected, run_span_ms after, plus a margin) is
+ * stopped or hung: it is killed and its run reported as an error.
+ */
+
+/* Grace beyond what a run can take before the watchdog ends it. */
+#define WATCHDOG_MARGIN_MS 10000
+/* Descriptors the scheduler keeps besides one pipe per worker. */
+#define FD_RESERVE 16
+
+enum worker_msg_type { WORKER_ESTABLISHED = 1, WORKER_RESULT = 2 };
+
+struct worker_msg {
+	uint32_t type;			/* enum worker_msg_type */
+	uint32_t len;			/* bytes of payload that follow */
+};
+
+/* A message no longer than PIPE_BUF is written whole or not at all. */
+static_assert(sizeof(struct worker_msg) + sizeof(struct run_result) <= PIPE_BUF,
+	      "a worker's result is one atomic pipe write");
+
+struct worker {
+	pid_t pid;			/* 0: the slot is free */
+	int fd;				/* read end of the worker's pipe */
+	size_t run;			/* index into runs */
+	int64_t started_ns;
+	int64_t limit_ns;		/* the watchdog ends the worker after this */
+};
+
+static int worker_send(int fd, enum worker_msg_type type, const void *payload, size_t len)
+{
+	char buf[sizeof(struct worker_msg) + sizeof(struct run_result)];
+	struct worker_msg h = { type, (uint32_t)len };
+
+	memcpy(buf, &h, sizeof(h));
+	if (len)
+		memcpy(buf + sizeof(h), payload, len);
+	return write(fd, buf, sizeof(h) + len) == (ssize_t)(sizeof(h) + len) ? 0 : -1;
+}
+
+static void announce_established(void *arg)
+{
+	int *fd = arg;
+
+	if (*fd >= 0)
+		worker_send(*fd, WORKER_ESTABLISHED, NULL, 0);
+}
+
+/* The result goes to the scheduler as soon as it is known; the worker then releases its namespaces. */
+static void publish(const struct run_result *r, void *arg)
+{
+	int *fd = arg;
+	int ret = worker_send(*fd, WORKER_RESULT, r, sizeof(*r));
+
+	close(*fd);
+	if (ret == 0)
+		*fd = -1;
+}
+
+/* Close every descriptor the worker inherited but does not own (other workers' pipes, the CSV...). */
+static void close_inherited(int own)
+{
+	int home = netns_home_fd();
+	unsigned keep[2] = { (unsigned)own, home >= 0 ? (unsigned)home : (unsigned)own };
+	unsigned from = 3;
+
+	if (keep[0] > keep[1]) {
+		unsigned t = keep[0];
+		keep[0] = keep[1];
+		keep[1] = t;
+	}
+	for (int i = 0; i < 2; i++) {
+		if (keep[i] > from)
+			close_range(from, keep[i] - 1, 0);
+		if (keep[i] + 1 > from)
+			from = keep[i] + 1;
+	}
+	close_range(from, ~0U, 0);
+}
+
+static void NORETURN worker_main(const struct scheduler *sch, size_t i, int fd, pid_t parent)
+{
+	struct run_result r;
+	char prefix[4500];
+	struct run_opts ro = { .pcap_prefix = NULL };
+	sigset_t none;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(1);
+	close_inherited(fd);
+	/* Faults on time: the kernel may not batch this process's wakeups (default slack 50 us). */
+	prctl(PR_SET_TIMERSLACK, 1UL);
+	/* Ctrl-C reaches the whole process group: only the scheduler decides. */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (sch->pcap) {
+		/* pcap/<scenario>-<variant>-<run>-<side>.pcap, variants numbered from 1 */
+		snprintf(prefix, sizeof(prefix), "%s/pcap/%s-%zu-%u", sch->dir, scenario_name(sch->runs[i].v.scenario),
+			 sch->runs[i].v.index + 1, sch->runs[i].run);
+		ro.pcap_prefix = prefix;
+	}
+	ro.publish = publish;
+	ro.established = announce_established;
+	ro.publish_arg = &fd;
+	run_variant(&sch->runs[i].v, sch->runs[i].run, &ro, &r);
+	_exit(fd < 0 ? 0 : 1);
+}
+
+static int start_worker(struct scheduler *sch, struct worker *w, size_t i)
+{
+	int p[2];
+	pid_t parent = getpid();
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	fflush(NULL);		/* nothing buffered may be written twice */
+	w->pid = fork();
+	if (w->pid < 0) {
+		int err = -errno;
+		w->pid = 0;
+		close(p[0]);
+		close(p[1]);
+		return err;
+	}
+	if (w->pid == 0) {
+		close(p[0]);
+		worker_main(sch, i, p[1], parent);
+	}
+	close(p[1]);
+	w->fd = p[0];
+	w->run = i;
+	w->started_ns = mono_ns();
+	w->limit_ns = w->started_ns + (int64_t)(RUN_SETUP_LIMIT_MS + WATCHDOG_MARGIN_MS) * 1000000;
+	return 0;
+}
+
+/* Out of descriptors, processes or memory for now: a slot that frees up may bring them back. */
+static bool transient(int err)
+{
+	return err == -EMFILE || err == -ENFILE || err == -EAGAIN || err == -ENOMEM;
+}
+
+/* Expected seconds a run takes: its first fault, its deadline, and setup. */
+static int64_t run_estimate_ms(const struct variant *v)
+{
+	int64_t first = variant_first_fault_ms(v);
+
+	return (first < 0 ? 0 : first) + v->deadline_ms + 300;
+}
+
+static void status_line(const struct scheduler *sch, size_t running, size_t next, int64_t start_ns,
+			const struct worker *w, size_t nw, long jobs)
+{
+	int64_t now = mono_ns(), left_ms = 0, longest = 0;
+	char el[32], eta[32];
+
+	for (size_t k = 0; k < nw; k++) {
+		if (w[k].pid <= 0)
+			continue;
+		int64_t rest = run_estimate_ms(&sch->runs[w[k].run].v) - (now - w[k].started_ns) / 1000000;
+		if (rest > longest)
+			longest = rest;
+	}
+	for (size_t i = next; i < sch->n; i++)
+		left_ms += run_estimate_ms(&sch->runs[i].v);
+	format_duration(el, sizeof(el), (now - start_ns) / 1000000 / 1000 * 1000);
+	format_duration(eta, sizeof(eta), (longest + left_ms / jobs) / 1000 * 1000);
+	fprintf(stderr, "\r\033[K[%zu done, %zu running, %zu left] elapsed %s, about %s to go", sch->done, running,
+		sch->n - next, el, eta);
+	fflush(stderr);
+}
+
+/* Stop starting runs and end the running ones: their processes and namespaces go with them. */
+static void halt(struct scheduler *sch, struct worker *w, size_t nw)
+{
+	sch->interrupted = true;
+	for (size_t k = 0; k < nw; k++)
+		if (w[k].pid > 0)
+			kill(w[k].pid, SIGKILL);
+}
+
+static void finish_run(struct scheduler *sch, size_t i)
+{
+	if (sch->live)
+		fputs("\r\033[K", stderr);
+	sch->finished[i] = true;
+	sch->done++;
+	if (sch->on_finish(sch, i) < 0)
+		sch->stop = true;
+}
+
+/* A run that ends without its worker's result: an error row. */
+static void fail_run(struct scheduler *sch, size_t i, const char *fmt, ...) PRINTF(3, 4);
+static void fail_run(struct scheduler *sch, size_t i, const char *fmt, ...)
+{
+	va_list ap;
+
+	sch->res[i] = (struct run_result){ .v = &sch->runs[i].v, .run = sch->runs[i].run, .failed = true };
+	va_start(ap, fmt);
+	vsnprintf(sch->res[i].error, sizeof(sch->res[i].error), fmt, ap);
+	va_end(ap);
+	finish_run(sch, i);
+}
+
+/* Read exactly @len bytes that a single write put in the pipe. */
+static bool read_all(int fd, void *buf, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = read(fd, (char *)buf + got, len - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		got += (size_t)n;
+	}
+	return true;
+}
+
+/* Handle one message of worker @w; false when the worker is done with (its slot is free). */
+static bool worker_message(struct scheduler *sch, struct worker *w)
+{
+	struct worker_msg h;
+	struct run_result r;
+	size_t i = w->run;
+	bool ok = read_all(w->fd, &h, sizeof(h));
+
+	if (ok && h.type == WORKER_ESTABLISHED && h.len == 0) {
+		int64_t limit_ms = run_span_ms(&sch->runs[i].v) + WATCHDOG_MARGIN_MS;
+		w->limit_ns = mono_ns() + limit_ms * 1000000;
+		return true;
+	}
+	ok = ok && h.type == WORKER_RESULT && h.len == sizeof(r) && read_all(w->fd, &r, sizeof(r));
+	/*
+	 * The slot is free once the result is in: the worker's release of its
+	 * sockets and namespaces overlaps the next run, and it is reaped when it
+	 * exits (in the loop, and before the suite ends).
+	 */
+	close(w->fd);
+	w->pid = 0;
+	if (ok) {
+		r.v = &sch->runs[i].v;	/* the same variant, in this process's memory */
+		sch->res[i] = r;
+		finish_run(sch, i);
+	} else if (!sch->interrupted) {
+		fail_run(sch, i, "the run's process died");
+	}	/* else: ended by the interruption, no row */
+	return false;
+}
+
+/* The soft descriptor limit raised to the hard one; -j capped to what it allows. */
+static long fit_jobs(long jobs, size_t n)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return jobs;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur == RLIM_INFINITY || (rlim_t)jobs + FD_RESERVE <= rl.rlim_cur)
+		return jobs;
+	long fit = rl.rlim_cur > FD_RESERVE + 1 ? (long)(rl.rlim_cur - FD_RESERVE) : 1;
+	if ((size_t)jobs > n && (size_t)fit >= n)
+		return jobs;	/* more slots than runs: only the runs need descriptors */
+	fprintf(stderr, "deadpeer run: -j %ld capped at %ld: this process may open %llu descriptors "
+		"(ulimit -n) and needs one per run at once plus %d\n", jobs, fit, (unsigned long long)rl.rlim_cur,
+		FD_RESERVE);
+	return fit;
+}
+
+int schedule(struct scheduler *sch)
+{
+	long jobs = fit_jobs(sch->jobs, sch->n);
+	size_t nw = (size_t)jobs < sch->n ? (size_t)jobs : sch->n, next = 0, running = 0;
+	struct worker *w = xcalloc(nw, sizeof(*w));
+	struct pollfd *p = xcalloc(nw + 1, sizeof(*p));
+	sigset_t stop;
+	int64_t start_ns = mono_ns();
+	int sfd;
+
+	sch->finished = xcalloc(sch->n, sizeof(bool));
+	/* Endpoints orphaned by a killed run come to us, so none outlives the suite. */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	/* An ignored signal never becomes pending (shells ignore SIGINT in background jobs). */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	sigprocmask(SIG_BLOCK, &stop, NULL);
+	sfd = signalfd(-1, &stop, SFD_CLOEXEC);
+
+	while (sch->done < sch->n) {
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;	/* workers that have released everything, orphaned endpoints */
+		for (size_t k = 0; k < nw && next < sch->n && !sch->interrupted; k++) {
+			if (w[k].pid > 0)
+				continue;
+			int ret = start_worker(sch, &w[k], next);
+			if (ret < 0 && transient(ret) && running)
+				break;	/* try again when a run has finished */
+			if (ret < 0) {
+				fail_run(sch, next++, "cannot start a run: %s", strerror(-ret));
+				continue;
+			}
+			next++;
+			running++;
+		}
+		if (!running)
+			break;
+		if (sch->live)
+			status_line(sch, running, next, start_ns, w, nw, jobs);
+		int64_t now = mono_ns(), wake = INT64_MAX;
+		for (size_t k = 0; k < nw; k++) {
+			p[k] = (struct pollfd){ w[k].pid > 0 ? w[k].fd : -1, POLLIN, 0 };
+			if (w[k].pid > 0 && w[k].limit_ns < wake)
+				wake = w[k].limit_ns;
+		}
+		p[nw] = (struct pollfd){ sfd, POLLIN, 0 };
+		int timeout = wake == INT64_MAX ? -1 : wake <= now ? 0 : (int)((wake - now) / 1000000 + 1);
+		if (sch->live && (timeout < 0 || timeout > 1000))
+			timeout = 1000;
+		int ready = poll(p, nw + 1, timeout);
+		if (ready > 0 && p[nw].revents) {
+			struct signalfd_siginfo si;
+			if (read(sfd, &si, sizeof(si)) > 0 && !sch->interrupted)
+				halt(sch, w, nw);
+		}
+		now = mono_ns();
+		for (size_t k = 0; k < nw; k++) {
+			if (w[k].pid <= 0)
+				continue;
+			if (ready > 0 && p[k].revents) {
+				if (!worker_message(sch, &w[k]))
+					running--;
+				continue;
+			}
+			if (now < w[k].limit_ns)
+				continue;
+			/* Stopped or hung: no run takes this long. */
+			kill(w[k].pid, SIGKILL);
+			close(w[k].fd);
+			w[k].pid = 0;
+			running--;
+			fail_run(sch, w[k].run, "the run's process gave no result %d s after the run should have ended "
+				 "(stopped or hung?); it was killed", WATCHDOG_MARGIN_MS / 1000);
+		}
+		if (sch->stop && !sch->interrupted)
+			halt(sch, w, nw);
+	}
+	if (sch->live)
+		fputs("\r\033[K", stderr);
+	/*
+	 * Wait for the workers still releasing their namespaces, and reap what
+	 * killed runs left (their endpoints die of PR_SET_PDEATHSIG): nothing of
+	 * the suite outlives the command.
+	 */
+	for (int64_t end = mono_ns() + 30000000000LL; mono_ns() < end;) {
+		pid_t pid = waitpid(-1, NULL, WNOHANG);
+		if (pid < 0 && errno == ECHILD)
+			break;
+		if (pid <= 0)
+			poll(NULL, 0, 1);
+	}
+	close(sfd);
+	sigprocmask(SIG_UNBLOCK, &stop, NULL);
+	free(p);
+	free(w);
+	return 0;
+}
+

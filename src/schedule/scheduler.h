@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The scheduler: up to --jobs runs at once, each in a worker process that
+ * owns its namespaces and endpoints; see scheduler.c.
+ */
+#ifndef DEADPEER_SCHEDULER_H
+#define DEADPEER_SCHEDULER_H
+
+#include "plan.h"
+#include "run.h"
+
+struct scheduler {
+	/* set by the caller */
+	struct planned *runs;
+	size_t n;
+	long jobs;			/* runs at once (capped to the descriptors this process may open) */
+	const char *dir;		/* the results directory */
+	bool pcap;			/* keep each run's packets in dir/pcap/ */
+	bool live;			/* draw the status line on stderr */
+	/* Called as each run finishes, with res[i] complete; < 0 stops the suite. */
+	int (*on_finish)(struct scheduler *sch, size_t i);
+	void *arg;			/* the caller's, for on_finish */
+	/* filled by schedule() */
+	struct run_result *res;		/* n results, allocated by the caller */
+	bool *finished;			/* res[i] is complete; allocated by schedule(), freed by the caller */
+	size_t done;
+	bool interrupted;		/* SIGINT or SIGTERM: stop starting runs, end the running ones */
+	bool stop;			/* on_finish asked to stop */
+};
+
+/* Run every planned run; returns 0. */
+int schedule(struct scheduler *sch);
+
+#endif
