@@ -4,7 +4,11 @@
  * socket's state just before it died (data still unacknowledged, probes out,
  * the peer's window) and its options; and whether it met its expectation.
  */
-#include "run.h"
+#include <stdio.h>
+#include <string.h>
+
+#include "classify.h"
+#include "predict.h"
 
 enum mechanism classify_mechanism(enum outcome o, int err, const struct side_cfg *cfg,
 				  const struct tcp_snapshot *before, const struct tcp_snapshot *after)
@@ -64,4 +68,118 @@ enum verdict expect_verdict(const struct expect *e, const struct side_result *r)
 	if (e->answered && r->probe_replies < r->probes)
 		return VERDICT_FAIL;
 	return VERDICT_PASS;
+}
+
+/*
+ * One side's figures from what it reported and what its host's wire showed.
+ * Detection times count from @origin: the instant before the first fault
+ * acted, or the establishment without faults.
+ */
+static void classify_side(const struct variant *v, const struct observation *o, enum host s, struct side_result *r)
+{
+	const struct obs_side *os = &o->side[s];
+	const struct ep_report *m = &os->report;
+	int64_t origin = o->fault_ns ? o->fault_ns : o->established_ns;
+
+	*r = (struct side_result){
+		.outcome = OUTCOME_NONE, .keepidle_ms = -1, .keepintvl_ms = -1, .keepcnt = -1,
+		.user_timeout_ms = -1,
+	};
+	if (os->killed) {
+		r->outcome = OUTCOME_KILLED;
+		return;
+	}
+	if (!os->decided)
+		return;
+	/*
+	 * A frozen side thawed at the deadline may act on what queued up while
+	 * it was stopped; whatever it notices after the deadline is too late.
+	 */
+	r->outcome = o->deadline_ns && m->ts_ns > o->deadline_ns ? OUTCOME_NONE : m->outcome;
+	r->err = m->err;
+	r->keepidle_ms = m->keepidle_ms;
+	r->keepintvl_ms = m->keepintvl_ms;
+	r->keepcnt = m->keepcnt;
+	r->user_timeout_ms = m->user_timeout_ms;
+	r->probes = m->after.probes;
+	r->retransmits = m->after.total_retrans;
+	r->before = m->before;
+	if (m->last_rx_ns) {
+		r->has_last_rx = true;
+		r->last_rx_ms = (m->last_rx_ns - origin) / 1000000;
+	}
+	if (r->outcome != OUTCOME_NONE) {
+		r->detected = true;
+		r->detect_ms = (m->ts_ns - origin) / 1000000;
+	} else {
+		r->err = 0;
+	}
+	r->mechanism = classify_mechanism(r->outcome, r->err, &v->side[s], &m->before, &m->after);
+
+	/*
+	 * Counts come from the wire, which sees every packet the host sent
+	 * (after its own firewall). last_rx stays the socket's own view: the
+	 * host's interface also sees packets that its firewall then drops, and
+	 * the socket's receive time is what its keepalive timer counts from.
+	 */
+	const struct wire_counts *w = &os->wire;
+	if (!os->on_wire)
+		return;
+	r->counted_on_wire = true;
+	r->probes = w->probes;
+	r->retransmits = w->retransmits;
+	r->zero_window_probes = w->zero_window_probes;
+	r->probe_replies = w->probe_replies;
+	r->probe_reply_max_us = w->probe_reply_max_ns / 1000;
+	int64_t event = 0;
+	switch (r->outcome) {
+	case OUTCOME_FIN:
+		event = w->first_fin_in;
+		break;
+	case OUTCOME_RST:
+		event = w->first_rst_in;
+		break;
+	case OUTCOME_TIMEOUT:
+		/* A keepalive timer that gives up sends a reset before it reports. */
+		if (r->mechanism == MECH_KEEPALIVE || (r->mechanism == MECH_USER_TIMEOUT && !m->before.outq))
+			event = w->first_rst_out;
+		break;
+	case OUTCOME_HEARTBEAT:
+	case OUTCOME_NONE:
+	case OUTCOME_KILLED:
+	case OUTCOME_COUNT:
+		break;
+	}
+	if (event && r->detected) {
+		r->has_wire_lag = true;
+		r->wire_lag_us = (m->ts_ns - event) / 1000;
+	}
+}
+
+void classify_run(const struct variant *v, const struct observation *o, struct run_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->v = v;
+	r->run = o->run;
+	r->failed = o->failed || o->error[0];
+	snprintf(r->error, sizeof(r->error), "%s", o->error);
+	r->fault_at_ms = variant_first_fault_ms(v);
+	r->setup_us = o->setup_us;
+	r->connect_us = o->connect_us;
+	r->teardown_us = o->teardown_us;
+	r->fault_lag_us = o->fault_lag_us;
+	r->fault_hits = o->fault_hits;
+	for (int s = 0; s < SIDE_COUNT; s++) {
+		struct side_result *sr = &r->side[s];
+		struct prediction p;
+
+		classify_side(v, o, s, sr);
+		predict_side(v, s, sr->has_last_rx, sr->last_rx_ms, &p);
+		sr->has_prediction = p.has_time;
+		sr->predicted_outcome = p.outcome;
+		sr->predicted_mechanism = p.mechanism;
+		sr->predicted_ms = p.ms;
+		sr->verdict = r->failed ? (v->expect[s].text ? VERDICT_FAIL : VERDICT_NONE)
+					: expect_verdict(&v->expect[s], sr);
+	}
 }

@@ -202,17 +202,23 @@ struct output {
 	int write_err;			/* results.csv could not be written: -errno; the suite stops */
 };
 
-static int on_finish(struct scheduler *sch, size_t i)
+static int on_finish(struct scheduler *sch, size_t i, const uint8_t *record, size_t len)
 {
 	struct output *out = sch->arg;
 	const struct options *o = out->o;
 	const struct run_result *r = &sch->res[i];
+	char stem[400], path[4600];
 	int ret;
 
 	if (!out->write_err && (ret = csv_rows(out->csv, r)) < 0) {
 		out->write_err = ret;
 		fprintf(stderr, "deadpeer run: cannot write \"%s/results.csv\": %s; stopping the suite\n", sch->dir,
 			strerror(-ret));
+	}
+	snprintf(path, sizeof(path), "%s/runs/%s.obs", sch->dir, planned_stem(&sch->runs[i], stem, sizeof(stem)));
+	if (!out->write_err && record && (ret = save_file(path, record, len)) < 0) {
+		out->write_err = ret;
+		fprintf(stderr, "deadpeer run: cannot write \"%s\": %s; stopping the suite\n", path, strerror(-ret));
 	}
 	if (!o->quiet)
 		print_run_line(out->human, sch->done - 1, sch->n, &sch->runs[i], r);
@@ -290,6 +296,12 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	if (make_output(&o, dir, sizeof(dir), &lock) < 0) {
+		code = EXIT_USAGE;
+		goto out;
+	}
+	snprintf(path, sizeof(path), "%s/runs", dir);
+	if (mkdir(path, 0755) < 0 && errno != EEXIST) {
+		fprintf(stderr, "deadpeer run: cannot create directory \"%s\": %s\n", path, strerror(errno));
 		code = EXIT_USAGE;
 		goto out;
 	}

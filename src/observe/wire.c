@@ -84,29 +84,29 @@ enum wire_class wire_packet(struct wire_side *w, int64_t ts, const uint8_t *f, s
 	uint32_t wnd = be16(tcp + 14);
 	uint32_t len = (uint32_t)(ip_payload - thl);
 
-	w->packets++;
+	w->counts.packets++;
 	if (!out) {
-		w->last_in = ts;
+		w->counts.last_in = ts;
 		if (w->synced && (flags & TH_ACK) && before(w->snd_una, ack))
 			w->snd_una = ack;
 		w->peer_wnd = wnd;
 		if (flags & TH_RST) {
-			if (!w->first_rst_in)
-				w->first_rst_in = ts;
+			if (!w->counts.first_rst_in)
+				w->counts.first_rst_in = ts;
 			return WIRE_IN_RST;
 		}
 		if (flags & TH_FIN) {
-			if (!w->first_fin_in)
-				w->first_fin_in = ts;
+			if (!w->counts.first_fin_in)
+				w->counts.first_fin_in = ts;
 			return WIRE_IN_FIN;
 		}
 		if (w->probe_out && len == 0 && !(flags & TH_SYN)) {
 			w->probe_out = false;
 			if (w->probe_keepalive) {
 				int64_t rtt = ts - w->probe_sent;
-				w->probe_replies++;
-				if (rtt > w->probe_reply_max_ns)
-					w->probe_reply_max_ns = rtt;
+				w->counts.probe_replies++;
+				if (rtt > w->counts.probe_reply_max_ns)
+					w->counts.probe_reply_max_ns = rtt;
 			}
 			return WIRE_PROBE_REPLY;
 		}
@@ -114,8 +114,8 @@ enum wire_class wire_packet(struct wire_side *w, int64_t ts, const uint8_t *f, s
 	}
 
 	if (flags & TH_RST) {
-		if (!w->first_rst_out)
-			w->first_rst_out = ts;
+		if (!w->counts.first_rst_out)
+			w->counts.first_rst_out = ts;
 		return WIRE_RST;
 	}
 	if (flags & TH_SYN) {
@@ -137,14 +137,14 @@ enum wire_class wire_packet(struct wire_side *w, int64_t ts, const uint8_t *f, s
 		w->probe_sent = ts;
 		w->probe_keepalive = w->peer_wnd != 0;
 		if (w->peer_wnd == 0) {
-			w->zero_window_probes++;
+			w->counts.zero_window_probes++;
 			return WIRE_ZERO_WINDOW_PROBE;
 		}
-		w->probes++;
+		w->counts.probes++;
 		return WIRE_PROBE;
 	}
 	if ((len || (flags & TH_FIN)) && before(seq, w->snd_nxt)) {
-		w->retransmits++;
+		w->counts.retransmits++;
 		if (before(w->snd_nxt, end))
 			w->snd_nxt = end;
 		return WIRE_RETRANSMISSION;
@@ -154,7 +154,7 @@ enum wire_class wire_packet(struct wire_side *w, int64_t ts, const uint8_t *f, s
 	if (flags & TH_FIN)
 		return WIRE_FIN;
 	if (len) {
-		w->data++;
+		w->counts.data++;
 		return WIRE_DATA;
 	}
 	return WIRE_ACK;

@@ -22,18 +22,22 @@ enum wire_class {
 	WIRE_CLASS_COUNT
 };
 
-struct wire_side {
-	uint8_t addr[16];		/* this side's address (4 bytes used for IPv4) */
-	bool v6;
-	int64_t cutoff_ns;		/* packets after this are ignored (the side had decided) */
-
-	/* counts of what this side sent */
+/* What one side's host sent and received on its connection, as counted from its wire. */
+struct wire_counts {
+	/* what this side sent */
 	uint32_t probes, zero_window_probes, retransmits, data;
 	uint32_t probe_replies;		/* keepalive probes the peer acknowledged */
 	int64_t probe_reply_max_ns;	/* the slowest of those acknowledgements */
 	/* wire events, CLOCK_MONOTONIC ns; 0: none */
 	int64_t first_rst_in, first_fin_in, first_rst_out, last_in;
 	uint32_t packets;
+};
+
+struct wire_side {
+	uint8_t addr[16];		/* this side's address (4 bytes used for IPv4) */
+	bool v6;
+	int64_t cutoff_ns;		/* packets after this are not counted (the side had decided) */
+	struct wire_counts counts;
 
 	/* sequence tracking of our direction */
 	bool synced;

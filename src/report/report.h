@@ -5,7 +5,7 @@
 
 #include <stdio.h>
 
-#include "run.h"
+#include "classify.h"
 
 /* Write @s as one CSV field, quoted when it holds a comma, quote or line break. */
 void csv_field(FILE *f, const char *s);

@@ -25,7 +25,6 @@
 
 #include "capture.h"
 #include "fault.h"
-#include "predict.h"
 #include "run.h"
 #include "wire.h"
 
@@ -40,31 +39,23 @@ struct run_state {
 	struct topology topo;
 	struct fault_env env;
 	int ctl[SIDE_COUNT];			/* control sockets, -1 when closed */
-	bool started[SIDE_COUNT];		/* the endpoint process was started */
-	bool decided[SIDE_COUNT];		/* a result (or a kill) is in */
-	struct ep_msg result[SIDE_COUNT];	/* EP_RESULT of each side */
-	int64_t established_ns;
-	int64_t fault_ns;			/* first fault applied; 0 before */
+	struct observation *obs;		/* what the run saw, filled as it goes */
 	int64_t fault_lag_ns;		/* the first fault in effect (the kernel acknowledged it), after its scheduled instant */
-	int64_t deadline_ns;			/* when undecided sides become "none" */
 	int service_ctl;			/* control socket of env.service_pid, -1: none */
 	const struct run_opts *opts;		/* may be NULL */
 	struct capture *cap[SIDE_COUNT];	/* each endpoint host's capture; NULL when broken */
 	struct pcap_dumper *file[SIDE_COUNT];	/* --pcap: where the host's packets go */
 	struct wire_side wire[SIDE_COUNT];	/* what each side's host saw */
-	bool on_wire[SIDE_COUNT];		/* captured from the start: counts come from the wire */
-	char *error;				/* run_result.error */
-	size_t error_len;
 };
 
 static int PRINTF(2, 3) run_fail(struct run_state *st, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (st->error[0])
+	if (st->obs->error[0])
 		return -1;	/* keep the first reason */
 	va_start(ap, fmt);
-	vsnprintf(st->error, st->error_len, fmt, ap);
+	vsnprintf(st->obs->error, sizeof(st->obs->error), fmt, ap);
 	va_end(ap);
 	return -1;
 }
@@ -102,7 +93,9 @@ static void on_packet(void *user, int64_t ts, const struct pcap_pkthdr *h, const
 
 	if (st->file[c->side])
 		capture_file_write(st->file[c->side], h, pkt);
-	wire_packet(&st->wire[c->side], ts, pkt, h->caplen);
+	enum wire_class cls = wire_packet(&st->wire[c->side], ts, pkt, h->caplen);
+	if (cls != WIRE_OTHER)
+		obs_add_packet(st->obs, c->side, ts, cls);
 }
 
 /* Read every packet the captures hold; a capture whose interface went away is closed. */
@@ -157,7 +150,7 @@ static int start_captures(struct run_state *st)
 	if (open_captures(st, both, SIDE_COUNT) < 0)
 		return -1;
 	for (int s = 0; s < SIDE_COUNT; s++)
-		st->on_wire[s] = true;
+		st->obs->side[s].on_wire = true;
 	return 0;
 }
 
@@ -177,6 +170,14 @@ static void close_books(struct run_state *st, int s, int64_t ts)
 	pump(st);
 	if (ts < st->wire[s].cutoff_ns)
 		st->wire[s].cutoff_ns = ts;
+}
+
+/* Side @s reported its result. */
+static void decide(struct run_state *st, int s, const struct ep_report *r)
+{
+	close_books(st, s, r->ts_ns);
+	st->obs->side[s].report = *r;
+	st->obs->side[s].decided = true;
 }
 
 /* Receive one message from side @s; false when its control socket closed. */
@@ -223,9 +224,7 @@ static int wait_for(struct run_state *st, int s, enum ep_msg_type type, int time
 		if (m.type == type)
 			return 0;
 		if (m.type == EP_RESULT) {
-			close_books(st, s, m.ts_ns);
-			st->result[s] = m;
-			st->decided[s] = true;
+			decide(st, s, &m.r);
 			return 0;
 		}
 	}
@@ -255,7 +254,7 @@ static int start_endpoint(struct run_state *st, enum host s)
 	if (pid < 0)
 		return run_fail(st, "cannot start the %s: %s", host_name(s), strerror((int)-pid));
 	st->env.pid[s] = pid;
-	st->started[s] = true;
+	st->obs->side[s].started = true;
 	return 0;
 }
 
@@ -293,7 +292,7 @@ static int restart_host(struct fault_env *env, enum host h, bool service, char *
 	st->cap[h] = NULL;
 	if (open_captures(st, &h, 1) < 0 || apply_sysctls(st, h, cfg->sysctls, cfg->n_sysctls) < 0 ||
 	    (service && h == HOST_SERVER && start_service(st) < 0)) {
-		snprintf(err, len, "%s", st->error);
+		snprintf(err, len, "%s", st->obs->error);
 		return -EIO;
 	}
 	return 0;
@@ -340,7 +339,7 @@ static int cmp_event(const void *a, const void *b)
 static bool all_decided(const struct run_state *st)
 {
 	for (int s = 0; s < SIDE_COUNT; s++)
-		if (!st->decided[s] && !st->env.killed[s])
+		if (!st->obs->side[s].decided && !st->env.killed[s])
 			return false;
 	return true;
 }
@@ -356,13 +355,10 @@ static int collect(struct run_state *st, struct pollfd *p)
 		while (st->ctl[s] >= 0 && recv_msg(st, s, &m)) {
 			if (m.type == EP_ERROR)
 				return run_fail(st, "%s: %s", host_name(s), m.text);
-			if (m.type == EP_RESULT && !st->decided[s]) {
-				close_books(st, s, m.ts_ns);
-				st->result[s] = m;
-				st->decided[s] = true;
-			}
+			if (m.type == EP_RESULT && !st->obs->side[s].decided)
+				decide(st, s, &m.r);
 		}
-		if (st->ctl[s] < 0 && !st->decided[s] && !st->env.killed[s])
+		if (st->ctl[s] < 0 && !st->obs->side[s].decided && !st->env.killed[s])
 			return run_fail(st, "the %s endpoint exited without a result", host_name(s));
 	}
 	return 0;
@@ -373,19 +369,19 @@ static int timeline(struct run_state *st)
 	const struct variant *v = st->v;
 	struct event ev[2 * MAX_FAULTS];
 	size_t n = 0, next = 0;
-	int64_t *deadline_ns = &st->deadline_ns;
+	int64_t *deadline_ns = &st->obs->deadline_ns;
 	char err[256];
 
 	for (size_t i = 0; i < v->n_faults; i++) {
 		const struct fault_cfg *f = &v->faults[i];
-		ev[n++] = (struct event){ st->established_ns + f->at_ms * 1000000, i, false };
+		ev[n++] = (struct event){ st->obs->established_ns + f->at_ms * 1000000, i, false };
 		int64_t heal = fault_heal_ms(f);
 		if (heal >= 0)
-			ev[n++] = (struct event){ st->established_ns + (f->at_ms + heal) * 1000000, i, true };
+			ev[n++] = (struct event){ st->obs->established_ns + (f->at_ms + heal) * 1000000, i, true };
 	}
 	qsort(ev, n, sizeof(ev[0]), cmp_event);
 	if (!n)
-		*deadline_ns = st->established_ns + v->deadline_ms * 1000000;
+		*deadline_ns = st->obs->established_ns + v->deadline_ms * 1000000;
 
 	while (!all_decided(st)) {
 		int64_t now = mono_ns();
@@ -397,11 +393,11 @@ static int timeline(struct run_state *st)
 					  : fault_apply(&st->env, f, e->fault, err, sizeof(err));
 			if (ret)
 				return run_fail(st, "%s", err);
-			if (!e->lift && !st->fault_ns) {
+			if (!e->lift && !st->obs->fault_ns) {
 				/* Times count from the instant before the fault acted: nothing it causes comes earlier. */
-				st->fault_ns = st->env.start_ns;
+				st->obs->fault_ns = st->env.start_ns;
 				st->fault_lag_ns = st->env.effective_ns - e->at_ns;
-				*deadline_ns = st->fault_ns + v->deadline_ms * 1000000;
+				*deadline_ns = st->obs->fault_ns + v->deadline_ms * 1000000;
 			}
 		}
 		if (*deadline_ns && now >= *deadline_ns)
@@ -433,7 +429,7 @@ static void stop_endpoints(struct run_state *st)
 	enum ep_cmd cmd = EP_CMD_STOP;
 
 	for (int s = 0; s < SIDE_COUNT; s++) {
-		if (st->ctl[s] < 0 || st->decided[s] || st->env.killed[s])
+		if (st->ctl[s] < 0 || st->obs->side[s].decided || st->env.killed[s])
 			continue;
 		/* The stop is queued before SIGCONT, and a thawed endpoint reads it first. */
 		if (send(st->ctl[s], &cmd, sizeof(cmd), MSG_NOSIGNAL) < 0)
@@ -445,8 +441,8 @@ static void stop_endpoints(struct run_state *st)
 		struct pollfd p[SIDE_COUNT];
 		bool waiting = false;
 		for (int s = 0; s < SIDE_COUNT; s++) {
-			waiting |= st->ctl[s] >= 0 && !st->decided[s] && !st->env.killed[s];
-			p[s] = (struct pollfd){ st->decided[s] ? -1 : st->ctl[s], POLLIN, 0 };
+			waiting |= st->ctl[s] >= 0 && !st->obs->side[s].decided && !st->env.killed[s];
+			p[s] = (struct pollfd){ st->obs->side[s].decided ? -1 : st->ctl[s], POLLIN, 0 };
 		}
 		int64_t left = (end - mono_ns()) / 1000000;
 		if (!waiting || left <= 0)
@@ -459,7 +455,7 @@ static void stop_endpoints(struct run_state *st)
 	 * no figures: inventing "none" for it would be a result nobody measured.
 	 */
 	for (int s = 0; s < SIDE_COUNT; s++)
-		if (st->started[s] && !st->decided[s] && !st->env.killed[s])
+		if (st->obs->side[s].started && !st->obs->side[s].decided && !st->env.killed[s])
 			run_fail(st, "the %s endpoint did not report its result within %d ms of being asked "
 				 "(stopped or hung by something outside deadpeer?)", host_name(s), STOP_TIMEOUT_MS);
 	for (int s = 0; s < SIDE_COUNT; s++) {
@@ -484,97 +480,6 @@ static void stop_endpoints(struct run_state *st)
 	st->service_ctl = -1;
 }
 
-static void fill_side(const struct run_state *st, enum host s, struct side_result *r)
-{
-	const struct ep_msg *m = &st->result[s];
-	int64_t origin = st->fault_ns ? st->fault_ns : st->established_ns;
-	const struct side_cfg *cfg = &st->v->side[s];
-
-	*r = (struct side_result){
-		.outcome = OUTCOME_NONE, .keepidle_ms = -1, .keepintvl_ms = -1, .keepcnt = -1,
-		.user_timeout_ms = -1,
-	};
-	if (st->env.killed[s]) {
-		r->outcome = OUTCOME_KILLED;
-		return;
-	}
-	if (!st->decided[s])
-		return;
-	/*
-	 * A frozen side thawed at the deadline may act on what queued up while
-	 * it was stopped; whatever it notices after the deadline is too late.
-	 */
-	r->outcome = st->deadline_ns && m->ts_ns > st->deadline_ns ? OUTCOME_NONE : m->outcome;
-	r->err = m->err;
-	r->keepidle_ms = m->keepidle_ms;
-	r->keepintvl_ms = m->keepintvl_ms;
-	r->keepcnt = m->keepcnt;
-	r->user_timeout_ms = m->user_timeout_ms;
-	r->probes = m->after.probes;
-	r->retransmits = m->after.total_retrans;
-	r->before = m->before;
-	if (m->last_rx_ns) {
-		r->has_last_rx = true;
-		r->last_rx_ms = (m->last_rx_ns - origin) / 1000000;
-	}
-	if (r->outcome != OUTCOME_NONE) {
-		r->detected = true;
-		r->detect_ms = (m->ts_ns - origin) / 1000000;
-	}
-	else
-		r->err = 0;
-	r->mechanism = classify_mechanism(r->outcome, r->err, cfg, &m->before, &m->after);
-
-	/*
-	 * Counts come from the wire, which sees every packet the host sent
-	 * (after its own firewall). last_rx stays the socket's own view: the
-	 * host's interface also sees packets that its firewall then drops, and
-	 * the socket's receive time is what its keepalive timer counts from.
-	 */
-	const struct wire_side *w = &st->wire[s];
-	if (!st->on_wire[s])
-		return;
-	r->counted_on_wire = true;
-	r->probes = w->probes;
-	r->retransmits = w->retransmits;
-	r->zero_window_probes = w->zero_window_probes;
-	r->probe_replies = w->probe_replies;
-	r->probe_reply_max_us = w->probe_reply_max_ns / 1000;
-	int64_t event = 0;
-	switch (r->outcome) {
-	case OUTCOME_FIN:
-		event = w->first_fin_in;
-		break;
-	case OUTCOME_RST:
-		event = w->first_rst_in;
-		break;
-	case OUTCOME_TIMEOUT:
-		/* A keepalive timer that gives up sends a reset before it reports. */
-		if (r->mechanism == MECH_KEEPALIVE || (r->mechanism == MECH_USER_TIMEOUT && !m->before.outq))
-			event = w->first_rst_out;
-		break;
-	case OUTCOME_HEARTBEAT:
-	case OUTCOME_NONE:
-	case OUTCOME_KILLED:
-	case OUTCOME_COUNT:
-		break;
-	}
-	if (event && r->detected) {
-		r->has_wire_lag = true;
-		r->wire_lag_us = (m->ts_ns - event) / 1000;
-	}
-}
-
-int64_t variant_first_fault_ms(const struct variant *v)
-{
-	int64_t first = -1;
-
-	for (size_t i = 0; i < v->n_faults; i++)
-		if (first < 0 || v->faults[i].at_ms < first)
-			first = v->faults[i].at_ms;
-	return first;
-}
-
 int64_t run_span_ms(const struct variant *v)
 {
 	int64_t first = variant_first_fault_ms(v);
@@ -585,26 +490,22 @@ int64_t run_span_ms(const struct variant *v)
 	return span;
 }
 
-int run_variant(const struct variant *v, unsigned run, const struct run_opts *opts, struct run_result *res)
+int run_variant(const struct variant *v, unsigned run, const struct run_opts *opts, struct observation *o)
 {
-	struct run_state st = {
-		.v = v, .ctl = { -1, -1 }, .error = res->error, .error_len = sizeof(res->error), .service_ctl = -1,
-		.opts = opts,
-	};
+	struct run_state st = { .v = v, .obs = o, .ctl = { -1, -1 }, .service_ctl = -1, .opts = opts };
 	int ret = -1;
 
-	memset(res, 0, sizeof(*res));
-	res->v = v;
-	res->run = run;
-	res->fault_at_ms = variant_first_fault_ms(v);
-
+	obs_init(o);
+	snprintf(o->scenario, sizeof(o->scenario), "%s", scenario_path(v->scenario));
+	snprintf(o->variant, sizeof(o->variant), "%s", v->name);
+	o->variant_index = (uint32_t)v->index;
+	o->run = run;
 	st.env.topo = &st.topo;
 	st.env.port = (uint16_t)v->side[HOST_SERVER].port;
 	st.env.restart = restart_host;
 	st.env.owner = &st;
-	res->setup_us = res->connect_us = res->teardown_us = -1;
 	int64_t t0 = mono_ns(), t1 = 0;
-	if (topology_create(&st.topo, res->error, sizeof(res->error)) < 0)
+	if (topology_create(&st.topo, o->error, sizeof(o->error)) < 0)
 		goto out;
 	if (v->router.idle_timeout_ms >= 0 && setup_middlebox(&st))
 		goto out;
@@ -615,13 +516,13 @@ int run_variant(const struct variant *v, unsigned run, const struct run_opts *op
 	if (start_captures(&st) < 0)
 		goto out;
 	t1 = mono_ns();
-	res->setup_us = (t1 - t0) / 1000;
+	o->setup_us = (t1 - t0) / 1000;
 	if (start_endpoint(&st, HOST_SERVER) || wait_for(&st, HOST_SERVER, EP_LISTENING, SETUP_TIMEOUT_MS) ||
 	    start_endpoint(&st, HOST_CLIENT) || wait_for(&st, HOST_CLIENT, EP_ESTABLISHED, SETUP_TIMEOUT_MS) ||
 	    wait_for(&st, HOST_SERVER, EP_ESTABLISHED, SETUP_TIMEOUT_MS))
 		goto out;
-	st.established_ns = mono_ns();
-	res->connect_us = (st.established_ns - t1) / 1000;
+	o->established_ns = mono_ns();
+	o->connect_us = (o->established_ns - t1) / 1000;
 	if (opts && opts->established)
 		opts->established(opts->publish_arg);
 	if (timeline(&st) < 0)
@@ -635,25 +536,16 @@ out:
 		int werr = st.file[s] ? capture_file_flush(st.file[s]) : 0;
 		if (werr)
 			run_fail(&st, "cannot write the %s's capture file: %s", host_name(s), strerror(-werr));
+		o->side[s].killed = st.env.killed[s];
+		o->side[s].wire = st.wire[s].counts;
 	}
-	res->teardown_us = (mono_ns() - t0) / 1000;
-	res->fault_lag_us = st.fault_ns ? st.fault_lag_ns / 1000 : -1;
-	res->failed = ret < 0 || res->error[0];
-	for (int s = 0; s < SIDE_COUNT; s++) {
-		struct prediction p;
-		fill_side(&st, s, &res->side[s]);
-		predict_side(v, s, res->side[s].has_last_rx, res->side[s].last_rx_ms, &p);
-		res->side[s].has_prediction = p.has_time;
-		res->side[s].predicted_outcome = p.outcome;
-		res->side[s].predicted_mechanism = p.mechanism;
-		res->side[s].predicted_ms = p.ms;
-		res->side[s].verdict = res->failed ? (v->expect[s].text ? VERDICT_FAIL : VERDICT_NONE)
-						   : expect_verdict(&v->expect[s], &res->side[s]);
-	}
+	o->teardown_us = (mono_ns() - t0) / 1000;
+	o->fault_lag_us = o->fault_ns ? st.fault_lag_ns / 1000 : -1;
+	o->failed = ret < 0 || o->error[0];
 	if (opts && opts->publish)
-		opts->publish(res, opts->publish_arg);
+		opts->publish(o, opts->publish_arg);
 	stop_captures(&st);
 	topology_destroy(&st.topo);
-	return ret;
+	return o->failed ? -1 : 0;
 }
 

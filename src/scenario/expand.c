@@ -337,3 +337,13 @@ void variant_release(struct variant *v)
 	free(v->name);
 	v->name = NULL;
 }
+
+int64_t variant_first_fault_ms(const struct variant *v)
+{
+	int64_t first = -1;
+
+	for (size_t i = 0; i < v->n_faults; i++)
+		if (first < 0 || v->faults[i].at_ms < first)
+			first = v->faults[i].at_ms;
+	return first;
+}

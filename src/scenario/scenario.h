@@ -141,6 +141,8 @@ size_t scenario_variant_count(const struct scenario *s);
  */
 int scenario_variant(const struct scenario *s, size_t index, struct variant *v, FILE *err);
 void variant_release(struct variant *v);
+/* The earliest fault's "at" of @v, or -1 without faults. */
+int64_t variant_first_fault_ms(const struct variant *v);
 
 /* Parse an [expect] value; returns 0 or -1 with a message in @msg. */
 int expect_parse(const char *text, struct expect *e, char *msg, size_t len);

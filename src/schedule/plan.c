@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include <fnmatch.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "plan.h"
@@ -49,4 +50,10 @@ void plan_free(struct planned *p, size_t n)
 	for (size_t i = 0; i < n; i++)
 		variant_release(&p[i].v);
 	free(p);
+}
+
+const char *planned_stem(const struct planned *p, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s-%zu-%u", scenario_name(p->v.scenario), p->v.index + 1, p->run);
+	return buf;
 }

@@ -26,4 +26,10 @@ struct plan_opts {
 struct planned *suite_plan(const struct suite *s, const struct plan_opts *o, size_t *count);
 void plan_free(struct planned *p, size_t n);
 
+/*
+ * The name a run's files share: "<scenario>-<variant>-<run>", variants
+ * numbered from 1 ("keepalive-2-1"), for pcap/ and runs/. Returns @buf.
+ */
+const char *planned_stem(const struct planned *p, char *buf, size_t len);
+
 #endif

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "netns.h"
+#include "classify.h"
 #include "scheduler.h"
 
 /*
@@ -26,9 +27,12 @@
  * run's rows the moment it finishes. Runs spend nearly all their time asleep
  * on kernel timers, so many can share two cores.
  *
- * A worker tells the scheduler two things over its pipe, each one message
- * written at once (a header, then its payload): that both sides are
- * connected, and the result. A worker that overstays what its run can take
+ * A worker tells the scheduler two things over its pipe, each a message (a
+ * header, then its payload): that both sides are connected, and the run's
+ * observation record (record.h), which can be far longer than a pipe holds.
+ * The scheduler reads what is there whenever the pipe is readable and acts on
+ * a message once it is whole, so a worker stopped halfway through a message
+ * holds up nothing but itself. A worker that overstays what its run can take
  * (RUN_SETUP_LIMIT_MS until connected, run_span_ms after, plus a margin) is
  * stopped or hung: it is killed and its run reported as an error.
  */
@@ -38,34 +42,43 @@
 /* Descriptors the scheduler keeps besides one pipe per worker. */
 #define FD_RESERVE 16
 
-enum worker_msg_type { WORKER_ESTABLISHED = 1, WORKER_RESULT = 2 };
+enum worker_msg_type { WORKER_ESTABLISHED = 1, WORKER_RECORD = 2 };
 
 struct worker_msg {
 	uint32_t type;			/* enum worker_msg_type */
 	uint32_t len;			/* bytes of payload that follow */
 };
 
-/* A message no longer than PIPE_BUF is written whole or not at all. */
-static_assert(sizeof(struct worker_msg) + sizeof(struct run_result) <= PIPE_BUF,
-	      "a worker's result is one atomic pipe write");
-
 struct worker {
 	pid_t pid;			/* 0: the slot is free */
-	int fd;				/* read end of the worker's pipe */
+	int fd;				/* read end of the worker's pipe, non-blocking */
 	size_t run;			/* index into runs */
 	int64_t started_ns;
 	int64_t limit_ns;		/* the watchdog ends the worker after this */
+	uint8_t *in;			/* what has arrived of its messages */
+	size_t have, cap;
 };
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+	for (size_t done = 0; done < len;) {
+		ssize_t n = write(fd, (const char *)buf + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		done += (size_t)n;
+	}
+	return 0;
+}
 
 static int worker_send(int fd, enum worker_msg_type type, const void *payload, size_t len)
 {
-	char buf[sizeof(struct worker_msg) + sizeof(struct run_result)];
 	struct worker_msg h = { type, (uint32_t)len };
 
-	memcpy(buf, &h, sizeof(h));
-	if (len)
-		memcpy(buf + sizeof(h), payload, len);
-	return write(fd, buf, sizeof(h) + len) == (ssize_t)(sizeof(h) + len) ? 0 : -1;
+	if (write_all(fd, &h, sizeof(h)) < 0)
+		return -1;
+	return len ? write_all(fd, payload, len) : 0;
 }
 
 static void announce_established(void *arg)
@@ -76,11 +89,18 @@ static void announce_established(void *arg)
 		worker_send(*fd, WORKER_ESTABLISHED, NULL, 0);
 }
 
-/* The result goes to the scheduler as soon as it is known; the worker then releases its namespaces. */
-static void publish(const struct run_result *r, void *arg)
+/* The record goes to the scheduler as soon as it is complete; the worker then releases its namespaces. */
+static void publish(const struct observation *o, void *arg)
 {
 	int *fd = arg;
-	int ret = worker_send(*fd, WORKER_RESULT, r, sizeof(*r));
+	uint8_t *buf;
+	size_t len;
+	int ret = obs_encode(o, &buf, &len);
+
+	if (ret == 0) {
+		ret = worker_send(*fd, WORKER_RECORD, buf, len);
+		free(buf);
+	}
 
 	close(*fd);
 	if (ret == 0)
@@ -110,7 +130,7 @@ static void close_inherited(int own)
 
 static void NORETURN worker_main(const struct scheduler *sch, size_t i, int fd, pid_t parent)
 {
-	struct run_result r;
+	struct observation o;
 	char prefix[4500];
 	struct run_opts ro = { .pcap_prefix = NULL };
 	sigset_t none;
@@ -128,14 +148,14 @@ static void NORETURN worker_main(const struct scheduler *sch, size_t i, int fd, 
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (sch->pcap) {
 		/* pcap/<scenario>-<variant>-<run>-<side>.pcap, variants numbered from 1 */
-		snprintf(prefix, sizeof(prefix), "%s/pcap/%s-%zu-%u", sch->dir, scenario_name(sch->runs[i].v.scenario),
-			 sch->runs[i].v.index + 1, sch->runs[i].run);
+		char stem[400];
+		snprintf(prefix, sizeof(prefix), "%s/pcap/%s", sch->dir, planned_stem(&sch->runs[i], stem, sizeof(stem)));
 		ro.pcap_prefix = prefix;
 	}
 	ro.publish = publish;
 	ro.established = announce_established;
 	ro.publish_arg = &fd;
-	run_variant(&sch->runs[i].v, sch->runs[i].run, &ro, &r);
+	run_variant(&sch->runs[i].v, sch->runs[i].run, &ro, &o);
 	_exit(fd < 0 ? 0 : 1);
 }
 
@@ -146,6 +166,13 @@ static int start_worker(struct scheduler *sch, struct worker *w, size_t i)
 
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return -errno;
+	/* The read end does not block: a message is taken in as it comes. */
+	if (fcntl(p[0], F_SETFL, O_NONBLOCK) < 0) {
+		int err = -errno;
+		close(p[0]);
+		close(p[1]);
+		return err;
+	}
 	fflush(NULL);		/* nothing buffered may be written twice */
 	w->pid = fork();
 	if (w->pid < 0) {
@@ -212,73 +239,111 @@ static void halt(struct scheduler *sch, struct worker *w, size_t nw)
 			kill(w[k].pid, SIGKILL);
 }
 
-static void finish_run(struct scheduler *sch, size_t i)
+static void finish_run(struct scheduler *sch, size_t i, const uint8_t *record, size_t len)
 {
 	if (sch->live)
 		fputs("\r\033[K", stderr);
 	sch->finished[i] = true;
 	sch->done++;
-	if (sch->on_finish(sch, i) < 0)
+	if (sch->on_finish(sch, i, record, len) < 0)
 		sch->stop = true;
 }
 
-/* A run that ends without its worker's result: an error row. */
+/* A run that ends without its worker's record: an error row. */
 static void fail_run(struct scheduler *sch, size_t i, const char *fmt, ...) PRINTF(3, 4);
 static void fail_run(struct scheduler *sch, size_t i, const char *fmt, ...)
 {
+	struct observation o;
 	va_list ap;
 
-	sch->res[i] = (struct run_result){ .v = &sch->runs[i].v, .run = sch->runs[i].run, .failed = true };
+	obs_init(&o);
+	o.run = sch->runs[i].run;
+	o.failed = true;
 	va_start(ap, fmt);
-	vsnprintf(sch->res[i].error, sizeof(sch->res[i].error), fmt, ap);
+	vsnprintf(o.error, sizeof(o.error), fmt, ap);
 	va_end(ap);
-	finish_run(sch, i);
+	classify_run(&sch->runs[i].v, &o, &sch->res[i]);
+	finish_run(sch, i, NULL, 0);
 }
 
-/* Read exactly @len bytes that a single write put in the pipe. */
-static bool read_all(int fd, void *buf, size_t len)
+/* The run's record has arrived whole: judge it. */
+static void worker_record(struct scheduler *sch, size_t i, const uint8_t *buf, size_t len)
 {
-	size_t got = 0;
+	struct observation o;
+	int ret = obs_decode(buf, len, &o);
 
-	while (got < len) {
-		ssize_t n = read(fd, (char *)buf + got, len - got);
+	if (ret < 0) {
+		obs_release(&o);
+		fail_run(sch, i, "the run's record could not be read: %s", strerror(-ret));
+		return;
+	}
+	classify_run(&sch->runs[i].v, &o, &sch->res[i]);
+	obs_release(&o);
+	finish_run(sch, i, buf, len);
+}
+
+/* Free worker @w's slot. */
+static void worker_release(struct worker *w)
+{
+	close(w->fd);
+	free(w->in);
+	*w = (struct worker){ .fd = -1 };
+}
+
+/*
+ * Read what worker @w has sent and act on every whole message; false when the
+ * worker is done with (its slot is free).
+ */
+static bool worker_input(struct scheduler *sch, struct worker *w)
+{
+	size_t i = w->run;
+
+	for (;;) {
+		if (w->cap - w->have < 4096) {
+			size_t cap = w->cap ? w->cap * 2 : 65536;
+			uint8_t *p = realloc(w->in, cap);
+			if (!p)
+				break;
+			w->in = p;
+			w->cap = cap;
+		}
+		ssize_t n = read(w->fd, w->in + w->have, w->cap - w->have);
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && errno == EAGAIN)
+			return true;	/* the rest comes later */
 		if (n <= 0)
-			return false;
-		got += (size_t)n;
+			break;
+		w->have += (size_t)n;
+		while (w->have >= sizeof(struct worker_msg)) {
+			struct worker_msg h;
+			memcpy(&h, w->in, sizeof(h));
+			if (h.len > OBS_MAX_BYTES || (h.type != WORKER_RECORD && h.len))
+				goto broken;
+			if (w->have < sizeof(h) + h.len)
+				break;
+			if (h.type == WORKER_RECORD) {
+				/*
+				 * The slot is free once the record is in: the worker's
+				 * release of its sockets and namespaces overlaps the next
+				 * run, and it is reaped when it exits.
+				 */
+				worker_record(sch, i, w->in + sizeof(h), h.len);
+				worker_release(w);
+				return false;
+			}
+			if (h.type != WORKER_ESTABLISHED)
+				goto broken;
+			w->limit_ns = mono_ns() + (run_span_ms(&sch->runs[i].v) + WATCHDOG_MARGIN_MS) * 1000000;
+			w->have -= sizeof(h);
+			memmove(w->in, w->in + sizeof(h), w->have);
+		}
 	}
-	return true;
-}
-
-/* Handle one message of worker @w; false when the worker is done with (its slot is free). */
-static bool worker_message(struct scheduler *sch, struct worker *w)
-{
-	struct worker_msg h;
-	struct run_result r;
-	size_t i = w->run;
-	bool ok = read_all(w->fd, &h, sizeof(h));
-
-	if (ok && h.type == WORKER_ESTABLISHED && h.len == 0) {
-		int64_t limit_ms = run_span_ms(&sch->runs[i].v) + WATCHDOG_MARGIN_MS;
-		w->limit_ns = mono_ns() + limit_ms * 1000000;
-		return true;
-	}
-	ok = ok && h.type == WORKER_RESULT && h.len == sizeof(r) && read_all(w->fd, &r, sizeof(r));
-	/*
-	 * The slot is free once the result is in: the worker's release of its
-	 * sockets and namespaces overlaps the next run, and it is reaped when it
-	 * exits (in the loop, and before the suite ends).
-	 */
-	close(w->fd);
-	w->pid = 0;
-	if (ok) {
-		r.v = &sch->runs[i].v;	/* the same variant, in this process's memory */
-		sch->res[i] = r;
-		finish_run(sch, i);
-	} else if (!sch->interrupted) {
+broken:
+	worker_release(w);
+	if (!sch->interrupted)
 		fail_run(sch, i, "the run's process died");
-	}	/* else: ended by the interruption, no row */
+	/* else: ended by the interruption, no row */
 	return false;
 }
 
@@ -368,7 +433,7 @@ int schedule(struct scheduler *sch)
 			if (w[k].pid <= 0)
 				continue;
 			if (ready > 0 && p[k].revents) {
-				if (!worker_message(sch, &w[k]))
+				if (!worker_input(sch, &w[k]))
 					running--;
 				continue;
 			}
@@ -376,8 +441,7 @@ int schedule(struct scheduler *sch)
 				continue;
 			/* Stopped or hung: no run takes this long. */
 			kill(w[k].pid, SIGKILL);
-			close(w[k].fd);
-			w[k].pid = 0;
+			worker_release(&w[k]);
 			running--;
 			fail_run(sch, w[k].run, "the run's process gave no result %d s after the run should have ended "
 				 "(stopped or hung?); it was killed", WATCHDOG_MARGIN_MS / 1000);
@@ -401,6 +465,9 @@ int schedule(struct scheduler *sch)
 	}
 	close(sfd);
 	sigprocmask(SIG_UNBLOCK, &stop, NULL);
+	for (size_t k = 0; k < nw; k++)
+		if (w[k].pid > 0)
+			worker_release(&w[k]);	/* interrupted: killed in halt() */
 	free(p);
 	free(w);
 	return 0;

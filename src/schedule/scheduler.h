@@ -7,6 +7,7 @@
 #define DEADPEER_SCHEDULER_H
 
 #include "plan.h"
+#include "classify.h"
 #include "run.h"
 
 struct scheduler {
@@ -17,8 +18,11 @@ struct scheduler {
 	const char *dir;		/* the results directory */
 	bool pcap;			/* keep each run's packets in dir/pcap/ */
 	bool live;			/* draw the status line on stderr */
-	/* Called as each run finishes, with res[i] complete; < 0 stops the suite. */
-	int (*on_finish)(struct scheduler *sch, size_t i);
+	/*
+	 * Called as each run finishes, with res[i] complete and the run's encoded
+	 * observation record (NULL when the run ended without one); < 0 stops the suite.
+	 */
+	int (*on_finish)(struct scheduler *sch, size_t i, const uint8_t *record, size_t len);
 	void *arg;			/* the caller's, for on_finish */
 	/* filled by schedule() */
 	struct run_result *res;		/* n results, allocated by the caller */

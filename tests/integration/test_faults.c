@@ -231,5 +231,5 @@ int main(void)
 		cmocka_unit_test(test_freeze_heals),
 	};
 
-	return run_as_root(tests, ARRAY_SIZE(tests));
+	return run_as_root(tests);
 }

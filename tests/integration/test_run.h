@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "classify.h"
 #include "run.h"
 
 /* Scheduling delay allowed on top of the kernel's own rounding. */
@@ -21,7 +22,8 @@
 struct ran {
 	struct scenario *s;
 	struct variant v;
-	struct run_result r;
+	struct observation obs;		/* what the run saw */
+	struct run_result r;		/* what deadpeer makes of it */
 };
 
 static inline void run_text(struct ran *out, const char *text)
@@ -36,7 +38,9 @@ static inline void run_text(struct ran *out, const char *text)
 	unlink(path);
 	assert_non_null(out->s);
 	assert_int_equal(scenario_variant(out->s, 0, &out->v, stderr), 0);
-	if (run_variant(&out->v, 1, NULL, &out->r) < 0)
+	int ret = run_variant(&out->v, 1, NULL, &out->obs);
+	classify_run(&out->v, &out->obs, &out->r);
+	if (ret < 0)
 		fail_msg("run failed: %s", out->r.error);
 	for (int s = 0; s < SIDE_COUNT; s++) {
 		const struct side_result *sr = &out->r.side[s];
@@ -49,6 +53,7 @@ static inline void run_text(struct ran *out, const char *text)
 
 static inline void done(struct ran *r)
 {
+	obs_release(&r->obs);
 	variant_release(&r->v);
 	scenario_free(r->s);
 }
@@ -67,13 +72,15 @@ static inline int64_t late(int64_t ms)
 
 
 /* Integration tests need root; without it they report a skip (exit 77). */
-static inline int run_as_root(const struct CMUnitTest *tests, size_t n)
+static inline bool skip_unless_root(void)
 {
-	if (geteuid() != 0) {
-		fprintf(stderr, "integration tests need root: skipped\n");
-		return 77;
-	}
-	return _cmocka_run_group_tests("integration", tests, n, NULL, NULL);
+	if (geteuid() == 0)
+		return false;
+	fprintf(stderr, "integration tests need root: skipped\n");
+	return true;
 }
+
+#define run_as_root(tests) \
+	(skip_unless_root() ? 77 : cmocka_run_group_tests_name("integration", tests, NULL, NULL))
 
 #endif

@@ -220,5 +220,5 @@ int main(void)
 		cmocka_unit_test(test_zero_window),
 	};
 
-	return run_as_root(tests, ARRAY_SIZE(tests));
+	return run_as_root(tests);
 }

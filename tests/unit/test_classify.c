@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "run.h"
+#include "classify.h"
 
 static enum outcome from(int err)
 {

@@ -73,14 +73,14 @@ static void test_keepalive_exchange(void **state)
 	/* With one garbage byte, as some stacks send it. */
 	assert_int_equal(out(&w, 200, 1000, 5001, ACK, 1), WIRE_PROBE);
 	assert_int_equal(out(&w, 300, 1000, 5001, ACK, 0), WIRE_PROBE);
-	assert_int_equal(w.probes, 3);
-	assert_int_equal(w.probe_replies, 1);
-	assert_int_equal(w.probe_reply_max_ns, 1);
-	assert_int_equal(w.retransmits, 0);
+	assert_int_equal(w.counts.probes, 3);
+	assert_int_equal(w.counts.probe_replies, 1);
+	assert_int_equal(w.counts.probe_reply_max_ns, 1);
+	assert_int_equal(w.counts.retransmits, 0);
 	/* The keepalive timer gives up with a reset. */
 	assert_int_equal(out(&w, 400, 1001, 5001, RST | ACK, 0), WIRE_RST);
-	assert_int_equal(w.first_rst_out, 400);
-	assert_int_equal(w.last_in, 101);
+	assert_int_equal(w.counts.first_rst_out, 400);
+	assert_int_equal(w.counts.last_in, 101);
 }
 
 static void test_data_and_retransmissions(void **state)
@@ -96,17 +96,17 @@ static void test_data_and_retransmissions(void **state)
 	/* Not yet acknowledged and sent again: retransmissions, never probes. */
 	assert_int_equal(out(&w, 30, 1101, 5001, ACK, 100), WIRE_RETRANSMISSION);
 	assert_int_equal(out(&w, 40, 1001, 5001, ACK, 200), WIRE_RETRANSMISSION);
-	assert_int_equal(w.data, 2);
-	assert_int_equal(w.retransmits, 2);
-	assert_int_equal(w.probes, 0);
+	assert_int_equal(w.counts.data, 2);
+	assert_int_equal(w.counts.retransmits, 2);
+	assert_int_equal(w.counts.probes, 0);
 	/* Acknowledged, the same shape as a probe is one again. */
 	in(&w, 50, 5001, 1201, ACK, 65000, 0);
 	assert_int_equal(out(&w, 60, 1200, 5001, ACK, 0), WIRE_PROBE);
 	/* The peer closes, then resets. */
 	assert_int_equal(in(&w, 70, 5001, 1201, FIN | ACK, 65000, 0), WIRE_IN_FIN);
 	assert_int_equal(in(&w, 80, 5002, 1201, RST, 0, 0), WIRE_IN_RST);
-	assert_int_equal(w.first_fin_in, 70);
-	assert_int_equal(w.first_rst_in, 80);
+	assert_int_equal(w.counts.first_fin_in, 70);
+	assert_int_equal(w.counts.first_rst_in, 80);
 }
 
 static void test_zero_window_and_cutoff(void **state)
@@ -121,15 +121,15 @@ static void test_zero_window_and_cutoff(void **state)
 	/* The peer acknowledges everything but closes its window. */
 	in(&w, 11, 5001, 1101, ACK, 0, 0);
 	assert_int_equal(out(&w, 20, 1100, 5001, ACK, 0), WIRE_ZERO_WINDOW_PROBE);
-	assert_int_equal(w.zero_window_probes, 1);
-	assert_int_equal(w.probes, 0);
+	assert_int_equal(w.counts.zero_window_probes, 1);
+	assert_int_equal(w.counts.probes, 0);
 	/* Its answer is a reply to a zero-window probe, not to a keepalive probe. */
 	assert_int_equal(in(&w, 21, 5001, 1101, ACK, 0, 0), WIRE_PROBE_REPLY);
-	assert_int_equal(w.probe_replies, 0);
+	assert_int_equal(w.counts.probe_replies, 0);
 	/* Past the side's decision nothing counts. */
 	w.cutoff_ns = 25;
 	assert_int_equal(out(&w, 30, 1100, 5001, ACK, 0), WIRE_OTHER);
-	assert_int_equal(w.zero_window_probes, 1);
+	assert_int_equal(w.counts.zero_window_probes, 1);
 	/* Not TCP, or not IPv4 for an IPv4 side: ignored. */
 	uint8_t f[100];
 	size_t n = frame4(f, client, server, 1, 1, ACK, 1, 0);

@@ -86,7 +86,7 @@ static void send_msg(const struct ep_msg *m)
 /* Report a setup failure to the harness and end: "cannot bind port 7000: Address in use". */
 static void NORETURN PRINTF(2, 3) fail(int err, const char *fmt, ...)
 {
-	struct ep_msg m = { .type = EP_ERROR, .ts_ns = mono_ns() };
+	struct ep_msg m = { .type = EP_ERROR, .r.ts_ns = mono_ns() };
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -135,25 +135,25 @@ static int64_t get_sockopt_int(int sock, int level, int opt)
 
 static void NORETURN finish(struct endpoint *ep, enum outcome o, int err, int64_t ts)
 {
-	struct ep_msg m = { .type = EP_RESULT, .ts_ns = ts, .outcome = o, .err = err };
+	struct ep_msg m = { .type = EP_RESULT, .r = { .ts_ns = ts, .outcome = o, .err = err } };
 
-	snapshot(ep->sock, &m.after);
-	m.before = ep->before;
+	snapshot(ep->sock, &m.r.after);
+	m.r.before = ep->before;
 	/*
 	 * When the peer was last heard from: the kernel's receive times (data or
 	 * any ACK, keepalive replies included) are the truth; the application's
 	 * own read time is later by however long it took to read, or by a freeze.
 	 */
-	m.last_rx_ns = ep->last_rx_ns;
-	if (m.after.ts_ns) {
-		uint32_t ago = m.after.last_ack_recv_ms < m.after.last_data_recv_ms ?
-			       m.after.last_ack_recv_ms : m.after.last_data_recv_ms;
-		m.last_rx_ns = m.after.ts_ns - (int64_t)ago * 1000000;
+	m.r.last_rx_ns = ep->last_rx_ns;
+	if (m.r.after.ts_ns) {
+		uint32_t ago = m.r.after.last_ack_recv_ms < m.r.after.last_data_recv_ms ?
+			       m.r.after.last_ack_recv_ms : m.r.after.last_data_recv_ms;
+		m.r.last_rx_ns = m.r.after.ts_ns - (int64_t)ago * 1000000;
 	}
-	m.keepidle_ms = get_sockopt_int(ep->sock, IPPROTO_TCP, TCP_KEEPIDLE) * 1000;
-	m.keepintvl_ms = get_sockopt_int(ep->sock, IPPROTO_TCP, TCP_KEEPINTVL) * 1000;
-	m.keepcnt = get_sockopt_int(ep->sock, IPPROTO_TCP, TCP_KEEPCNT);
-	m.user_timeout_ms = get_sockopt_int(ep->sock, IPPROTO_TCP, TCP_USER_TIMEOUT);
+	m.r.keepidle_ms = get_sockopt_int(ep->sock, IPPROTO_TCP, TCP_KEEPIDLE) * 1000;
+	m.r.keepintvl_ms = get_sockopt_int(ep->sock, IPPROTO_TCP, TCP_KEEPINTVL) * 1000;
+	m.r.keepcnt = get_sockopt_int(ep->sock, IPPROTO_TCP, TCP_KEEPCNT);
+	m.r.user_timeout_ms = get_sockopt_int(ep->sock, IPPROTO_TCP, TCP_USER_TIMEOUT);
 	send_msg(&m);
 	close(ep->sock);	/* as an application would once it knows */
 	/* Consume a pending stop so that closing does not reset the harness's end. */
@@ -242,7 +242,7 @@ static int serve(const struct endpoint_args *a)
 		fail(errno, "cannot bind the server to port %u", a->port);
 	if (listen(ls, 4) < 0)
 		fail(errno, "cannot %s", "listen");
-	struct ep_msg m = { .type = EP_LISTENING, .ts_ns = mono_ns() };
+	struct ep_msg m = { .type = EP_LISTENING, .r.ts_ns = mono_ns() };
 	send_msg(&m);
 	wait_fd(ls, POLLIN, -1);
 	s = accept4(ls, NULL, NULL, SOCK_CLOEXEC);
@@ -393,7 +393,7 @@ static void NORETURN run_connection(struct endpoint *ep)
 	ep->last_pong_ns = start;
 	ep->next_tx_ns = start;
 	snapshot(ep->sock, &ep->before);
-	struct ep_msg m = { .type = EP_ESTABLISHED, .ts_ns = start };
+	struct ep_msg m = { .type = EP_ESTABLISHED, .r.ts_ns = start };
 	send_msg(&m);
 
 	for (;;) {

@@ -29,16 +29,21 @@ struct tcp_snapshot {
 
 enum ep_msg_type { EP_LISTENING, EP_ESTABLISHED, EP_RESULT, EP_ERROR };
 
-/* Endpoint to harness. */
-struct ep_msg {
-	enum ep_msg_type type;
-	int64_t ts_ns;			/* event time, CLOCK_MONOTONIC */
-	enum outcome outcome;		/* EP_RESULT */
-	int err;			/* EP_RESULT: errno that told, 0 for fin/heartbeat/none */
+/* What an endpoint reports when it decides: the instant, the errno, its socket. */
+struct ep_report {
+	int64_t ts_ns;			/* when it noticed, CLOCK_MONOTONIC */
+	enum outcome outcome;
+	int err;			/* errno that told, 0 for fin/heartbeat/none */
 	int64_t last_rx_ns;		/* last time anything came from the peer; 0 unknown */
 	int64_t keepidle_ms, keepintvl_ms, keepcnt, user_timeout_ms;	/* effective values */
 	struct tcp_snapshot before;	/* last snapshot while the connection was alive */
 	struct tcp_snapshot after;	/* snapshot when it was decided */
+};
+
+/* Endpoint to harness. */
+struct ep_msg {
+	enum ep_msg_type type;
+	struct ep_report r;		/* r.ts_ns: when, for every type; the rest for EP_RESULT */
 	char text[200];			/* EP_ERROR: what went wrong */
 };
 

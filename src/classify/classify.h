@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What deadpeer makes of a run: from its observation record and its variant,
+ * each side's outcome, the mechanism behind it, when it was detected, what
+ * the kernel's rules predicted, and the verdict against the expectation. Pure
+ * functions: the same record always gives the same result, so a stored record
+ * can be judged again.
+ */
+#ifndef DEADPEER_CLASSIFY_H
+#define DEADPEER_CLASSIFY_H
+
+#include "record.h"
+#include "scenario.h"
+
+enum verdict { VERDICT_NONE, VERDICT_PASS, VERDICT_FAIL };
+
+struct side_result {
+	enum outcome outcome;
+	enum mechanism mechanism;
+	int err;			/* errno that reported it; 0 if none */
+	bool detected;			/* detect_ms is meaningful */
+	int64_t detect_ms;		/* from the first fault (or establishment) */
+	bool has_last_rx;
+	int64_t last_rx_ms;		/* same origin as detect_ms */
+	int64_t keepidle_ms, keepintvl_ms, keepcnt, user_timeout_ms;	/* effective; -1 unknown */
+	uint32_t probes, retransmits;	/* from TCP_INFO */
+	struct tcp_snapshot before;	/* the socket just before it was decided */
+	bool counted_on_wire;		/* probes and retransmits from the capture, not TCP_INFO */
+	uint32_t zero_window_probes;	/* from the capture */
+	uint32_t probe_replies;		/* keepalive probes the peer acknowledged, from the capture */
+	int64_t probe_reply_max_us;	/* the slowest acknowledgement of a probe */
+	bool has_prediction;		/* the kernel's rules say something for this side */
+	enum outcome predicted_outcome;	/* OUTCOME_COUNT: no prediction made */
+	enum mechanism predicted_mechanism;
+	int64_t predicted_ms;		/* on the detect_ms clock */
+	bool has_wire_lag;
+	int64_t wire_lag_us;		/* detection minus the wire event that caused it */
+	enum verdict verdict;
+};
+
+struct run_result {
+	const struct variant *v;
+	unsigned run;			/* 1-based repetition */
+	bool failed;			/* the run could not be completed */
+	char error[256];		/* why, when failed */
+	int64_t fault_at_ms;		/* first fault's "at"; -1 without faults */
+	/* Where the harness's own time went, in microseconds; -1 where the run did not get that far. */
+	int64_t setup_us;		/* namespaces, links, addresses, rules, sysctls, captures */
+	int64_t connect_us;		/* endpoints started until both sides established */
+	int64_t teardown_us;		/* endpoints stopped, captures closed, namespaces released */
+	int64_t fault_lag_us;		/* the first fault in effect, after its scheduled instant */
+	int64_t fault_hits;		/* packets the fault rules matched; -1: not counted */
+	struct side_result side[SIDE_COUNT];
+};
+
+/* Judge the run @o of @v: every field of @r is derived from them. */
+void classify_run(const struct variant *v, const struct observation *o, struct run_result *r);
+
+/* Which timer or packet a side's outcome came from, from its socket state. */
+enum mechanism classify_mechanism(enum outcome o, int err, const struct side_cfg *cfg,
+				  const struct tcp_snapshot *before, const struct tcp_snapshot *after);
+
+/* Decide the verdict of a side against its expectation. */
+enum verdict expect_verdict(const struct expect *e, const struct side_result *r);
+
+#endif

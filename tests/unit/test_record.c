@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The observation record: what is encoded comes back decoded, field for
+ * field; a record cut short or damaged anywhere is refused, never read past;
+ * a later version's items are skipped; and judging a stored record gives the
+ * result judging the original gave.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "classify.h"
+#include "record.h"
+
+#define MS 1000000LL
+
+static struct scenario *load(const char *text)
+{
+	char path[] = "/tmp/deadpeer-record-XXXXXX.scn";
+	int fd = mkstemps(path, 4);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	struct scenario *s = scenario_load(path, stderr);
+	unlink(path);
+	assert_non_null(s);
+	return s;
+}
+
+/* A keepalive run as a real one would record it: the client timed out, the server saw nothing. */
+static void sample(struct observation *o)
+{
+	int64_t est = 5000 * MS, fault = est + 1000 * MS;
+
+	obs_init(o);
+	snprintf(o->scenario, sizeof(o->scenario), "scenarios/keepalive.scn");
+	snprintf(o->variant, sizeof(o->variant), "keepalive[client.keepidle=2s]");
+	o->variant_index = 3;
+	o->run = 2;
+	o->established_ns = est;
+	o->fault_ns = fault;
+	o->deadline_ns = fault + 30000 * MS;
+	o->setup_us = 41234;
+	o->connect_us = 1234;
+	o->teardown_us = 5678;
+	o->fault_lag_us = 87;
+	o->fault_hits = 4;
+	for (int s = 0; s < SIDE_COUNT; s++) {
+		o->side[s].started = true;
+		o->side[s].on_wire = true;
+	}
+	struct obs_side *c = &o->side[HOST_CLIENT];
+	c->decided = true;
+	c->report = (struct ep_report){
+		.ts_ns = fault + 4080 * MS, .outcome = OUTCOME_TIMEOUT, .err = ETIMEDOUT, .last_rx_ns = est,
+		.keepidle_ms = 2000, .keepintvl_ms = 1000, .keepcnt = 3, .user_timeout_ms = 0,
+		.before = { .ts_ns = fault + 4000 * MS, .state = 1, .probes = 2, .snd_wnd = 65535 },
+		.after = { .ts_ns = fault + 4080 * MS, .state = 7, .probes = 3, .total_retrans = 0 },
+	};
+	c->wire = (struct wire_counts){ .probes = 3, .first_rst_out = fault + 4079 * MS, .packets = 7 };
+	/* The handshake before the origin, then the probes: deltas of both signs. */
+	obs_add_packet(o, HOST_CLIENT, est - 2 * MS, WIRE_SYN);
+	obs_add_packet(o, HOST_CLIENT, est - 1 * MS, WIRE_IN);
+	obs_add_packet(o, HOST_CLIENT, est, WIRE_ACK);
+	for (int k = 0; k < 3; k++)
+		obs_add_packet(o, HOST_CLIENT, est + (2000 + 1000 * k) * MS + 17, WIRE_PROBE);
+	obs_add_packet(o, HOST_CLIENT, est + 1 * MS, WIRE_RST);	/* out of order: still kept */
+}
+
+static void test_round_trip(void **state)
+{
+	struct observation o, back;
+	uint8_t *buf;
+	size_t len;
+
+	(void)state;
+	sample(&o);
+	assert_int_equal(obs_encode(&o, &buf, &len), 0);
+	assert_int_equal(obs_decode(buf, len, &back), 0);
+	assert_string_equal(back.scenario, o.scenario);
+	assert_string_equal(back.variant, o.variant);
+	assert_int_equal(back.variant_index, 3);
+	assert_int_equal(back.run, 2);
+	assert_int_equal(back.fault_ns, o.fault_ns);
+	assert_int_equal(back.deadline_ns, o.deadline_ns);
+	assert_int_equal(back.fault_lag_us, 87);
+	assert_int_equal(back.fault_hits, 4);
+	for (int s = 0; s < SIDE_COUNT; s++) {
+		const struct obs_side *a = &o.side[s], *b = &back.side[s];
+		assert_int_equal(b->started, a->started);
+		assert_int_equal(b->decided, a->decided);
+		assert_int_equal(b->killed, a->killed);
+		assert_memory_equal(&b->report.before, &a->report.before, sizeof(a->report.before));
+		assert_memory_equal(&b->report.after, &a->report.after, sizeof(a->report.after));
+		assert_int_equal(b->report.ts_ns, a->report.ts_ns);
+		assert_int_equal(b->report.outcome, a->report.outcome);
+		assert_int_equal(b->report.err, a->report.err);
+		assert_int_equal(b->report.keepcnt, a->report.keepcnt);
+		assert_memory_equal(&b->wire, &a->wire, sizeof(a->wire));
+		assert_int_equal(b->n_timeline, a->n_timeline);
+		for (size_t i = 0; i < a->n_timeline; i++) {
+			assert_int_equal(b->timeline[i].ts_ns, a->timeline[i].ts_ns);
+			assert_int_equal(b->timeline[i].cls, a->timeline[i].cls);
+		}
+	}
+	/* Compact: a packet takes a few bytes, not a struct. */
+	size_t n = o.side[HOST_CLIENT].n_timeline, bare;
+	uint8_t *without;
+	o.side[HOST_CLIENT].n_timeline = 0;
+	assert_int_equal(obs_encode(&o, &without, &bare), 0);
+	o.side[HOST_CLIENT].n_timeline = n;
+	assert_true(len - bare <= 6 * n + 16);
+	free(without);
+	free(buf);
+	obs_release(&o);
+	obs_release(&back);
+}
+
+static void test_damage(void **state)
+{
+	struct observation o, back;
+	uint8_t *buf;
+	size_t len;
+
+	(void)state;
+	sample(&o);
+	assert_int_equal(obs_encode(&o, &buf, &len), 0);
+	/* Every proper prefix is refused: the lengths say what is missing. */
+	for (size_t n = 0; n < len; n++) {
+		assert_int_equal(obs_decode(buf, n, &back), -EBADMSG);
+		obs_release(&back);
+	}
+	/* A different magic, a newer version. */
+	buf[0] = 'X';
+	assert_int_equal(obs_decode(buf, len, &back), -EBADMSG);
+	obs_release(&back);
+	buf[0] = 'D';
+	buf[4] = OBS_VERSION + 1;
+	assert_int_equal(obs_decode(buf, len, &back), -EPROTONOSUPPORT);
+	obs_release(&back);
+	buf[4] = OBS_VERSION;
+	/* Any single byte changed: refused or decoded, never read past (ASan would say). */
+	for (size_t i = 0; i < len; i++) {
+		uint8_t keep = buf[i];
+		buf[i] ^= 0xff;
+		(void)obs_decode(buf, len, &back);
+		obs_release(&back);
+		buf[i] = keep;
+	}
+	free(buf);
+	obs_release(&o);
+}
+
+static void test_unknown_item_skipped(void **state)
+{
+	struct observation o, back;
+	uint8_t *buf, *more;
+	size_t len;
+	const uint8_t item[] = { 0x99, 0x00, 3, 0, 0, 0, 'n', 'e', 'w' };
+
+	(void)state;
+	sample(&o);
+	assert_int_equal(obs_encode(&o, &buf, &len), 0);
+	more = malloc(len + sizeof(item));
+	assert_non_null(more);
+	memcpy(more, buf, len);
+	memcpy(more + len, item, sizeof(item));
+	uint32_t body = (uint32_t)(len + sizeof(item) - 12);
+	for (int i = 0; i < 4; i++)
+		more[8 + i] = (uint8_t)(body >> (8 * i));
+	assert_int_equal(obs_decode(more, len + sizeof(item), &back), 0);
+	assert_int_equal(back.side[HOST_CLIENT].n_timeline, o.side[HOST_CLIENT].n_timeline);
+	free(more);
+	free(buf);
+	obs_release(&o);
+	obs_release(&back);
+}
+
+static void test_judged_again(void **state)
+{
+	struct scenario *s = load("[scenario]\nname = k\n[client]\nkeepalive = yes\nkeepidle = 2s\nkeepintvl = 1s\n"
+				  "keepcnt = 3\n[fault]\naction = drop\ntarget = server\n"
+				  "[expect]\nclient = timeout keepalive within 3s..5s probes 3\n");
+	struct observation o, back;
+	struct run_result a, b;
+	struct variant v;
+	char path[] = "/tmp/deadpeer-record-XXXXXX";
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(scenario_variant(s, 0, &v, stderr), 0);
+	sample(&o);
+	classify_run(&v, &o, &a);
+	assert_int_equal(a.side[HOST_CLIENT].outcome, OUTCOME_TIMEOUT);
+	assert_int_equal(a.side[HOST_CLIENT].mechanism, MECH_KEEPALIVE);
+	assert_int_equal(a.side[HOST_CLIENT].detect_ms, 4080);
+	assert_int_equal(a.side[HOST_CLIENT].probes, 3);
+	assert_int_equal(a.side[HOST_CLIENT].verdict, VERDICT_PASS);
+	assert_int_equal(a.side[HOST_CLIENT].wire_lag_us, 1000);
+	assert_int_equal(a.side[HOST_SERVER].outcome, OUTCOME_NONE);
+	assert_int_equal(a.fault_hits, 4);
+	/* Stored and read back, it is judged the same. */
+	assert_int_equal(obs_save(path, &o), 0);
+	assert_int_equal(obs_load(path, &back), 0);
+	unlink(path);
+	classify_run(&v, &back, &b);
+	assert_memory_equal(&a.side, &b.side, sizeof(a.side));
+	assert_int_equal(b.fault_hits, a.fault_hits);
+	assert_int_equal(b.setup_us, a.setup_us);
+	obs_release(&o);
+	obs_release(&back);
+	variant_release(&v);
+	scenario_free(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_damage),
+		cmocka_unit_test(test_unknown_item_skipped),
+		cmocka_unit_test(test_judged_again),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
