@@ -38,10 +38,10 @@ struct run_state {
 	const struct variant *v;
 	struct topology topo;
 	struct fault_env env;
-	int ctl[SIDE_COUNT];			/* control sockets, -1 when closed */
+	struct endpoint ep[SIDE_COUNT];		/* the client and the server */
 	struct observation *obs;		/* what the run saw, filled as it goes */
 	int64_t fault_lag_ns;		/* the first fault in effect (the kernel acknowledged it), after its scheduled instant */
-	int service_ctl;			/* control socket of env.service_pid, -1: none */
+	struct endpoint service;		/* the server's program after a restart */
 	const struct run_opts *opts;		/* may be NULL */
 	struct capture *cap[SIDE_COUNT];	/* each endpoint host's capture; NULL when broken */
 	struct pcap_dumper *file[SIDE_COUNT];	/* --pcap: where the host's packets go */
@@ -180,54 +180,21 @@ static void decide(struct run_state *st, int s, const struct ep_report *r)
 	st->obs->side[s].decided = true;
 }
 
-/* Receive one message from side @s; false when its control socket closed. */
-static bool recv_msg(struct run_state *st, int s, struct ep_msg *m)
-{
-	ssize_t n = recv(st->ctl[s], m, sizeof(*m), MSG_DONTWAIT);
-
-	/*
-	 * An endpoint that exits with our stop command unread makes the
-	 * kernel flag ECONNRESET first; its messages are still queued behind.
-	 */
-	if (n < 0 && errno == ECONNRESET)
-		n = recv(st->ctl[s], m, sizeof(*m), MSG_DONTWAIT);
-	if (n == (ssize_t)sizeof(*m))
-		return true;
-	if (n < 0 && errno == EAGAIN)
-		return false;
-	close(st->ctl[s]);
-	st->ctl[s] = -1;
-	return false;
-}
-
 /*
- * Wait until side @s sends a message of @type (or any result), at most
- * @timeout_ms. Returns 0, or -1 with the run error set.
+ * Wait until side @s is @type (or has decided), at most @timeout_ms. Returns
+ * 0, or -1 with the run error set.
  */
 static int wait_for(struct run_state *st, int s, enum ep_msg_type type, int timeout_ms)
 {
-	int64_t end = mono_ns() + (int64_t)timeout_ms * 1000000;
+	struct ep_msg m;
+	int ret = st->ep[s].ops->ready(&st->ep[s], type, timeout_ms, &m);
 
-	while (st->ctl[s] >= 0) {
-		int64_t left = (end - mono_ns()) / 1000000;
-		struct pollfd p = { st->ctl[s], POLLIN, 0 };
-		struct ep_msg m;
-
-		if (left <= 0)
-			break;
-		if (poll(&p, 1, (int)left) <= 0)
-			continue;
-		if (!recv_msg(st, s, &m))
-			continue;
-		if (m.type == EP_ERROR)
-			return run_fail(st, "%s: %s", host_name(s), m.text);
-		if (m.type == type)
-			return 0;
-		if (m.type == EP_RESULT) {
-			decide(st, s, &m.r);
-			return 0;
-		}
-	}
+	if (ret == 1)
+		decide(st, s, &m.r);
+	if (ret >= 0)
+		return 0;
+	if (m.type == EP_ERROR && m.r.ts_ns)
+		return run_fail(st, "%s: %s", host_name(s), m.text);
 	return run_fail(st, "the %s did not get %s within %d ms", host_name(s),
 			type == EP_LISTENING ? "to listen" : "connected", timeout_ms);
 }
@@ -249,11 +216,10 @@ static struct endpoint_args endpoint_args(const struct run_state *st, enum host 
 static int start_endpoint(struct run_state *st, enum host s)
 {
 	struct endpoint_args a = endpoint_args(st, s);
-	pid_t pid = endpoint_spawn(&a, &st->ctl[s]);
+	int ret = st->ep[s].ops->start(&st->ep[s], &a);
 
-	if (pid < 0)
-		return run_fail(st, "cannot start the %s: %s", host_name(s), strerror((int)-pid));
-	st->env.pid[s] = pid;
+	if (ret < 0)
+		return run_fail(st, "cannot start the %s: %s", host_name(s), strerror(-ret));
 	st->obs->side[s].started = true;
 	return 0;
 }
@@ -262,18 +228,15 @@ static int start_endpoint(struct run_state *st, enum host s)
 static int start_service(struct run_state *st)
 {
 	struct endpoint_args a = endpoint_args(st, HOST_SERVER);
+	struct endpoint *svc = &st->service;
 	struct ep_msg m;
-	pid_t pid;
+	int ret;
 
-	if (st->service_ctl >= 0)
-		close(st->service_ctl);
-	pid = endpoint_spawn(&a, &st->service_ctl);
-	if (pid < 0)
-		return run_fail(st, "cannot restart the server's service: %s", strerror((int)-pid));
-	st->env.service_pid = pid;
-	struct pollfd p = { st->service_ctl, POLLIN, 0 };
-	if (poll(&p, 1, SETUP_TIMEOUT_MS) <= 0 || recv(st->service_ctl, &m, sizeof(m), 0) != (ssize_t)sizeof(m) ||
-	    m.type != EP_LISTENING)
+	svc->ops->release(svc);
+	ret = svc->ops->start(svc, &a);
+	if (ret < 0)
+		return run_fail(st, "cannot restart the server's service: %s", strerror(-ret));
+	if (svc->ops->ready(svc, EP_LISTENING, SETUP_TIMEOUT_MS, &m) != 0)
 		return run_fail(st, "the restarted server did not listen within %d ms", SETUP_TIMEOUT_MS);
 	return 0;
 }
@@ -344,21 +307,22 @@ static bool all_decided(const struct run_state *st)
 	return true;
 }
 
-/* Read whatever the endpoints sent; a closed socket of a live side is an error. */
+/* Read whatever the endpoints reported; a live side that is gone without a result is an error. */
 static int collect(struct run_state *st, struct pollfd *p)
 {
 	for (int s = 0; s < SIDE_COUNT; s++) {
+		struct endpoint *ep = &st->ep[s];
 		struct ep_msg m;
 
-		if (st->ctl[s] < 0 || !p[s].revents)
+		if (ep->fd < 0 || !p[s].revents)
 			continue;
-		while (st->ctl[s] >= 0 && recv_msg(st, s, &m)) {
+		while (ep->ops->observe(ep, &m) > 0) {
 			if (m.type == EP_ERROR)
 				return run_fail(st, "%s: %s", host_name(s), m.text);
 			if (m.type == EP_RESULT && !st->obs->side[s].decided)
 				decide(st, s, &m.r);
 		}
-		if (st->ctl[s] < 0 && !st->obs->side[s].decided && !st->env.killed[s])
+		if (ep->fd < 0 && !st->obs->side[s].decided && !st->env.killed[s])
 			return run_fail(st, "the %s endpoint exited without a result", host_name(s));
 	}
 	return 0;
@@ -408,7 +372,7 @@ static int timeline(struct run_state *st)
 			wake = ev[next].at_ns;
 		struct pollfd p[2 * SIDE_COUNT];
 		for (int s = 0; s < SIDE_COUNT; s++) {
-			p[s] = (struct pollfd){ st->ctl[s], POLLIN, 0 };
+			p[s] = (struct pollfd){ st->ep[s].fd, POLLIN, 0 };
 			p[SIDE_COUNT + s] = (struct pollfd){ st->cap[s] ? capture_fd(st->cap[s]) : -1, POLLIN, 0 };
 		}
 		int64_t d = wake - now;
@@ -426,23 +390,23 @@ static int timeline(struct run_state *st)
 static void stop_endpoints(struct run_state *st)
 {
 	int64_t end = mono_ns() + (int64_t)STOP_TIMEOUT_MS * 1000000;
-	enum ep_cmd cmd = EP_CMD_STOP;
 
 	for (int s = 0; s < SIDE_COUNT; s++) {
-		if (st->ctl[s] < 0 || st->obs->side[s].decided || st->env.killed[s])
+		struct endpoint *ep = &st->ep[s];
+		if (ep->fd < 0 || st->obs->side[s].decided || st->env.killed[s])
 			continue;
 		/* The stop is queued before SIGCONT, and a thawed endpoint reads it first. */
-		if (send(st->ctl[s], &cmd, sizeof(cmd), MSG_NOSIGNAL) < 0)
+		if (ep->ops->stop(ep) < 0)
 			continue;
-		if (st->env.frozen[s] && st->env.pid[s] > 0)
-			kill(st->env.pid[s], SIGCONT);
+		if (st->env.frozen[s])
+			ep->ops->signal(ep, SIGCONT);
 	}
 	for (;;) {
 		struct pollfd p[SIDE_COUNT];
 		bool waiting = false;
 		for (int s = 0; s < SIDE_COUNT; s++) {
-			waiting |= st->ctl[s] >= 0 && !st->obs->side[s].decided && !st->env.killed[s];
-			p[s] = (struct pollfd){ st->obs->side[s].decided ? -1 : st->ctl[s], POLLIN, 0 };
+			waiting |= st->ep[s].fd >= 0 && !st->obs->side[s].decided && !st->env.killed[s];
+			p[s] = (struct pollfd){ st->obs->side[s].decided ? -1 : st->ep[s].fd, POLLIN, 0 };
 		}
 		int64_t left = (end - mono_ns()) / 1000000;
 		if (!waiting || left <= 0)
@@ -458,26 +422,9 @@ static void stop_endpoints(struct run_state *st)
 		if (st->obs->side[s].started && !st->obs->side[s].decided && !st->env.killed[s])
 			run_fail(st, "the %s endpoint did not report its result within %d ms of being asked "
 				 "(stopped or hung by something outside deadpeer?)", host_name(s), STOP_TIMEOUT_MS);
-	for (int s = 0; s < SIDE_COUNT; s++) {
-		if (st->env.pid[s] > 0) {
-			kill(st->env.pid[s], SIGKILL);
-			while (waitpid(st->env.pid[s], NULL, 0) < 0 && errno == EINTR)
-				;
-			st->env.pid[s] = 0;
-		}
-		if (st->ctl[s] >= 0)
-			close(st->ctl[s]);
-		st->ctl[s] = -1;
-	}
-	if (st->env.service_pid > 0) {
-		kill(st->env.service_pid, SIGKILL);
-		while (waitpid(st->env.service_pid, NULL, 0) < 0 && errno == EINTR)
-			;
-		st->env.service_pid = 0;
-	}
-	if (st->service_ctl >= 0)
-		close(st->service_ctl);
-	st->service_ctl = -1;
+	for (int s = 0; s < SIDE_COUNT; s++)
+		st->ep[s].ops->release(&st->ep[s]);
+	st->service.ops->release(&st->service);
 }
 
 int64_t run_span_ms(const struct variant *v)
@@ -492,7 +439,7 @@ int64_t run_span_ms(const struct variant *v)
 
 int run_variant(const struct variant *v, unsigned run, const struct run_opts *opts, struct observation *o)
 {
-	struct run_state st = { .v = v, .obs = o, .ctl = { -1, -1 }, .service_ctl = -1, .opts = opts };
+	struct run_state st = { .v = v, .obs = o, .opts = opts };
 	int ret = -1;
 
 	obs_init(o);
@@ -500,6 +447,12 @@ int run_variant(const struct variant *v, unsigned run, const struct run_opts *op
 	snprintf(o->variant, sizeof(o->variant), "%s", v->name);
 	o->variant_index = (uint32_t)v->index;
 	o->run = run;
+	for (int s = 0; s < SIDE_COUNT; s++) {
+		st.ep[s] = (struct endpoint){ .ops = &endpoint_builtin, .fd = -1 };
+		st.env.ep[s] = &st.ep[s];
+	}
+	st.service = (struct endpoint){ .ops = &endpoint_builtin, .fd = -1 };
+	st.env.service = &st.service;
 	st.env.topo = &st.topo;
 	st.env.port = (uint16_t)v->side[HOST_SERVER].port;
 	st.env.restart = restart_host;

@@ -78,10 +78,11 @@ static pid_t sleeper(void)
 static void check_action(enum action action)
 {
 	struct fault_cfg f = { .name = "", .action = action, .target = HOST_SERVER };
-	struct fault_env env = { .clock = watched_clock };
+	struct endpoint server = { .ops = &endpoint_builtin, .fd = -1 };
+	struct fault_env env = { .clock = watched_clock, .ep = { [HOST_SERVER] = &server } };
 	char err[256] = "";
 
-	env.pid[HOST_SERVER] = sleeper();
+	server.pid = sleeper();
 	readings = 0;
 	memset(signalled_at, 0, sizeof(signalled_at));
 	assert_int_equal(fault_apply(&env, &f, 0, err, sizeof(err)), 0);

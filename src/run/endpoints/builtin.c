@@ -26,6 +26,7 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "endpoint.h"
@@ -63,7 +64,7 @@ int outcome_from_errno(int err, enum outcome *o)
 	}
 }
 
-struct endpoint {
+struct child {
 	const struct endpoint_args *a;
 	int sock;
 	int64_t last_rx_ns;
@@ -133,7 +134,7 @@ static int64_t get_sockopt_int(int sock, int level, int opt)
 	return v;
 }
 
-static void NORETURN finish(struct endpoint *ep, enum outcome o, int err, int64_t ts)
+static void NORETURN finish(struct child *ep, enum outcome o, int err, int64_t ts)
 {
 	struct ep_msg m = { .type = EP_RESULT, .r = { .ts_ns = ts, .outcome = o, .err = err } };
 
@@ -272,7 +273,7 @@ static int dial(const struct endpoint_args *a)
 	return s;
 }
 
-static void queue_frame(struct endpoint *ep, enum frame_type t, size_t payload)
+static void queue_frame(struct child *ep, enum frame_type t, size_t payload)
 {
 	if (ep->tx_len + FRAME_HDR + payload > sizeof(ep->tx))
 		return;		/* the peer stopped reading; nothing more fits */
@@ -285,7 +286,7 @@ static void queue_frame(struct endpoint *ep, enum frame_type t, size_t payload)
 	ep->tx_len += FRAME_HDR + payload;
 }
 
-static void flush(struct endpoint *ep)
+static void flush(struct child *ep)
 {
 	while (ep->tx_len) {
 		ssize_t n = send(ep->sock, ep->tx, ep->tx_len, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -303,7 +304,7 @@ static void flush(struct endpoint *ep)
 	}
 }
 
-static void handle_frames(struct endpoint *ep, int64_t now)
+static void handle_frames(struct child *ep, int64_t now)
 {
 	size_t off = 0;
 
@@ -334,7 +335,7 @@ static void handle_frames(struct endpoint *ep, int64_t now)
 	ep->rx_len -= off;
 }
 
-static void drain(struct endpoint *ep)
+static void drain(struct child *ep)
 {
 	for (;;) {
 		ssize_t n = recv(ep->sock, ep->rx + ep->rx_len, sizeof(ep->rx) - ep->rx_len, MSG_DONTWAIT);
@@ -356,7 +357,7 @@ static void drain(struct endpoint *ep)
 	}
 }
 
-static void tick(struct endpoint *ep, int64_t now)
+static void tick(struct child *ep, int64_t now)
 {
 	const struct side_cfg *c = ep->a->cfg;
 	size_t payload = (size_t)c->size - FRAME_HDR;
@@ -384,7 +385,7 @@ static void tick(struct endpoint *ep, int64_t now)
 		ep->next_tx_ns = now + c->interval_ms * 1000000;
 }
 
-static void NORETURN run_connection(struct endpoint *ep)
+static void NORETURN run_connection(struct child *ep)
 {
 	const struct side_cfg *c = ep->a->cfg;
 	int64_t start = mono_ns();
@@ -435,14 +436,14 @@ static void NORETURN run_connection(struct endpoint *ep)
 
 static void NORETURN endpoint_main(const struct endpoint_args *a)
 {
-	static struct endpoint ep;	/* large buffers: keep them off the stack */
+	static struct child ep;	/* large buffers: keep them off the stack */
 
 	ep.a = a;
 	ep.sock = a->side == HOST_SERVER ? serve(a) : dial(a);
 	run_connection(&ep);
 }
 
-pid_t endpoint_spawn(const struct endpoint_args *a, int *ctl)
+static pid_t spawn(const struct endpoint_args *a, int *ctl)
 {
 	int sv[2];
 	pid_t parent = getpid(), pid;
@@ -479,3 +480,101 @@ pid_t endpoint_spawn(const struct endpoint_args *a, int *ctl)
 	close_range(CTL_FD + 1, ~0U, 0);
 	endpoint_main(a);
 }
+
+/* ---- the harness's side: struct endpoint_ops over the control socket ---- */
+
+static int builtin_start(struct endpoint *ep, const struct endpoint_args *a)
+{
+	pid_t pid = spawn(a, &ep->fd);
+
+	if (pid < 0)
+		return (int)pid;
+	ep->pid = pid;
+	return 0;
+}
+
+static int builtin_observe(struct endpoint *ep, struct ep_msg *m)
+{
+	ssize_t n;
+
+	if (ep->fd < 0)
+		return -1;
+	n = recv(ep->fd, m, sizeof(*m), MSG_DONTWAIT);
+	/*
+	 * An endpoint that exits with our stop command unread makes the
+	 * kernel flag ECONNRESET first; its messages are still queued behind.
+	 */
+	if (n < 0 && errno == ECONNRESET)
+		n = recv(ep->fd, m, sizeof(*m), MSG_DONTWAIT);
+	if (n == (ssize_t)sizeof(*m))
+		return 1;
+	if (n < 0 && errno == EAGAIN)
+		return 0;
+	close(ep->fd);
+	ep->fd = -1;
+	return -1;
+}
+
+static int builtin_ready(struct endpoint *ep, enum ep_msg_type want, int timeout_ms, struct ep_msg *m)
+{
+	int64_t end = mono_ns() + (int64_t)timeout_ms * 1000000;
+
+	while (ep->fd >= 0) {
+		int64_t left = (end - mono_ns()) / 1000000;
+		struct pollfd p = { ep->fd, POLLIN, 0 };
+
+		if (left <= 0)
+			break;
+		if (poll(&p, 1, (int)left) <= 0 || builtin_observe(ep, m) <= 0)
+			continue;
+		if (m->type == EP_ERROR)
+			return -1;
+		if (m->type == want)
+			return 0;
+		if (m->type == EP_RESULT)
+			return 1;
+	}
+	m->type = EP_ERROR;
+	snprintf(m->text, sizeof(m->text), "did not get %s within %d ms",
+		 want == EP_LISTENING ? "to listen" : "connected", timeout_ms);
+	return -1;
+}
+
+static int builtin_stop(struct endpoint *ep)
+{
+	enum ep_cmd cmd = EP_CMD_STOP;
+
+	if (ep->fd < 0)
+		return -ENOTCONN;
+	return send(ep->fd, &cmd, sizeof(cmd), MSG_NOSIGNAL) < 0 ? -errno : 0;
+}
+
+static int builtin_signal(struct endpoint *ep, int sig)
+{
+	if (ep->pid <= 0)
+		return -ESRCH;
+	return kill(ep->pid, sig) < 0 ? -errno : 0;
+}
+
+static void builtin_release(struct endpoint *ep)
+{
+	if (ep->pid > 0) {
+		kill(ep->pid, SIGKILL);
+		while (waitpid(ep->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		ep->pid = 0;
+	}
+	if (ep->fd >= 0)
+		close(ep->fd);
+	ep->fd = -1;
+}
+
+const struct endpoint_ops endpoint_builtin = {
+	.name = "builtin",
+	.start = builtin_start,
+	.ready = builtin_ready,
+	.observe = builtin_observe,
+	.stop = builtin_stop,
+	.signal = builtin_signal,
+	.release = builtin_release,
+};

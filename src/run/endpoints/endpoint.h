@@ -59,8 +59,43 @@ struct endpoint_args {
 	int nsfd;			/* the host's namespace */
 };
 
-/* Fork an endpoint; *ctl gets the harness end of the control pair. */
-pid_t endpoint_spawn(const struct endpoint_args *a, int *ctl);
+/*
+ * One side's program, as the run loop sees it. Every kind of endpoint (the
+ * built-in one below; later, unmodified programs watched from outside)
+ * implements these operations; the run loop knows no other.
+ */
+struct endpoint {
+	const struct endpoint_ops *ops;
+	pid_t pid;			/* its process; 0 when not started or reaped */
+	int fd;				/* polled by the run loop for observe(); -1: closed */
+};
+
+struct endpoint_ops {
+	const char *name;
+	/* Start it in its host's namespace: 0 or -errno. */
+	int (*start)(struct endpoint *ep, const struct endpoint_args *a);
+	/*
+	 * Wait at most @timeout_ms until it is @want (EP_LISTENING or
+	 * EP_ESTABLISHED). Returns 0 when it is; 1 when it decided instead (the
+	 * result in @m); -1 with @m->text saying why when it failed or did not
+	 * get there in time.
+	 */
+	int (*ready)(struct endpoint *ep, enum ep_msg_type want, int timeout_ms, struct ep_msg *m);
+	/*
+	 * What it has reported since, without waiting: 1 with @m, 0 when
+	 * nothing is pending, -1 when it is gone (fd closed).
+	 */
+	int (*observe)(struct endpoint *ep, struct ep_msg *m);
+	/* Ask it for its final report; it answers through observe(). 0 or -errno. */
+	int (*stop)(struct endpoint *ep);
+	/* Deliver @sig to it (a fault's kill, freeze and thaw). 0 or -errno. */
+	int (*signal)(struct endpoint *ep, int sig);
+	/* Make sure it is gone: killed, reaped, its descriptors closed. */
+	void (*release)(struct endpoint *ep);
+};
+
+/* The built-in client and server (builtin.c): a child process per side. */
+extern const struct endpoint_ops endpoint_builtin;
 
 /* Outcome an errno stands for when a read, write or poll reports it (0: fin). */
 int outcome_from_errno(int err, enum outcome *o);

@@ -97,17 +97,16 @@ static int filter_lift(struct fault_env *env, const struct fault_cfg *f, size_t 
 
 static int signal_target(struct fault_env *env, const struct fault_cfg *f, int sig, char *err, size_t len)
 {
-	pid_t pid = env->pid[f->target];
+	struct endpoint *ep = env->ep[f->target];
+	int ret;
 
-	if (pid <= 0 || env->killed[f->target])
+	if (ep->pid <= 0 || env->killed[f->target])
 		return 0;	/* already gone: nothing left to signal */
-	if (kill(pid, sig) < 0) {
-		int ret = -errno;
+	ret = ep->ops->signal(ep, sig);
+	if (ret < 0)
 		snprintf(err, len, "cannot send %s to the %s (pid %d): %s", sigabbrev_np(sig),
-			 host_name(f->target), (int)pid, strerror(errno));
-		return ret;
-	}
-	return 0;
+			 host_name(f->target), (int)ep->pid, strerror(-ret));
+	return ret;
 }
 
 static int kill_apply(struct fault_env *env, const struct fault_cfg *f, size_t index, char *err, size_t len)
@@ -181,8 +180,8 @@ static int crash_apply(struct fault_env *env, const struct fault_cfg *f, size_t 
 		return ret;
 	env->effective_ns = fault_clock(env);
 	ret = signal_target(env, f, SIGKILL, err, len);
-	if (f->target == HOST_SERVER && env->service_pid > 0)
-		kill(env->service_pid, SIGKILL);	/* reaped when the run ends */
+	if (f->target == HOST_SERVER && env->service->pid > 0)
+		env->service->ops->signal(env->service, SIGKILL);	/* reaped when the run ends */
 	env->killed[f->target] = true;
 	env->frozen[f->target] = false;
 	char why[256];

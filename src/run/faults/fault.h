@@ -5,17 +5,18 @@
 
 #include <sys/types.h>
 
+#include "endpoint.h"
 #include "scenario.h"
 #include "topology.h"
 
 /* What faults act on: the run's hosts and its endpoint processes. */
 struct fault_env {
 	struct topology *topo;
-	pid_t pid[SIDE_COUNT];		/* endpoint processes; 0 once reaped */
+	struct endpoint *ep[SIDE_COUNT];	/* the client's and the server's programs */
 	bool killed[SIDE_COUNT];	/* SIGKILLed by a fault */
 	bool frozen[SIDE_COUNT];	/* SIGSTOPped and not yet continued */
 	uint16_t port;			/* the server's port */
-	pid_t service_pid;		/* the server's process after a restart; 0: none */
+	struct endpoint *service;	/* the server's program after a restart (ep->pid 0: none) */
 	/* Bring a crashed host back (addresses, sysctls, service); set by the run loop. */
 	int (*restart)(struct fault_env *env, enum host h, bool service, char *err, size_t len);
 	void *owner;			/* the run loop's state, for restart */
