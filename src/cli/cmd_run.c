@@ -2,7 +2,7 @@
 /*
  * deadpeer run: load and check everything first (bad input: exit 2, nothing
  * created), check the machine (exit 3), then create the results directory and
- * run each selected run in turn, writing its CSV rows as it finishes.
+ * hand the runs to the scheduler, writing each run's CSV rows and record as it finishes.
  */
 #define _GNU_SOURCE
 #include <errno.h>

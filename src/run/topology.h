@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The three-host line every run uses (SPEC.md "Topology and addresses"):
+ * The three-host line every run uses (README.md, "How a run works"):
  *
  *   client eth0 --- eth-client [br-client  router  br-server] eth-server --- eth0 server
  *   198.18.1.2/24              198.18.1.1          198.19.1.1                198.19.1.2/24

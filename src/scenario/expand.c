@@ -137,9 +137,7 @@ static void append_name(char **name, size_t *len, size_t *cap, const char *text)
 
 	if (*len + n + 1 > *cap) {
 		*cap = (*len + n + 1) * 2;
-		*name = realloc(*name, *cap);
-		if (!*name)
-			abort();
+		*name = xreallocarray(*name, *cap, 1);
 	}
 	memcpy(*name + *len, text, n + 1);
 	*len += n;
@@ -202,9 +200,7 @@ static void apply_conditional_expects(struct checker *c, struct variant *v)
 
 		if (sec->kind != SECT_EXPECT || !*sec->name)
 			continue;
-		char *when = strdup(sec->name), *save = NULL;
-		if (!when)
-			abort();
+		char *when = xstrdup(sec->name), *save = NULL;
 		for (char *item = strtok_r(when, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
 			if (!sweeps(s, item)) {
 				complain(c, sec->line, "[expect %s]: '%s' is not a value this file sweeps "

@@ -330,7 +330,6 @@ struct reader {
 	char buf[LINE_KEEP + 1];	/* the start of the current line */
 	struct scenario *s;
 	long cur;		/* current section index, -1 before the first */
-	unsigned seen;		/* sections already seen (fault excluded) */
 };
 
 static void PRINTF(2, 3) report(struct reader *r, const char *fmt, ...)
@@ -439,9 +438,7 @@ static void add_section(struct reader *r, char *head)
 		r->cur = -2;
 		return;
 	}
-	s->sections = reallocarray(s->sections, s->n_sections + 1, sizeof(*s->sections));
-	if (!s->sections)
-		abort();
+	s->sections = xreallocarray(s->sections, s->n_sections + 1, sizeof(*s->sections));
 	s->sections[s->n_sections] = (struct section){ kind, xstrdup(name), r->line, faults };
 	r->cur = (long)s->n_sections++;
 }
@@ -775,9 +772,7 @@ static int handler(void *user, const char *section, const char *key, const char 
 		}
 	}
 	e.key = xstrdup(key);
-	s->entries = reallocarray(s->entries, s->n_entries + 1, sizeof(*s->entries));
-	if (!s->entries)
-		abort();
+	s->entries = xreallocarray(s->entries, s->n_entries + 1, sizeof(*s->entries));
 	s->entries[s->n_entries++] = e;
 	return 1;
 }

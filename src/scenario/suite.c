@@ -40,9 +40,7 @@ static int add_file(struct suite *s, const char *path, FILE *err)
 		scenario_free(sc);
 		return -1;
 	}
-	s->files = reallocarray(s->files, s->n_files + 1, sizeof(*s->files));
-	if (!s->files)
-		abort();
+	s->files = xreallocarray(s->files, s->n_files + 1, sizeof(*s->files));
 	s->files[s->n_files++] = sc;
 	return 0;
 }

@@ -28,9 +28,7 @@ struct planned *suite_plan(const struct suite *s, const struct plan_opts *o, siz
 			for (long r = 1; keep && r <= repeat; r++) {
 				if (o->shard_n && (long)(seen++ % (size_t)o->shard_n) != o->shard_k - 1)
 					continue;
-				p = reallocarray(p, n + 1, sizeof(*p));
-				if (!p)
-					abort();
+				p = xreallocarray(p, n + 1, sizeof(*p));
 				p[n] = (struct planned){ v, (unsigned)r };
 				if (kept)
 					p[n].v.name = xstrdup(v.name);	/* each planned run owns its name */

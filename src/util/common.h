@@ -66,8 +66,9 @@ int open_regular(const char *path, FILE **f, const char **kind) MUST_CHECK;
 /* Create or replace @path with @len bytes of @buf; 0 or -errno (a full disk: -ENOSPC). */
 int save_file(const char *path, const void *buf, size_t len) MUST_CHECK;
 
-/* xmalloc-style helpers: abort with a message on out-of-memory. */
+/* Allocation that cannot fail: out of memory, they say so and abort. */
 void *xcalloc(size_t n, size_t size) __attribute__((malloc));
+void *xreallocarray(void *p, size_t n, size_t size) MUST_CHECK;
 char *xstrdup(const char *s) __attribute__((malloc));
 
 #endif

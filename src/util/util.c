@@ -191,14 +191,27 @@ fail:
 	return -err;
 }
 
+/* Nothing sensible is left to do without memory: say so and stop where it happened. */
+static void NORETURN out_of_memory(void)
+{
+	fputs("deadpeer: out of memory\n", stderr);
+	abort();
+}
+
 void *xcalloc(size_t n, size_t size)
 {
 	void *p = calloc(n ? n : 1, size ? size : 1);
 
-	if (!p) {
-		fputs("deadpeer: out of memory\n", stderr);
-		abort();
-	}
+	if (!p)
+		out_of_memory();
+	return p;
+}
+
+void *xreallocarray(void *p, size_t n, size_t size)
+{
+	p = reallocarray(p, n ? n : 1, size ? size : 1);
+	if (!p)
+		out_of_memory();
 	return p;
 }
 
@@ -206,10 +219,8 @@ char *xstrdup(const char *s)
 {
 	char *p = strdup(s);
 
-	if (!p) {
-		fputs("deadpeer: out of memory\n", stderr);
-		abort();
-	}
+	if (!p)
+		out_of_memory();
 	return p;
 }
 

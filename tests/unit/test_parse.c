@@ -91,7 +91,7 @@ static struct scenario *load_ok(const char *text)
 }
 
 static const char full[] =
-	"# every key of SPEC.md\n"
+	"# every key of the scenario format\n"
 	"[scenario]\n"
 	"name = server-crash-restart      ; default: the file name\n"
 	"description = Server host loses power and reboots\n"

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* The predictor against the kernel's own figures and the rules of SPEC.md. */
+/* The predictor against the kernel's own figures and the rules in README.md. */
 #define _GNU_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>
