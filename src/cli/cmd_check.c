@@ -27,7 +27,7 @@ static void describe_side(const char *side, const struct side_cfg *c)
 	putchar('\n');
 }
 
-int cmd_check(int argc, char **argv)
+enum status cmd_check(int argc, char **argv)
 {
 	struct suite s;
 	size_t runs = 0;
@@ -35,11 +35,11 @@ int cmd_check(int argc, char **argv)
 	for (int i = 1; i < argc; i++)
 		if (argv[i][0] == '-' && argv[i][1]) {
 			fprintf(stderr, "deadpeer check: unknown option '%s'\n", argv[i]);
-			return EXIT_USAGE;
+			return STATUS_USAGE;
 		}
 	if (suite_load(&s, argv + 1, argc - 1, stderr) < 0) {
 		suite_free(&s);
-		return EXIT_USAGE;
+		return STATUS_USAGE;
 	}
 	for (size_t f = 0; f < s.n_files; f++) {
 		const struct scenario *sc = s.files[f];
@@ -79,5 +79,5 @@ int cmd_check(int argc, char **argv)
 	}
 	printf("%zu file%s, %zu run%s\n", s.n_files, s.n_files == 1 ? "" : "s", runs, runs == 1 ? "" : "s");
 	suite_free(&s);
-	return EXIT_PASS;
+	return STATUS_PASS;
 }

@@ -6,18 +6,18 @@
 #include "predict.h"
 #include "suite.h"
 
-int cmd_predict(int argc, char **argv)
+enum status cmd_predict(int argc, char **argv)
 {
 	struct suite s;
 
 	for (int i = 1; i < argc; i++)
 		if (argv[i][0] == '-' && argv[i][1]) {
 			fprintf(stderr, "deadpeer predict: unknown option '%s'\n", argv[i]);
-			return EXIT_USAGE;
+			return STATUS_USAGE;
 		}
 	if (suite_load(&s, argv + 1, argc - 1, stderr) < 0) {
 		suite_free(&s);
-		return EXIT_USAGE;
+		return STATUS_USAGE;
 	}
 	for (size_t f = 0; f < s.n_files; f++) {
 		size_t n = scenario_variant_count(s.files[f]);
@@ -40,5 +40,5 @@ int cmd_predict(int argc, char **argv)
 		}
 	}
 	suite_free(&s);
-	return EXIT_PASS;
+	return STATUS_PASS;
 }

@@ -251,7 +251,7 @@ static void banner(char *buf, size_t len, int argc, char **argv)
 		n += (size_t)snprintf(buf + n, len - n, " %s", argv[i]);
 }
 
-int cmd_run(int argc, char **argv)
+enum status cmd_run(int argc, char **argv)
 {
 	char header[1024];
 	int probe_ns = -1, lock = -1;
@@ -261,14 +261,14 @@ int cmd_run(int argc, char **argv)
 	struct run_result *res;
 	size_t n;
 	char dir[4096], path[4200], msg[512];
-	int code = EXIT_PASS;
+	enum status code = STATUS_PASS;
 
 	banner(header, sizeof(header), argc, argv);	/* before getopt reorders argv */
 	if (parse_options(argc, argv, &o) < 0)
-		return EXIT_USAGE;
+		return STATUS_USAGE;
 	if (suite_load(&s, argv + optind, argc - optind, stderr) < 0) {
 		suite_free(&s);
-		return EXIT_USAGE;
+		return STATUS_USAGE;
 	}
 	struct plan_opts po = { o.filter, o.repeat, o.shard_k, o.shard_n };
 	runs = suite_plan(&s, &po, &n);
@@ -276,13 +276,13 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "deadpeer run: no runs selected%s%s\n", o.filter ? " by --filter " : "",
 			o.filter ? o.filter : "");
 		suite_free(&s);
-		return EXIT_USAGE;
+		return STATUS_USAGE;
 	}
 	if ((long)n > o.max_runs) {
 		fprintf(stderr, "deadpeer run: the selection expands to %zu runs, more than the limit of %ld "
 			"(check what your sweeps multiply to with 'deadpeer check', or raise it with --max-runs %zu)\n",
 			n, o.max_runs, n);
-		code = EXIT_USAGE;
+		code = STATUS_USAGE;
 		goto out;
 	}
 	const struct variant **vs = xcalloc(n, sizeof(*vs));
@@ -292,37 +292,37 @@ int cmd_run(int argc, char **argv)
 	free(vs);
 	if (pre < 0) {
 		fprintf(stderr, "deadpeer: %s\n", msg);
-		code = EXIT_ENV;
+		code = STATUS_ENV;
 		goto out;
 	}
 	if (make_output(&o, dir, sizeof(dir), &lock) < 0) {
-		code = EXIT_USAGE;
+		code = STATUS_USAGE;
 		goto out;
 	}
 	snprintf(path, sizeof(path), "%s/runs", dir);
 	if (mkdir(path, 0755) < 0 && errno != EEXIST) {
 		fprintf(stderr, "deadpeer run: cannot create directory \"%s\": %s\n", path, strerror(errno));
-		code = EXIT_USAGE;
+		code = STATUS_USAGE;
 		goto out;
 	}
 	snprintf(path, sizeof(path), "%s/pcap", dir);
 	if (o.pcap && mkdir(path, 0755) < 0 && errno != EEXIST) {
 		fprintf(stderr, "deadpeer run: cannot create directory \"%s\": %s\n", path, strerror(errno));
-		code = EXIT_USAGE;
+		code = STATUS_USAGE;
 		goto out;
 	}
 	snprintf(path, sizeof(path), "%s/results.csv", dir);
 	FILE *csv = fopen(path, "w");
 	if (!csv) {
 		fprintf(stderr, "deadpeer run: cannot create \"%s\": %s\n", path, strerror(errno));
-		code = EXIT_USAGE;
+		code = STATUS_USAGE;
 		goto out;
 	}
 	int ret = csv_header(csv);
 	if (ret < 0) {
 		fprintf(stderr, "deadpeer run: cannot write \"%s\": %s; nothing was run\n", path, strerror(-ret));
 		fclose(csv);
-		code = EXIT_FAILED;
+		code = STATUS_FAILED;
 		goto out;
 	}
 
@@ -336,10 +336,10 @@ int cmd_run(int argc, char **argv)
 		.live = isatty(STDERR_FILENO) && !o.quiet, .on_finish = on_finish, .arg = &out,
 	};
 	if (schedule(&sch) < 0 || sch.interrupted)
-		code = EXIT_FAILED;
+		code = STATUS_FAILED;
 	for (size_t i = 0; i < n; i++)
 		if (sch.finished[i] && !run_passed(&res[i]))
-			code = EXIT_FAILED;
+			code = STATUS_FAILED;
 	if (fclose(csv) != 0 && !out.write_err) {
 		out.write_err = -errno;
 		fprintf(stderr, "deadpeer run: cannot write \"%s\": %s\n", path, strerror(errno));
@@ -366,11 +366,11 @@ int cmd_run(int argc, char **argv)
 		fprintf(human, "interrupted: %zu of %zu runs finished; their rows are kept\n", sch.done, n);
 	fprintf(human, "CSV: %s/results.csv\n", dir);
 	if (out.write_err)
-		code = EXIT_FAILED;
+		code = STATUS_FAILED;
 	/* The report on stdout is output like the files: a full disk or a closed pipe is an error too. */
 	if ((ret = file_flush_checked(stdout)) < 0) {
 		fprintf(stderr, "deadpeer run: cannot write to standard output: %s\n", strerror(-ret));
-		code = EXIT_FAILED;
+		code = STATUS_FAILED;
 	}
 	free(sch.finished);
 	free(res);

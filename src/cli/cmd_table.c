@@ -478,7 +478,7 @@ static void print_matrix(struct table *t)
 	free(rows);
 }
 
-int cmd_table(int argc, char **argv)
+enum status cmd_table(int argc, char **argv)
 {
 	const char *arg = argc > 1 ? argv[1] : "results/latest";
 	char csv[4200], summary[4200], line[1100];
@@ -487,12 +487,12 @@ int cmd_table(int argc, char **argv)
 
 	if (argc > 2 || (argc == 2 && argv[1][0] == '-')) {
 		fprintf(stderr, "usage: deadpeer table [RESULTS_DIR | results.csv]  (default: results/latest)\n");
-		return EXIT_USAGE;
+		return STATUS_USAGE;
 	}
 	if (argc < 2 && stat(arg, &st) < 0) {
 		fprintf(stderr, "deadpeer table: no results/latest here: run 'deadpeer run' first, "
 			"or name a results directory or results.csv\n");
-		return EXIT_USAGE;
+		return STATUS_USAGE;
 	}
 	if (stat(arg, &st) == 0 && S_ISDIR(st.st_mode)) {
 		snprintf(csv, sizeof(csv), "%s/results.csv", arg);
@@ -504,7 +504,7 @@ int cmd_table(int argc, char **argv)
 	}
 	if (load(&t, csv) < 0) {
 		table_free(&t);
-		return EXIT_USAGE;
+		return STATUS_USAGE;
 	}
 	/* summary.txt is optional, but never read from a FIFO or a device. */
 	FILE *f;
@@ -512,7 +512,7 @@ int cmd_table(int argc, char **argv)
 	if (open_regular(summary, &f, &kind) > 0) {
 		fprintf(stderr, "%s: not a regular file (%s); deadpeer table reads only regular files\n", summary, kind);
 		table_free(&t);
-		return EXIT_USAGE;
+		return STATUS_USAGE;
 	}
 	if (f) {
 		if (fgets(line, sizeof(line), f) && strncmp(line, "deadpeer ", 9) == 0) {
@@ -524,5 +524,5 @@ int cmd_table(int argc, char **argv)
 	print_claims(&t);
 	print_matrix(&t);
 	table_free(&t);
-	return EXIT_PASS;
+	return STATUS_PASS;
 }

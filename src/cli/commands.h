@@ -1,18 +1,23 @@
 /* SPDX-License-Identifier: MIT */
-/* Subcommands: one file each, dispatched from main.c's table. Each returns the exit code. */
+/*
+ * Subcommands: one file each, dispatched from main.c's table. Each prints its
+ * own messages and returns how it went; main alone turns that into the
+ * process's exit code.
+ */
 #ifndef DEADPEER_COMMANDS_H
 #define DEADPEER_COMMANDS_H
 
-enum exit_code {
-	EXIT_PASS = 0,		/* every expectation met (or none given) */
-	EXIT_FAILED = 1,	/* an expectation failed or a run could not be completed */
-	EXIT_USAGE = 2,		/* bad usage or an invalid scenario file: nothing was run */
-	EXIT_ENV = 3,		/* this machine cannot run scenarios */
+enum status {
+	STATUS_PASS,		/* every expectation met (or none given) */
+	STATUS_FAILED,		/* an expectation failed or a run could not be completed */
+	STATUS_USAGE,		/* bad usage or an invalid scenario file: nothing was run */
+	STATUS_ENV,		/* this machine cannot run scenarios */
+	STATUS_COUNT
 };
 
-int cmd_run(int argc, char **argv);
-int cmd_check(int argc, char **argv);
-int cmd_table(int argc, char **argv);
-int cmd_predict(int argc, char **argv);
+enum status cmd_run(int argc, char **argv);
+enum status cmd_check(int argc, char **argv);
+enum status cmd_table(int argc, char **argv);
+enum status cmd_predict(int argc, char **argv);
 
 #endif

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -7,7 +8,7 @@
 
 static const struct {
 	const char *name;
-	int (*fn)(int argc, char **argv);
+	enum status (*fn)(int argc, char **argv);
 	const char *args;
 	const char *description;
 } commands[] = {
@@ -39,24 +40,38 @@ static void usage(FILE *f)
 	      "complete, 2 bad usage or invalid scenario file, 3 this machine cannot run scenarios\n", f);
 }
 
-int main(int argc, char **argv)
+/* The exit codes README.md documents, one per way a command can end. */
+static const int exit_codes[] = {
+	[STATUS_PASS] = 0,
+	[STATUS_FAILED] = 1,
+	[STATUS_USAGE] = 2,
+	[STATUS_ENV] = 3,
+};
+static_assert(ARRAY_SIZE(exit_codes) == STATUS_COUNT, "an exit code for every status");
+
+static enum status dispatch(int argc, char **argv)
 {
 	if (argc < 2) {
 		usage(stderr);
-		return EXIT_USAGE;
+		return STATUS_USAGE;
 	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		usage(stdout);
-		return EXIT_PASS;
+		return STATUS_PASS;
 	}
 	if (strcmp(argv[1], "--version") == 0) {
 		printf("deadpeer %s\n", DEADPEER_VERSION);
-		return EXIT_PASS;
+		return STATUS_PASS;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
 			return commands[i].fn(argc - 1, argv + 1);
 	fprintf(stderr, "deadpeer: unknown command '%s'\n\n", argv[1]);
 	usage(stderr);
-	return EXIT_USAGE;
+	return STATUS_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+	return exit_codes[dispatch(argc, argv)];
 }
