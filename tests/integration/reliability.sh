@@ -260,7 +260,7 @@ SCN
 unshare -m sh -c 'mkdir -p full && mount -t tmpfs -o size=4k tmpfs full && "$0" run -q -j 16 --repeat 16 -o full/out quick.scn; echo "rc=$?"; ls -l full/out' \
 	"$DEADPEER" > full.out 2> full.err
 check "a full disk: exit 1, not 0" grep -qx 'rc=1' full.out
-check "a full disk: says results.csv could not be written" grep -q 'cannot write ".*results.csv": No space left on device' full.err
+check "a full disk: says which result file could not be written" grep -Eq 'cannot write ".*(results.csv|runs/[^"]*\.obs)": No space left on device' full.err
 check "a full disk: the summary says the results are incomplete" grep -q 'the results could not be written' full.out
 grep -v '^[a-z-]* [0-9]* ' full.err | head -5 | sed 's/^/#   /'
 
