@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "fault.h"
 #include "suite.h"
 
 static void describe_side(const char *side, const struct side_cfg *c)
@@ -61,8 +62,8 @@ enum status cmd_check(int argc, char **argv)
 				const struct fault_cfg *fc = &v.faults[k];
 				format_duration(at, sizeof(at), fc->at_ms);
 				printf("      fault%s%s: %s %s at %s", *fc->name ? " " : "", fc->name,
-				       action_name(fc->action), host_name(fc->target), at);
-				if (fc->action == ACTION_DROP || fc->action == ACTION_REJECT)
+				       fc->kind->name, host_name(fc->target), at);
+				if (fc->kind->takes & FAULT_TAKES_DIRECTION)
 					printf(", %s", direction_name(fc->direction));
 				if (fc->duration_ms > 0) {
 					format_duration(dur, sizeof(dur), fc->duration_ms);

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 
 #include "commands.h"
+#include "fault.h"
 #include "report.h"
 
 enum col {
@@ -422,11 +423,30 @@ static int by_mechanism(const void *a, const void *b)
 	return strcmp(x[C_SCENARIO], y[C_SCENARIO]);
 }
 
+static int by_table_rank(const void *a, const void *b)
+{
+	const struct fault_kind *x = *(const struct fault_kind *const *)a, *y = *(const struct fault_kind *const *)b;
+
+	if (x->table_rank != y->table_rank)
+		return x->table_rank < y->table_rank ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+/* The matrix's columns: every fault kind, by its table_rank. */
+static const struct fault_kind **matrix_columns(void)
+{
+	const struct fault_kind **kinds = xcalloc(fault_kind_count, sizeof(*kinds));
+
+	memcpy(kinds, fault_kinds, fault_kind_count * sizeof(*kinds));
+	qsort(kinds, fault_kind_count, sizeof(*kinds), by_table_rank);
+	return kinds;
+}
+
 static void print_matrix(struct table *t)
 {
-	static const char *const actions[] = { "crash", "link-down", "drop", "reject", "kill", "freeze" };
+	const struct fault_kind **cols = matrix_columns();
 	struct group **rows = xcalloc(t->n_groups + 1, sizeof(*rows));
-	bool used[6] = { false };
+	bool *used = xcalloc(fault_kind_count, sizeof(*used));
 	size_t n = 0;
 	char cell[400], set[300];
 
@@ -435,39 +455,37 @@ static void print_matrix(struct table *t)
 		struct group *g = &t->groups[i];
 		if (!g->side[0].n || !is_compare(g))
 			continue;
-		for (int a = 0; a < 6; a++)
-			used[a] = used[a] || strcmp(g->variant + 13, actions[a]) == 0;
+		for (size_t a = 0; a < fault_kind_count; a++)
+			used[a] = used[a] || strcmp(g->variant + 13, cols[a]->name) == 0;
 		bool seen = false;
 		for (size_t j = 0; j < n; j++)
 			seen = seen || strcmp(rows[j]->scenario, g->scenario) == 0;
 		if (!seen)
 			rows[n++] = g;
 	}
-	if (!n) {
-		free(rows);
-		return;
-	}
+	if (!n)
+		goto out;
 	qsort(rows, n, sizeof(*rows), by_mechanism);
 	printf("\nWhich mechanism detects which fault at the server (what the client saw, from the fault):\n\n");
 	printf("| scenario | client setting |");
-	for (int a = 0; a < 6; a++)
+	for (size_t a = 0; a < fault_kind_count; a++)
 		if (used[a])
-			printf(" %s |", actions[a]);
+			printf(" %s |", cols[a]->name);
 	printf("\n|---|---|");
-	for (int a = 0; a < 6; a++)
+	for (size_t a = 0; a < fault_kind_count; a++)
 		if (used[a])
 			printf("---|");
 	printf("\n");
 	for (size_t i = 0; i < n; i++) {
 		side_setting(set, sizeof(set), rows[i]->side[0].rows[0]);
 		printf("| %s | %s |", rows[i]->scenario, *set ? set : "idle, no keepalive");
-		for (int a = 0; a < 6; a++) {
+		for (size_t a = 0; a < fault_kind_count; a++) {
 			if (!used[a])
 				continue;
 			const struct group *g = NULL;
 			for (size_t j = 0; j < t->n_groups; j++)
 				if (strcmp(t->groups[j].scenario, rows[i]->scenario) == 0 &&
-				    strcmp(t->groups[j].variant + 13, actions[a]) == 0 && t->groups[j].side[0].n)
+				    strcmp(t->groups[j].variant + 13, cols[a]->name) == 0 && t->groups[j].side[0].n)
 					g = &t->groups[j];
 			if (g)
 				saw(cell, sizeof(cell), &g->side[0], false);
@@ -475,7 +493,10 @@ static void print_matrix(struct table *t)
 		}
 		printf("\n");
 	}
+out:
 	free(rows);
+	free(used);
+	free(cols);
 }
 
 enum status cmd_table(int argc, char **argv)

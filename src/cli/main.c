@@ -5,6 +5,7 @@
 
 #include "commands.h"
 #include "common.h"
+#include "fault.h"
 
 static const struct {
 	const char *name;
@@ -37,7 +38,10 @@ static void usage(FILE *f)
 	      "  -q, --quiet        only the summary\n"
 	      "  -v, --verbose      also print each run's error details and CSV row as it finishes\n\n"
 	      "exit codes: 0 all expectations met, 1 an expectation failed or a run could not\n"
-	      "complete, 2 bad usage or invalid scenario file, 3 this machine cannot run scenarios\n", f);
+	      "complete, 2 bad usage or invalid scenario file, 3 this machine cannot run scenarios\n\n"
+	      "fault actions ([fault] action = ...):\n", f);
+	for (size_t i = 0; i < fault_kind_count; i++)
+		fprintf(f, "  %-10s %s\n", fault_kinds[i]->name, fault_kinds[i]->describe);
 }
 
 /* The exit codes README.md documents, one per way a command can end. */

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fault.h"
 #include "predict.h"
 
 int64_t tcp_model_timeout_ms(int64_t retries, int64_t rto_base_ms)
@@ -88,7 +89,7 @@ int64_t side_retries2(const struct side_cfg *c)
 	return sysctl_int(c, "net.ipv4.tcp_retries2", 15);
 }
 
-static void PRINTF(5, 6) say(struct prediction *p, enum outcome o, enum mechanism m, int64_t ms, const char *fmt, ...)
+void predict_say(struct prediction *p, enum outcome o, enum mechanism m, int64_t ms, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -117,9 +118,9 @@ static int64_t first_send_after(const struct side_cfg *c, int64_t at_ms)
 	return k * c->interval_ms - at_ms;
 }
 
-/* The side's next packet after @t (relative to the fault) would meet whatever is there: when? */
 /* An application heartbeat expires heartbeat_timeout after the last answer before the fault. */
-static bool heartbeat_first(const struct side_cfg *c, const struct fault_cfg *f, struct prediction *p)
+bool predict_heartbeat_first(const struct side_cfg *c, const struct fault_cfg *f, int64_t lifted_ms,
+			     struct prediction *p)
 {
 	char a[32], b[32];
 
@@ -129,78 +130,134 @@ static bool heartbeat_first(const struct side_cfg *c, const struct fault_cfg *f,
 	int64_t t = last_ping + c->heartbeat_timeout_ms - f->at_ms;
 	if (p->outcome != OUTCOME_NONE && p->has_time && p->ms <= t)
 		return false;
-	if (f->duration_ms > 0 && f->action != ACTION_CRASH && f->duration_ms < t)
+	if (lifted_ms >= 0 && lifted_ms < t)
 		return false;
-	say(p, OUTCOME_HEARTBEAT, MECH_NONE, t, "heartbeat: last answer at %s + heartbeat_timeout %s",
-	    dur(a, last_ping - f->at_ms), dur(b, c->heartbeat_timeout_ms));
+	predict_say(p, OUTCOME_HEARTBEAT, MECH_NONE, t, "heartbeat: last answer at %s + heartbeat_timeout %s",
+		    dur(a, last_ping - f->at_ms), dur(b, c->heartbeat_timeout_ms));
 	return true;
 }
 
-static void path_broken(const struct variant *v, enum host side, const struct fault_cfg *f, int64_t last_rx,
-			struct prediction *p)
+/* Does the reply reset @side's connection, and from when? */
+static bool path_resets(const struct fault_cfg *f, enum host side, enum path_reply reply, int64_t *back)
+{
+	*back = reply == PATH_RESTARTED ? f->restart_ms : 0;
+	if (reply == PATH_RESETS)
+		return f->direction == DIR_BOTH || (f->direction == DIR_TO_SERVER) == (side == HOST_CLIENT);
+	return reply == PATH_RESTARTED;
+}
+
+void predict_path_broken(const struct variant *v, enum host side, const struct fault_cfg *f, int64_t last_rx,
+			 enum path_reply reply, struct prediction *p)
 {
 	const struct side_cfg *c = &v->side[side];
 	char a[32], b[32], d[32], e[32];
-	int64_t idle = side_keepidle_ms(c), intvl = side_keepintvl_ms(c), cnt = side_keepcnt(c);
+	int64_t idle = side_keepidle_ms(c), intvl = side_keepintvl_ms(c), cnt = side_keepcnt(c), back;
 	bool sends = c->traffic != TRAFFIC_IDLE;
-	bool restart = f->action == ACTION_CRASH && f->restart_ms >= 0;
-	bool resets = f->action == ACTION_REJECT &&
-		      (f->direction == DIR_BOTH || (f->direction == DIR_TO_SERVER) == (side == HOST_CLIENT));
+	bool restart = reply == PATH_RESTARTED;
+	bool resets = path_resets(f, side, reply, &back);
 
 	if (sends) {
 		int64_t t0 = first_send_after(c, f->at_ms);
-		if (resets || restart) {
+		if (resets) {
 			/* The reset comes back to the first retransmission after the host is back. */
-			int64_t back = restart ? f->restart_ms : 0, t = t0, rto = TCP_RTO_MIN_MS;
+			int64_t t = t0, rto = TCP_RTO_MIN_MS;
 			while (t < back) {
 				t += rto;
 				rto *= 2;
 			}
-			say(p, OUTCOME_RST, MECH_DATA, t, "RST to the first %s at %s after the fault",
-			    restart ? "retransmission once the host is back," : "data segment", dur(a, t));
+			predict_say(p, OUTCOME_RST, MECH_DATA, t, "RST to the first %s at %s after the fault",
+				    restart ? "retransmission once the host is back," : "data segment", dur(a, t));
 			return;
 		}
 		if (c->user_timeout_ms > 0) {
-			say(p, OUTCOME_TIMEOUT, MECH_USER_TIMEOUT, t0 + TCP_RTO_MIN_MS + c->user_timeout_ms,
-			    "TCP_USER_TIMEOUT %s after the first retransmission (lost segment at %s + RTO %s)",
-			    dur(b, c->user_timeout_ms), dur(a, t0), dur(d, TCP_RTO_MIN_MS));
+			predict_say(p, OUTCOME_TIMEOUT, MECH_USER_TIMEOUT, t0 + TCP_RTO_MIN_MS + c->user_timeout_ms,
+				    "TCP_USER_TIMEOUT %s after the first retransmission (lost segment at %s + RTO %s)",
+				    dur(b, c->user_timeout_ms), dur(a, t0), dur(d, TCP_RTO_MIN_MS));
 			return;
 		}
 		int64_t r = side_retries2(c);
 		int64_t abort_ms = retransmission_abort_ms(r);
-		say(p, OUTCOME_TIMEOUT, MECH_RETRANSMISSION, t0 + abort_ms,
-		    "retransmission: lost segment at %s, first retransmission 200ms later, abort at the first RTO timer %s or more after it (tcp_model_timeout, tcp_retries2 = %" PRId64 "): %s",
-		    dur(a, t0), dur(b, tcp_model_timeout_ms(r, TCP_RTO_MIN_MS)), r, dur(d, abort_ms));
+		predict_say(p, OUTCOME_TIMEOUT, MECH_RETRANSMISSION, t0 + abort_ms,
+			    "retransmission: lost segment at %s, first retransmission 200ms later, abort at the first RTO timer %s or more after it (tcp_model_timeout, tcp_retries2 = %" PRId64 "): %s",
+			    dur(a, t0), dur(b, tcp_model_timeout_ms(r, TCP_RTO_MIN_MS)), r, dur(d, abort_ms));
 		return;
 	}
 	if (!c->keepalive) {
-		say(p, OUTCOME_NONE, MECH_NONE, INT64_MIN, "idle without keepalive: nothing is ever sent, half-open forever");
+		predict_say(p, OUTCOME_NONE, MECH_NONE, INT64_MIN,
+			    "idle without keepalive: nothing is ever sent, half-open forever");
 		return;
 	}
 	int64_t abort_ms = keepalive_abort_ms(idle, intvl, cnt, c->user_timeout_ms);
-	if (resets || restart) {
-		int64_t back = restart ? f->restart_ms : 0;
+	if (resets) {
 		for (int64_t k = 0; last_rx + idle + k * intvl < abort_ms + last_rx; k++) {
 			int64_t t = last_rx + idle + k * intvl;
 			if (t >= back) {
-				say(p, OUTCOME_RST, MECH_PROBE, t, "RST to the keepalive probe at last_rx %s + keepidle %s + %" PRId64 " x keepintvl %s",
-				    dur(a, last_rx), dur(b, idle), k, dur(d, intvl));
+				predict_say(p, OUTCOME_RST, MECH_PROBE, t,
+					    "RST to the keepalive probe at last_rx %s + keepidle %s + %" PRId64 " x keepintvl %s",
+					    dur(a, last_rx), dur(b, idle), k, dur(d, intvl));
 				return;
 			}
 		}
 	}
 	if (c->user_timeout_ms > 0)
-		say(p, OUTCOME_TIMEOUT, MECH_USER_TIMEOUT, last_rx + abort_ms,
-		    "keepalive with TCP_USER_TIMEOUT %s: first probe timer past it, at last_rx %s + %s",
-		    dur(a, c->user_timeout_ms), dur(b, last_rx), dur(d, abort_ms));
+		predict_say(p, OUTCOME_TIMEOUT, MECH_USER_TIMEOUT, last_rx + abort_ms,
+			    "keepalive with TCP_USER_TIMEOUT %s: first probe timer past it, at last_rx %s + %s",
+			    dur(a, c->user_timeout_ms), dur(b, last_rx), dur(d, abort_ms));
 	else
-		say(p, OUTCOME_TIMEOUT, MECH_KEEPALIVE, last_rx + abort_ms,
-		    "keepalive: last_rx %s + keepidle %s + keepintvl %s x keepcnt %" PRId64 " = %s",
-		    dur(a, last_rx), dur(b, idle), dur(d, intvl), cnt, dur(e, last_rx + abort_ms));
+		predict_say(p, OUTCOME_TIMEOUT, MECH_KEEPALIVE, last_rx + abort_ms,
+			    "keepalive: last_rx %s + keepidle %s + keepintvl %s x keepcnt %" PRId64 " = %s",
+			    dur(a, last_rx), dur(b, idle), dur(d, intvl), cnt, dur(e, last_rx + abort_ms));
 }
 
+void predict_path_cut(const struct variant *v, enum host side, const struct fault_cfg *f, int64_t last_rx,
+		      enum path_reply reply, struct prediction *p)
+{
+	int64_t lifted = fault_heal_ms(f);
+	char a[32];
+
+	predict_path_broken(v, side, f, last_rx, reply, p);
+	/* A fault lifted before it could matter leaves nothing to notice. */
+	if (lifted >= 0 && p->has_time && p->ms > lifted)
+		predict_say(p, OUTCOME_NONE, MECH_NONE, INT64_MIN,
+			    "the %s is lifted after %s, before the kernel gives up", f->kind->name, dur(a, lifted));
+}
+
+void predict_path_lost(const struct variant *v, enum host side, const struct fault_cfg *f, int64_t last_rx,
+		       struct prediction *p)
+{
+	predict_path_cut(v, side, f, last_rx, PATH_SILENT, p);
+	predict_heartbeat_first(&v->side[side], f, fault_heal_ms(f), p);
+}
+
+/* A middlebox that forgets idle flows breaks the first send after a long silence. */
+static void predict_no_fault(const struct variant *v, enum host side, struct prediction *p)
+{
+	const struct side_cfg *c = &v->side[side];
+	char a[32], b[32], d[32];
+
+	if (v->router.idle_timeout_ms > 0 && c->traffic == TRAFFIC_REQUEST &&
+	    c->interval_ms > v->router.idle_timeout_ms &&
+	    !(c->keepalive && side_keepidle_ms(c) < v->router.idle_timeout_ms &&
+	      side_keepintvl_ms(c) < v->router.idle_timeout_ms)) {
+		int64_t r = side_retries2(c), t = c->interval_ms + retransmission_abort_ms(r);
+		predict_say(p, OUTCOME_TIMEOUT, MECH_RETRANSMISSION, t,
+			    "middlebox forgot the flow after %s idle: the request at %s is lost, retransmission gives up %s later",
+			    dur(a, v->router.idle_timeout_ms), dur(b, c->interval_ms),
+			    dur(d, retransmission_abort_ms(r)));
+		return;
+	}
+	predict_say(p, OUTCOME_NONE, MECH_NONE, INT64_MIN, "no fault: the connection stays up");
+}
+
+/* What @side sees of @f alone; the kind decides, from when the side last heard its peer. */
 static void predict_fault(const struct variant *v, enum host side, const struct fault_cfg *f, bool have_last_rx,
-			  int64_t last_rx_ms, struct prediction *p);
+			  int64_t last_rx_ms, struct prediction *p)
+{
+	const struct side_cfg *c = &v->side[side];
+	int64_t last_rx = have_last_rx ? last_rx_ms : (c->traffic == TRAFFIC_IDLE ? -f->at_ms : 0);
+
+	f->kind->predict(v, side, f, last_rx, p);
+}
 
 static int by_at(const void *a, const void *b)
 {
@@ -219,7 +276,7 @@ void predict_side(const struct variant *v, enum host side, bool have_last_rx, in
 		order[i] = &v->faults[i];
 	qsort(order, v->n_faults, sizeof(order[0]), by_at);
 	if (!v->n_faults) {
-		predict_fault(v, side, NULL, have_last_rx, last_rx_ms, p);
+		predict_no_fault(v, side, p);
 		return;
 	}
 	/* Faults in time order: the first one that leads somewhere decides. */
@@ -238,70 +295,4 @@ void predict_side(const struct variant *v, enum host side, bool have_last_rx, in
 			return;
 		}
 	}
-}
-
-static void predict_fault(const struct variant *v, enum host side, const struct fault_cfg *f, bool have_last_rx,
-			  int64_t last_rx_ms, struct prediction *p)
-{
-	const struct side_cfg *c = &v->side[side];
-	char a[32], b[32];
-
-	if (!f) {
-		/* A middlebox that forgets idle flows breaks the first send after a long silence. */
-		if (v->router.idle_timeout_ms > 0 && c->traffic == TRAFFIC_REQUEST &&
-		    c->interval_ms > v->router.idle_timeout_ms &&
-		    !(c->keepalive && side_keepidle_ms(c) < v->router.idle_timeout_ms &&
-		      side_keepintvl_ms(c) < v->router.idle_timeout_ms)) {
-			int64_t r = side_retries2(c), t = c->interval_ms + retransmission_abort_ms(r);
-			char d[32];
-			say(p, OUTCOME_TIMEOUT, MECH_RETRANSMISSION, t,
-			    "middlebox forgot the flow after %s idle: the request at %s is lost, retransmission gives up %s later",
-			    dur(a, v->router.idle_timeout_ms), dur(b, c->interval_ms), dur(d, retransmission_abort_ms(r)));
-			return;
-		}
-		say(p, OUTCOME_NONE, MECH_NONE, INT64_MIN, "no fault: the connection stays up");
-		return;
-	}
-	int64_t last_rx = have_last_rx ? last_rx_ms : (c->traffic == TRAFFIC_IDLE ? -f->at_ms : 0);
-
-	if ((f->action == ACTION_KILL || f->action == ACTION_CRASH) && f->target == side) {
-		say(p, OUTCOME_KILLED, MECH_NONE, INT64_MIN, "this side is the one %s", f->action == ACTION_KILL ? "killed" : "crashed");
-		return;
-	}
-	if (f->action == ACTION_FREEZE && f->target == side) {
-		say(p, OUTCOME_NONE, MECH_NONE, INT64_MIN, "this side is frozen and notices nothing");
-		return;
-	}
-	switch (f->action) {
-	case ACTION_KILL:
-		say(p, OUTCOME_FIN, MECH_NONE, 0, "the peer's kernel sends a FIN when its process dies: within the round trip");
-		return;
-	case ACTION_FREEZE:
-		if (heartbeat_first(c, f, p))
-			return;
-		if (c->traffic == TRAFFIC_STREAM && c->user_timeout_ms > 0) {
-			say(p, OUTCOME_TIMEOUT, MECH_ZERO_WINDOW, INT64_MIN,
-			    "zero-window probes are answered; TCP_USER_TIMEOUT %s counts from when the window closed",
-			    dur(a, c->user_timeout_ms));
-			return;
-		}
-		say(p, OUTCOME_NONE, MECH_NONE, INT64_MIN, "the frozen peer's kernel answers probes and acknowledges data");
-		return;
-	case ACTION_DROP:
-	case ACTION_REJECT:
-	case ACTION_LINK_DOWN:
-	case ACTION_CRASH:
-		path_broken(v, side, f, last_rx, p);
-		/* A fault lifted before it could matter leaves nothing to notice. */
-		if (f->action != ACTION_CRASH && f->duration_ms > 0 && p->has_time && p->ms > f->duration_ms) {
-			say(p, OUTCOME_NONE, MECH_NONE, INT64_MIN, "the %s is lifted after %s, before the kernel gives up",
-			    action_name(f->action), dur(a, f->duration_ms));
-		}
-		if (f->action != ACTION_REJECT)
-			heartbeat_first(c, f, p);
-		return;
-	case ACTION_COUNT:
-		break;
-	}
-	say(p, OUTCOME_NONE, MECH_NONE, INT64_MIN, "nothing to notice");
 }

@@ -36,6 +36,38 @@ int64_t side_keepcnt(const struct side_cfg *c);
 int64_t side_retries2(const struct side_cfg *c);
 
 /*
+ * The shared rules each kind's predict (in run/faults/) builds on. Times are
+ * relative to the fault; @last_rx is when the side last heard from its peer.
+ */
+
+/* How a broken path answers what a side sends, for predict_path_broken. */
+enum path_reply {
+	PATH_SILENT,		/* nothing comes back: the side's own timers decide */
+	PATH_RESETS,		/* a TCP reset answers its next packet (a firewall that rejects) */
+	PATH_RESTARTED,		/* the peer host is back f->restart_ms after the fault and resets */
+};
+
+/* Set @p; @ms is INT64_MIN for an outcome without a time. */
+void predict_say(struct prediction *p, enum outcome o, enum mechanism m, int64_t ms, const char *fmt, ...)
+	PRINTF(5, 6);
+/* @side's path to its peer is cut at the fault: what its traffic and timers meet, and when. */
+void predict_path_broken(const struct variant *v, enum host side, const struct fault_cfg *f, int64_t last_rx,
+			 enum path_reply reply, struct prediction *p);
+/* The same for a fault that may be lifted: lifted before it matters, nothing is noticed. */
+void predict_path_cut(const struct variant *v, enum host side, const struct fault_cfg *f, int64_t last_rx,
+		      enum path_reply reply, struct prediction *p);
+/* A cut that loses every packet, where an application heartbeat may notice first (drop, link-down). */
+void predict_path_lost(const struct variant *v, enum host side, const struct fault_cfg *f, int64_t last_rx,
+		       struct prediction *p);
+/*
+ * An application heartbeat that expires before what @p says: true with @p
+ * set. @lifted_ms: when the fault is lifted with the connection intact,
+ * -1: never (a thawed or reconnected peer answers the next ping).
+ */
+bool predict_heartbeat_first(const struct side_cfg *c, const struct fault_cfg *f, int64_t lifted_ms,
+			     struct prediction *p);
+
+/*
  * Predict @side of @v. @last_rx_ms is when the side last heard from its peer
  * on the detect_ms clock; pass have_last_rx = false to assume the model's
  * value (an idle side last heard the handshake).

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fault.h"
 #include "report.h"
 
 static const char *const columns[] = {
@@ -178,7 +179,7 @@ int csv_rows(FILE *f, const struct run_result *r)
 	variant_label(v, label, sizeof(label));
 	for (size_t i = 0; i < v->n_faults; i++) {
 		size_t a = strlen(actions), t = strlen(targets);
-		snprintf(actions + a, sizeof(actions) - a, "%s%s", i ? "+" : "", action_name(v->faults[i].action));
+		snprintf(actions + a, sizeof(actions) - a, "%s%s", i ? "+" : "", v->faults[i].kind->name);
 		snprintf(targets + t, sizeof(targets) - t, "%s%s", i ? "+" : "", host_name(v->faults[i].target));
 	}
 	for (int s = 0; s < SIDE_COUNT; s++) {

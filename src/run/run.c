@@ -432,7 +432,7 @@ int64_t run_span_ms(const struct variant *v)
 	int64_t first = variant_first_fault_ms(v);
 	int64_t span = (first < 0 ? 0 : first) + v->deadline_ms + STOP_TIMEOUT_MS;
 	for (size_t i = 0; i < v->n_faults; i++)
-		if (v->faults[i].action == ACTION_CRASH && v->faults[i].restart_service)
+		if (v->faults[i].restart_service)	/* only a kind that restarts the service takes the key */
 			span += SETUP_TIMEOUT_MS;	/* waiting for the restarted service to listen */
 	return span;
 }

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fault.h"
 #include "scenario_priv.h"
 
 #define MAX_VARIANTS 10000
@@ -50,7 +51,7 @@ static void fault_defaults(struct fault_cfg *f, const struct section *sec)
 		.name = sec->name,
 		.line = sec->line,
 		.at_ms = 1000,
-		.action = ACTION_COUNT,		/* required */
+		.kind = NULL,			/* required */
 		.target = HOST_COUNT,		/* required */
 		.direction = DIR_BOTH,
 		.duration_ms = 0,
@@ -85,43 +86,50 @@ static bool has_key(const struct scenario *s, size_t section, const char *key)
 	return false;
 }
 
-static void check_fault(struct checker *c, const struct fault_cfg *f, size_t sec)
+/* The keys @f's kind does not take, in the order of the [fault] table; each a message. */
+static void check_fault_keys(struct checker *c, const struct fault_cfg *f, size_t sec)
 {
 	const struct scenario *s = c->s;
-	const char *act;
+	const struct fault_kind *k = f->kind;
+	char kinds[256];
 
-	if (f->action == ACTION_COUNT) {
-		complain(c, f->line, "[fault%s%s] needs an action (drop, reject, link-down, kill, crash, freeze)",
-			 *f->name ? " " : "", f->name);
+	if (f->target == HOST_ROUTER && !(k->takes & FAULT_TAKES_ROUTER))
+		complain(c, scenario_key_line(s, sec, "target"), "target = router is only possible for %s, not %s",
+			 fault_kind_names(kinds, sizeof(kinds), FAULT_TAKES_ROUTER, " and "), k->name);
+	if (!(k->takes & FAULT_TAKES_DIRECTION) && has_key(s, sec, "direction"))
+		complain(c, scenario_key_line(s, sec, "direction"), "direction applies only to %s, not %s",
+			 fault_kind_names(kinds, sizeof(kinds), FAULT_TAKES_DIRECTION, " and "), k->name);
+	if (!(k->takes & FAULT_TAKES_DURATION) && f->duration_ms > 0)
+		complain(c, scenario_key_line(s, sec, "duration"), "duration does not apply to %s (%s)", k->name,
+			 k->no_duration);
+	if (!(k->takes & FAULT_TAKES_RESTART) && has_key(s, sec, "restart"))
+		complain(c, scenario_key_line(s, sec, "restart"), "restart applies only to %s, not %s",
+			 fault_kind_names(kinds, sizeof(kinds), FAULT_TAKES_RESTART, " and "), k->name);
+	/* The service is the server's: restarting it means nothing on another target. */
+	if (f->restart_service && (!(k->takes & FAULT_TAKES_RESTART_SERVICE) || f->target != HOST_SERVER))
+		complain(c, scenario_key_line(s, sec, "restart_service"),
+			 "restart_service applies only to a %s of the server",
+			 fault_kind_names(kinds, sizeof(kinds), FAULT_TAKES_RESTART_SERVICE, " or "));
+}
+
+static void check_fault(struct checker *c, const struct fault_cfg *f, size_t sec)
+{
+	const char *sp = *f->name ? " " : "", *key = NULL;
+	char kinds[256], msg[256];
+
+	if (!f->kind) {
+		complain(c, f->line, "[fault%s%s] needs an action (%s)", sp, f->name,
+			 fault_kind_names(kinds, sizeof(kinds), 0, ", "));
 		return;
 	}
-	act = action_name(f->action);
 	if (f->target == HOST_COUNT) {
-		complain(c, f->line, "[fault%s%s] needs a target (client, server%s)", *f->name ? " " : "",
-			 f->name, f->action == ACTION_DROP || f->action == ACTION_REJECT ? ", router" : "");
+		complain(c, f->line, "[fault%s%s] needs a target (client, server%s)", sp, f->name,
+			 f->kind->takes & FAULT_TAKES_ROUTER ? ", router" : "");
 		return;
 	}
-	bool filter = f->action == ACTION_DROP || f->action == ACTION_REJECT;
-	if (f->target == HOST_ROUTER && !filter)
-		complain(c, scenario_key_line(s, sec, "target"),
-			 "target = router is only possible for drop and reject, not %s", act);
-	if (!filter && has_key(s, sec, "direction"))
-		complain(c, scenario_key_line(s, sec, "direction"),
-			 "direction applies only to drop and reject, not %s", act);
-	if ((f->action == ACTION_KILL || f->action == ACTION_CRASH) && f->duration_ms > 0)
-		complain(c, scenario_key_line(s, sec, "duration"),
-			 "duration does not apply to %s (%s)", act,
-			 f->action == ACTION_CRASH ? "use restart to bring the host back" : "a killed process stays dead");
-	if (f->action != ACTION_CRASH && has_key(s, sec, "restart"))
-		complain(c, scenario_key_line(s, sec, "restart"), "restart applies only to crash, not %s", act);
-	if (f->restart_service) {
-		if (f->action != ACTION_CRASH || f->target != HOST_SERVER)
-			complain(c, scenario_key_line(s, sec, "restart_service"),
-				 "restart_service applies only to a crash of the server");
-		else if (f->restart_ms < 0)
-			complain(c, scenario_key_line(s, sec, "restart_service"),
-				 "restart_service = yes needs restart = DURATION");
-	}
+	check_fault_keys(c, f, sec);
+	if (f->kind->validate && f->kind->validate(f, &key, msg, sizeof(msg)))
+		complain(c, scenario_key_line(c->s, sec, key), "%s", msg);
 }
 
 static void check_side(struct checker *c, const struct side_cfg *side, size_t sec)

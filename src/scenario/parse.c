@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fault.h"
 #include "scenario_priv.h"
 
 static const char *const section_names[SECT_COUNT] = {
@@ -30,9 +31,6 @@ const char *section_kind_name(enum section_kind kind)
 
 static const char *const family_words[FAMILY_COUNT] = { "ipv4", "ipv6" };
 static const char *const traffic_words[TRAFFIC_COUNT] = { "idle", "stream", "request", "heartbeat" };
-static const char *const action_words[ACTION_COUNT] = {
-	"drop", "reject", "link-down", "kill", "crash", "freeze",
-};
 static const char *const host_words[HOST_COUNT] = { "client", "server", "router" };
 static const char *const direction_words[DIR_COUNT] = { "both", "to-server", "to-client" };
 static const char *const outcome_words[OUTCOME_COUNT] = {
@@ -44,7 +42,6 @@ static const char *const mechanism_words[MECH_COUNT] = {
 
 const char *family_name(enum family f) { return family_words[f]; }
 const char *traffic_name(enum traffic t) { return traffic_words[t]; }
-const char *action_name(enum action a) { return action_words[a]; }
 const char *host_name(enum host h) { return host_words[h]; }
 const char *direction_name(enum direction d) { return direction_words[d]; }
 const char *outcome_name(enum outcome o) { return outcome_words[o]; }
@@ -74,7 +71,7 @@ static const struct key_def key_defs[] = {
 	{ "idle_timeout", S(SECT_ROUTER), VT_SECONDS, offsetof(struct router_cfg, idle_timeout_ms), 1000, DURATION_MAX_MS, NULL, 0 },
 
 	{ "at", S(SECT_FAULT), VT_DURATION, offsetof(struct fault_cfg, at_ms), 0, DURATION_MAX_MS, NULL, 0 },
-	{ "action", S(SECT_FAULT), VT_ENUM, offsetof(struct fault_cfg, action), 0, 0, ENUM(action_words) },
+	{ "action", S(SECT_FAULT), VT_FAULT_KIND, offsetof(struct fault_cfg, kind), 0, 0, NULL, 0 },
 	{ "target", S(SECT_FAULT), VT_ENUM, offsetof(struct fault_cfg, target), 0, 0, ENUM(host_words) },
 	{ "direction", S(SECT_FAULT), VT_ENUM, offsetof(struct fault_cfg, direction), 0, 0, ENUM(direction_words) },
 	{ "duration", S(SECT_FAULT), VT_DURATION, offsetof(struct fault_cfg, duration_ms), 0, DURATION_MAX_MS, NULL, 0 },
@@ -90,13 +87,21 @@ const struct key_def *key_lookup(enum section_kind kind, const char *key)
 	return NULL;
 }
 
-static void join_words(char *buf, size_t len, const char *const *words, size_t n)
+static const char *join_words(char *buf, size_t len, const char *const *words, size_t n)
 {
 	size_t used = 0;
 
 	buf[0] = '\0';
 	for (size_t i = 0; i < n && used < len; i++)
 		used += snprintf(buf + used, len - used, "%s%s", i ? ", " : "", words[i]);
+	return buf;
+}
+
+/* A word key's value that is none of its @words: -1 with the message in @msg. */
+static int unknown_word(const struct key_def *k, const char *value, const char *words, char *msg, size_t len)
+{
+	snprintf(msg, len, "unknown %s '%s' (expected %s)", k->name, value, words);
+	return -1;
 }
 
 static int match_word(const char *const *words, size_t n, const char *value)
@@ -128,9 +133,15 @@ int key_apply(const struct key_def *k, void *obj, const char *value, char *msg, 
 			*(int *)field = w;
 			return 0;
 		}
-		join_words(words, sizeof(words), k->words, k->n_words);
-		snprintf(msg, len, "unknown %s '%s' (expected %s)", k->name, value, words);
-		return -1;
+		return unknown_word(k, value, join_words(words, sizeof(words), k->words, k->n_words), msg, len);
+	}
+	case VT_FAULT_KIND: {
+		const struct fault_kind *kind = fault_kind_find(value);
+		if (kind) {
+			*(const struct fault_kind **)field = kind;
+			return 0;
+		}
+		return unknown_word(k, value, fault_kind_names(words, sizeof(words), 0, ", "), msg, len);
 	}
 	case VT_INT:
 		if (parse_int64(value, &v) < 0) {

@@ -14,10 +14,6 @@
 
 enum family { FAMILY_IPV4, FAMILY_IPV6, FAMILY_COUNT };
 enum traffic { TRAFFIC_IDLE, TRAFFIC_STREAM, TRAFFIC_REQUEST, TRAFFIC_HEARTBEAT, TRAFFIC_COUNT };
-enum action {
-	ACTION_DROP, ACTION_REJECT, ACTION_LINK_DOWN, ACTION_KILL, ACTION_CRASH, ACTION_FREEZE,
-	ACTION_COUNT
-};
 /* The three hosts of every run; the endpoints live on CLIENT and SERVER. */
 enum host { HOST_CLIENT, HOST_SERVER, HOST_ROUTER, HOST_COUNT };
 #define SIDE_COUNT 2	/* HOST_CLIENT and HOST_SERVER: the hosts with an endpoint */
@@ -35,11 +31,13 @@ enum mechanism {
 
 const char *family_name(enum family f);
 const char *traffic_name(enum traffic t);
-const char *action_name(enum action a);
 const char *host_name(enum host h);
 const char *direction_name(enum direction d);
 const char *outcome_name(enum outcome o);
 const char *mechanism_name(enum mechanism m);
+
+/* What a fault does; one per action, in run/faults/registry.c. */
+struct fault_kind;
 
 #define MAX_SYSCTLS 32
 #define MAX_FAULTS 16
@@ -77,7 +75,7 @@ struct fault_cfg {
 	const char *name;		/* "" for [fault], NAME for [fault NAME] */
 	int line;			/* line of the section header */
 	int64_t at_ms;			/* after the connection is established */
-	enum action action;
+	const struct fault_kind *kind;	/* the action: drop, reject, ... (run/faults/fault.h) */
 	enum host target;
 	enum direction direction;
 	int64_t duration_ms;		/* 0: permanent */

@@ -37,7 +37,7 @@ struct scenario {
 };
 
 /* How a typed key is stored and checked; see the tables in parse.c. */
-enum value_type { VT_BOOL, VT_DURATION, VT_SECONDS, VT_INT, VT_ENUM };
+enum value_type { VT_BOOL, VT_DURATION, VT_SECONDS, VT_INT, VT_ENUM, VT_FAULT_KIND };
 
 struct key_def {
 	const char *name;
@@ -45,7 +45,7 @@ struct key_def {
 	enum value_type type;
 	size_t offset;			/* into the section's struct */
 	int64_t min, max;		/* inclusive, in ms for durations */
-	const char *const *words;	/* VT_ENUM: names, indexed by enum value */
+	const char *const *words;	/* VT_ENUM: names, indexed by enum value (VT_FAULT_KIND: the registry's) */
 	size_t n_words;
 };
 

@@ -75,9 +75,9 @@ static pid_t sleeper(void)
 	return pid;
 }
 
-static void check_action(enum action action)
+static void check_action(const char *action)
 {
-	struct fault_cfg f = { .name = "", .action = action, .target = HOST_SERVER };
+	struct fault_cfg f = { .name = "", .kind = fault_kind_find(action), .target = HOST_SERVER };
 	struct endpoint server = { .ops = &endpoint_builtin, .fd = -1 };
 	struct fault_env env = { .clock = watched_clock, .ep = { [HOST_SERVER] = &server } };
 	char err[256] = "";
@@ -107,13 +107,13 @@ static int reap_target(void **state)
 static void test_kill_instant_before(void **state)
 {
 	(void)state;
-	check_action(ACTION_KILL);
+	check_action("kill");
 }
 
 static void test_freeze_instant_before(void **state)
 {
 	(void)state;
-	check_action(ACTION_FREEZE);
+	check_action("freeze");
 }
 
 int main(void)

@@ -115,9 +115,9 @@ static struct seen parse_batch(const char *buf, size_t len)
 	return s;
 }
 
-static struct seen build(enum action action, enum host target, enum direction dir)
+static struct seen build(const char *action, enum host target, enum direction dir)
 {
-	struct fault_cfg f = { .action = action, .target = target, .direction = dir };
+	struct fault_cfg f = { .kind = fault_kind_find(action), .target = target, .direction = dir };
 	struct nft_filter filter;
 	char table[32], buf[8192];
 	size_t n;
@@ -130,7 +130,7 @@ static struct seen build(enum action action, enum host target, enum direction di
 
 static void test_server_drop_both(void **state)
 {
-	struct seen s = build(ACTION_DROP, HOST_SERVER, DIR_BOTH);
+	struct seen s = build("drop", HOST_SERVER, DIR_BOTH);
 
 	(void)state;
 	assert_int_equal(s.tables, 1);
@@ -153,7 +153,7 @@ static void test_server_drop_both(void **state)
 
 static void test_client_reject_one_way(void **state)
 {
-	struct seen s = build(ACTION_REJECT, HOST_CLIENT, DIR_TO_SERVER);
+	struct seen s = build("reject", HOST_CLIENT, DIR_TO_SERVER);
 
 	(void)state;
 	assert_int_equal(s.chains, 1);
@@ -161,14 +161,14 @@ static void test_client_reject_one_way(void **state)
 	assert_int_equal(s.rules, 1);
 	assert_int_equal(s.offset[0], 2);
 	assert_string_equal(s.verdict[0], "reject");
-	s = build(ACTION_REJECT, HOST_CLIENT, DIR_TO_CLIENT);
+	s = build("reject", HOST_CLIENT, DIR_TO_CLIENT);
 	assert_int_equal(s.hooks[0], NF_INET_LOCAL_IN);
 	assert_int_equal(s.offset[0], 0);
 }
 
 static void test_router_forward(void **state)
 {
-	struct seen s = build(ACTION_DROP, HOST_ROUTER, DIR_BOTH);
+	struct seen s = build("drop", HOST_ROUTER, DIR_BOTH);
 
 	(void)state;
 	assert_int_equal(s.chains, 1);

@@ -21,6 +21,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "fault.h"
 #include "scenario.h"
 
 static char path[64];
@@ -172,12 +173,12 @@ static void test_every_key(void **state)
 	assert_int_equal(v.n_faults, 2);
 	assert_string_equal(v.faults[0].name, "");
 	assert_int_equal(v.faults[0].at_ms, 1500);
-	assert_int_equal(v.faults[0].action, ACTION_CRASH);
+	assert_ptr_equal(v.faults[0].kind, fault_kind_find("crash"));
 	assert_int_equal(v.faults[0].target, HOST_SERVER);
 	assert_int_equal(v.faults[0].restart_ms, 500);
 	assert_true(v.faults[0].restart_service);
 	assert_string_equal(v.faults[1].name, "second");
-	assert_int_equal(v.faults[1].action, ACTION_DROP);
+	assert_ptr_equal(v.faults[1].kind, fault_kind_find("drop"));
 	assert_int_equal(v.faults[1].target, HOST_ROUTER);
 	assert_int_equal(v.faults[1].direction, DIR_TO_CLIENT);
 	assert_int_equal(v.faults[1].duration_ms, 2000);
@@ -473,11 +474,11 @@ static void test_many_sections(void **state)
 		assert_int_equal(scenario_variant(s, i, &v, stderr), 0);
 		assert_int_equal(v.n_faults, 2);
 		assert_string_equal(v.faults[0].name, "");
-		assert_int_equal(v.faults[0].action, ACTION_DROP);
+		assert_ptr_equal(v.faults[0].kind, fault_kind_find("drop"));
 		assert_int_equal(v.faults[0].target, HOST_SERVER);
 		assert_int_equal(v.faults[0].at_ms, 1000);
 		assert_string_equal(v.faults[1].name, "late");
-		assert_int_equal(v.faults[1].action, ACTION_KILL);
+		assert_ptr_equal(v.faults[1].kind, fault_kind_find("kill"));
 		assert_int_equal(v.faults[1].target, HOST_CLIENT);
 		assert_int_equal(v.faults[1].at_ms, 2000);
 		/* each variant is selected by one [expect WHEN] (all 1s, or all 2s) */

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "fault.h"
 #include "predict.h"
 
 static void test_model_timeout(void **state)
@@ -66,10 +67,10 @@ static struct variant base(void)
 	return v;
 }
 
-static struct fault_cfg fault(enum action a, enum host target, int64_t at)
+static struct fault_cfg fault(const char *a, enum host target, int64_t at)
 {
-	return (struct fault_cfg){ .name = "", .at_ms = at, .action = a, .target = target, .direction = DIR_BOTH,
-				   .restart_ms = -1 };
+	return (struct fault_cfg){ .name = "", .at_ms = at, .kind = fault_kind_find(a), .target = target,
+				   .direction = DIR_BOTH, .restart_ms = -1 };
 }
 
 static void test_sides(void **state)
@@ -83,7 +84,7 @@ static void test_sides(void **state)
 	v.side[HOST_CLIENT].keepidle_ms = 2000;
 	v.side[HOST_CLIENT].keepintvl_ms = 1000;
 	v.side[HOST_CLIENT].keepcnt = 3;
-	v.faults[v.n_faults++] = fault(ACTION_DROP, HOST_SERVER, 1000);
+	v.faults[v.n_faults++] = fault("drop", HOST_SERVER, 1000);
 	predict_side(&v, HOST_CLIENT, false, 0, &p);
 	assert_int_equal(p.outcome, OUTCOME_TIMEOUT);
 	assert_int_equal(p.mechanism, MECH_KEEPALIVE);
@@ -121,7 +122,7 @@ static void test_data_in_flight(void **state)
 	v.side[HOST_CLIENT].keepidle_ms = 1000;
 	v.side[HOST_CLIENT].keepintvl_ms = 1000;
 	v.side[HOST_CLIENT].keepcnt = 1;
-	v.faults[v.n_faults++] = fault(ACTION_CRASH, HOST_SERVER, 1000);
+	v.faults[v.n_faults++] = fault("crash", HOST_SERVER, 1000);
 	/* Keepalive is not armed while data is unacknowledged: tcp_retries2 = 15 decides. */
 	predict_side(&v, HOST_CLIENT, false, 0, &p);
 	assert_int_equal(p.outcome, OUTCOME_TIMEOUT);
@@ -153,7 +154,7 @@ static void test_restart_probe_and_kill(void **state)
 	v.side[HOST_CLIENT].keepidle_ms = 3000;
 	v.side[HOST_CLIENT].keepintvl_ms = 1000;
 	v.side[HOST_CLIENT].keepcnt = 3;
-	v.faults[v.n_faults++] = fault(ACTION_CRASH, HOST_SERVER, 1000);
+	v.faults[v.n_faults++] = fault("crash", HOST_SERVER, 1000);
 	v.faults[0].restart_ms = 500;
 	/* The next probe, at last_rx (-1 s) + keepidle 3 s, finds the rebooted host. */
 	predict_side(&v, HOST_CLIENT, false, 0, &p);
@@ -166,7 +167,7 @@ static void test_restart_probe_and_kill(void **state)
 	assert_int_equal(p.outcome, OUTCOME_TIMEOUT);
 	assert_int_equal(p.ms, 5000);
 
-	v.faults[0] = fault(ACTION_KILL, HOST_SERVER, 1000);
+	v.faults[0] = fault("kill", HOST_SERVER, 1000);
 	predict_side(&v, HOST_CLIENT, false, 0, &p);
 	assert_int_equal(p.outcome, OUTCOME_FIN);
 	assert_int_equal(p.ms, 0);
@@ -182,7 +183,7 @@ static void test_freeze_and_heartbeat(void **state)
 	v.side[HOST_CLIENT].keepidle_ms = 1000;
 	v.side[HOST_CLIENT].keepintvl_ms = 1000;
 	v.side[HOST_CLIENT].keepcnt = 2;
-	v.faults[v.n_faults++] = fault(ACTION_FREEZE, HOST_SERVER, 1000);
+	v.faults[v.n_faults++] = fault("freeze", HOST_SERVER, 1000);
 	/* Keepalive does not see a hung process: its kernel answers. */
 	predict_side(&v, HOST_CLIENT, false, 0, &p);
 	assert_int_equal(p.outcome, OUTCOME_NONE);

@@ -1,5 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* Faults: one table of operations per action (apply, lift), see fault.c. */
+/*
+ * Faults. Each kind (drop, reject, ...) is one struct fault_kind in a file of
+ * its own (drop.c, ...) and one line of the table in registry.c: what it
+ * accepts, how it is checked, applied, lifted and predicted. Nothing outside
+ * these files names a kind: the parser, the checks, the run loop, the
+ * predictor and the report all go through the table.
+ */
 #ifndef DEADPEER_FAULT_H
 #define DEADPEER_FAULT_H
 
@@ -8,6 +14,8 @@
 #include "endpoint.h"
 #include "scenario.h"
 #include "topology.h"
+
+struct prediction;
 
 /* What faults act on: the run's hosts and its endpoint processes. */
 struct fault_env {
@@ -25,6 +33,55 @@ struct fault_env {
 	/* The clock both are read from: mono_ns, unless a test watches when it is read. */
 	int64_t (*clock)(void);
 };
+
+/* The [fault] keys a kind accepts besides at, action and target (struct fault_kind.takes). */
+#define FAULT_TAKES_ROUTER		(1u << 0)	/* target = router */
+#define FAULT_TAKES_DIRECTION		(1u << 1)
+#define FAULT_TAKES_DURATION		(1u << 2)	/* lifted after it */
+#define FAULT_TAKES_RESTART		(1u << 3)
+#define FAULT_TAKES_RESTART_SERVICE	(1u << 4)	/* always of the server */
+
+struct fault_kind {
+	const char *name;		/* the action's word in scenario files: "drop" */
+	const char *describe;		/* one line for --help */
+	unsigned takes;			/* FAULT_TAKES_* */
+	/* Without FAULT_TAKES_DURATION: why, for the message that refuses one ("a killed process stays dead"). */
+	const char *no_duration;
+	/*
+	 * Combinations @takes cannot say, checked once action and target are
+	 * set (NULL: none): true with the message in @msg and, in *@key, the
+	 * key whose line it names.
+	 */
+	bool (*validate)(const struct fault_cfg *f, const char **key, char *msg, size_t len);
+	/* Fault number @index of a run: 0 or -errno with @err filled (see fault_apply). */
+	int (*apply)(struct fault_env *env, const struct fault_cfg *f, size_t index, char *err, size_t len);
+	/* Undo it; NULL: it cannot be undone, and heal_ms is NULL too. */
+	int (*lift)(struct fault_env *env, const struct fault_cfg *f, size_t index, char *err, size_t len);
+	/* When the run loop lifts it, in ms after it was applied; -1: never. */
+	int64_t (*heal_ms)(const struct fault_cfg *f);
+	/*
+	 * What @side would see of @f alone, from the fault on (predict_side
+	 * orders several); @last_rx is when the side last heard from its
+	 * peer, relative to the fault. Built on the rules of predict.h.
+	 */
+	void (*predict)(const struct variant *v, enum host side, const struct fault_cfg *f, int64_t last_rx,
+			struct prediction *p);
+	int table_rank;			/* column of the matrix in `deadpeer table`: lower first */
+	const void *priv;		/* the kind's own data for code it shares with others (filter.c) */
+};
+
+/* THE table, in the order messages list the kinds (registry.c). */
+extern const struct fault_kind *const fault_kinds[];
+extern const size_t fault_kind_count;
+
+/* The kind called @name, or NULL. */
+const struct fault_kind *fault_kind_find(const char *name);
+/*
+ * Into @buf, the names of the kinds that accept every key of @takes (0: all
+ * of them), in table order, separated by ", " but for the last one, which
+ * follows @last: "drop and reject" with " and ". Returns @buf.
+ */
+char *fault_kind_names(char *buf, size_t len, unsigned takes, const char *last);
 
 /*
  * Apply fault number @index of a run; 0 or -errno with @err filled.

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/* What the kinds' files (drop.c, ...) share: fault.c's mechanism and filter.c's tables. */
+#ifndef DEADPEER_FAULT_PRIV_H
+#define DEADPEER_FAULT_PRIV_H
+
+#include "fault.h"
+#include "fault_kinds.h"	/* generated from registry.c's table: each kind's declaration */
+#include "predict.h"
+
+/* The clock a fault's instants are read from (env->clock or mono_ns). */
+int64_t fault_clock(const struct fault_env *env);
+/* 0, or -EHOSTDOWN with @err filled when the target has crashed and not come back. */
+int fault_host_down(struct fault_env *env, const struct fault_cfg *f, char *err, size_t len);
+/* Send @sig to the target's endpoint, unless it is already gone; 0 or -errno with @err. */
+int fault_signal(struct fault_env *env, const struct fault_cfg *f, int sig, char *err, size_t len);
+/* Set the router's end of the target's cable up or down; 0 or -errno with @err. */
+int fault_link_set(struct fault_env *env, const struct fault_cfg *f, bool up, char *err, size_t len);
+/* heal_ms of the kinds a duration lifts: after it, or never without one. */
+int64_t fault_heal_after_duration(const struct fault_cfg *f);
+
+/* drop and reject: an nftables table in the target's namespace (filter.c). */
+struct filter_kind {
+	bool reject;		/* the rules answer with a TCP reset instead of dropping */
+};
+int fault_filter_apply(struct fault_env *env, const struct fault_cfg *f, size_t index, char *err, size_t len);
+int fault_filter_lift(struct fault_env *env, const struct fault_cfg *f, size_t index, char *err, size_t len);
+/* The fields of struct fault_kind drop and reject share: one table, the same keys. */
+#define FAULT_FILTER_KIND(filter)								\
+	.takes = FAULT_TAKES_ROUTER | FAULT_TAKES_DIRECTION | FAULT_TAKES_DURATION,		\
+	.apply = fault_filter_apply,								\
+	.lift = fault_filter_lift,								\
+	.heal_ms = fault_heal_after_duration,							\
+	.priv = (filter)
+
+#endif

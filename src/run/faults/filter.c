@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: MIT
+/*
+ * drop and reject install the same nftables table in the target's namespace
+ * (hosts: input/output hooks, router: forward hook) and lifting deletes it;
+ * they differ only in the verdict of its rules, their struct filter_kind.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "fault_priv.h"
+
+void fault_filter(const struct fault_cfg *f, size_t index, uint16_t port, struct nft_filter *out,
+		  char *table, size_t len)
+{
+	/* Hook and port field for packets towards the server and towards the client. */
+	static const struct { enum nft_hook hook; bool sport; } to_server[HOST_COUNT] = {
+		[HOST_CLIENT] = { NFT_HOOK_OUTPUT, false },
+		[HOST_SERVER] = { NFT_HOOK_INPUT, false },
+		[HOST_ROUTER] = { NFT_HOOK_FORWARD, false },
+	}, to_client[HOST_COUNT] = {
+		[HOST_CLIENT] = { NFT_HOOK_INPUT, true },
+		[HOST_SERVER] = { NFT_HOOK_OUTPUT, true },
+		[HOST_ROUTER] = { NFT_HOOK_FORWARD, true },
+	};
+	const struct filter_kind *fk = f->kind->priv;
+	bool reject = fk->reject;
+
+	snprintf(table, len, "deadpeer_fault%zu", index);
+	*out = (struct nft_filter){ .table = table };
+	if (f->direction != DIR_TO_CLIENT)
+		out->rules[out->n_rules++] = (struct nft_filter_rule){
+			to_server[f->target].hook, to_server[f->target].sport, port, reject };
+	if (f->direction != DIR_TO_SERVER)
+		out->rules[out->n_rules++] = (struct nft_filter_rule){
+			to_client[f->target].hook, to_client[f->target].sport, port, reject };
+}
+
+int fault_filter_apply(struct fault_env *env, const struct fault_cfg *f, size_t index, char *err, size_t len)
+{
+	char table[32], buf[8192];
+	struct nft_filter filter;
+	size_t n;
+	int ret = fault_host_down(env, f, err, len);
+
+	if (ret)
+		return ret;
+	fault_filter(f, index, env->port, &filter, table, sizeof(table));
+	n = nft_filter_build(&filter, buf, sizeof(buf), (uint32_t)index * 100 + 1);
+	ret = n ? netns_nft_send(env->topo->host[f->target].nft, buf, n) : -ENOBUFS;
+	if (ret)
+		snprintf(err, len, "cannot add nftables table %s in namespace \"%s\": %s", table,
+			 host_name(f->target), strerror(-ret));
+	return ret;
+}
+
+int fault_filter_lift(struct fault_env *env, const struct fault_cfg *f, size_t index, char *err, size_t len)
+{
+	char table[32], buf[2048];
+	struct nft_filter filter;
+	size_t n;
+	int ret;
+
+	if (env->topo->host[f->target].nsfd < 0)
+		return 0;	/* the host crashed meanwhile: its rules went with it */
+	fault_filter(f, index, env->port, &filter, table, sizeof(table));
+	n = nft_table_delete_build(table, buf, sizeof(buf), (uint32_t)index * 100 + 50);
+	ret = n ? netns_nft_send(env->topo->host[f->target].nft, buf, n) : -ENOBUFS;
+	if (ret)
+		snprintf(err, len, "cannot delete nftables table %s in namespace \"%s\": %s", table,
+			 host_name(f->target), strerror(-ret));
+	return ret;
+}

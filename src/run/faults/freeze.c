@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: MIT
+/*
+ * freeze: SIGSTOP of the target's endpoint process, a hung application
+ * whose kernel still answers TCP; lifting sends SIGCONT. Only the
+ * application's own heartbeat, or a user timeout on a closed window, can
+ * tell.
+ */
+#include <signal.h>
+
+#include "fault_priv.h"
+
+static int freeze_apply(struct fault_env *env, const struct fault_cfg *f, size_t index, char *err, size_t len)
+{
+	int ret = fault_signal(env, f, SIGSTOP, err, len);
+
+	if (!ret)
+		env->frozen[f->target] = true;
+	return ret;
+}
+
+static int freeze_lift(struct fault_env *env, const struct fault_cfg *f, size_t index, char *err, size_t len)
+{
+	int ret = fault_signal(env, f, SIGCONT, err, len);
+
+	if (!ret)
+		env->frozen[f->target] = false;
+	return ret;
+}
+
+static void freeze_predict(const struct variant *v, enum host side, const struct fault_cfg *f, int64_t last_rx,
+			   struct prediction *p)
+{
+	const struct side_cfg *c = &v->side[side];
+	char a[32];
+
+	if (f->target == side) {
+		predict_say(p, OUTCOME_NONE, MECH_NONE, INT64_MIN, "this side is frozen and notices nothing");
+		return;
+	}
+	if (predict_heartbeat_first(c, f, fault_heal_ms(f), p))
+		return;
+	if (c->traffic == TRAFFIC_STREAM && c->user_timeout_ms > 0) {
+		format_duration(a, sizeof(a), c->user_timeout_ms);
+		predict_say(p, OUTCOME_TIMEOUT, MECH_ZERO_WINDOW, INT64_MIN,
+			    "zero-window probes are answered; TCP_USER_TIMEOUT %s counts from when the window closed", a);
+		return;
+	}
+	predict_say(p, OUTCOME_NONE, MECH_NONE, INT64_MIN,
+		    "the frozen peer's kernel answers probes and acknowledges data");
+}
+
+const struct fault_kind fault_freeze = {
+	.name = "freeze",
+	.describe = "SIGSTOP the target's endpoint process: a hung application whose kernel still answers",
+	.takes = FAULT_TAKES_DURATION,
+	.apply = freeze_apply,
+	.lift = freeze_lift,
+	.heal_ms = fault_heal_after_duration,
+	.predict = freeze_predict,
+	.table_rank = 5,
+};

@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: MIT
+/*
+ * kill: SIGKILL of the target's endpoint process. Its kernel closes the
+ * socket, so the peer reads a FIN within the round trip; nothing brings the
+ * process back.
+ */
+#include <signal.h>
+
+#include "fault_priv.h"
+
+static int kill_apply(struct fault_env *env, const struct fault_cfg *f, size_t index, char *err, size_t len)
+{
+	int ret = fault_signal(env, f, SIGKILL, err, len);
+
+	if (!ret)
+		env->killed[f->target] = true;
+	return ret;
+}
+
+static void kill_predict(const struct variant *v, enum host side, const struct fault_cfg *f, int64_t last_rx,
+			 struct prediction *p)
+{
+	if (f->target == side)
+		predict_say(p, OUTCOME_KILLED, MECH_NONE, INT64_MIN, "this side is the one killed");
+	else
+		predict_say(p, OUTCOME_FIN, MECH_NONE, 0,
+			    "the peer's kernel sends a FIN when its process dies: within the round trip");
+}
+
+const struct fault_kind fault_kill = {
+	.name = "kill",
+	.describe = "SIGKILL the target's endpoint process: its kernel closes the socket",
+	.no_duration = "a killed process stays dead",
+	.apply = kill_apply,
+	.predict = kill_predict,
+	.table_rank = 4,
+};

@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: MIT
+/*
+ * link-down: the cable between the target host and the router is pulled.
+ * The router's end of the veth pair goes down, and the host's own interface
+ * stays administratively up but loses carrier; lifting plugs it back.
+ */
+#include "fault_priv.h"
+
+static int link_down_apply(struct fault_env *env, const struct fault_cfg *f, size_t index, char *err, size_t len)
+{
+	return fault_link_set(env, f, false, err, len);
+}
+
+static int link_down_lift(struct fault_env *env, const struct fault_cfg *f, size_t index, char *err, size_t len)
+{
+	return fault_link_set(env, f, true, err, len);
+}
+
+const struct fault_kind fault_link_down = {
+	.name = "link-down",
+	.describe = "pull the cable between the target host and the router",
+	.takes = FAULT_TAKES_DURATION,
+	.apply = link_down_apply,
+	.lift = link_down_lift,
+	.heal_ms = fault_heal_after_duration,
+	.predict = predict_path_lost,
+	.table_rank = 1,
+};
