@@ -81,8 +81,6 @@ struct fault_cfg {
 	int64_t duration_ms;		/* 0: permanent */
 	int64_t restart_ms;		/* crash: -1 never */
 	bool restart_service;
-	/* lines of the keys set in this fault, for combination errors (0: unset) */
-	int line_target, line_direction, line_duration, line_restart, line_restart_service;
 };
 
 /* One [expect] line: OUTCOME [MECHANISM] [within MIN..MAX]. */
