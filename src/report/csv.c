@@ -137,16 +137,6 @@ int csv_header(FILE *f)
 	return file_flush_checked(f);
 }
 
-const char *verdict_name(enum verdict v)
-{
-	switch (v) {
-	case VERDICT_PASS: return "pass";
-	case VERDICT_FAIL: return "fail";
-	case VERDICT_NONE: break;
-	}
-	return "-";
-}
-
 const char *variant_label(const struct variant *v, char *buf, size_t len)
 {
 	const char *open = strchr(v->name, '[');

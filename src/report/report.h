@@ -34,7 +34,6 @@ int file_flush_checked(FILE *f) MUST_CHECK;
 
 /* "timeout/keepalive 5.012s" */
 void side_summary(char *buf, size_t len, const struct side_result *s);
-const char *verdict_name(enum verdict v);
 /* The sweep part of a variant name ("client.keepidle=1s"), "" without a sweep. */
 const char *variant_label(const struct variant *v, char *buf, size_t len);
 
