@@ -75,6 +75,18 @@ static void test_format(void **state)
 	assert_string_equal(b, "-1.002s");
 	format_duration(b, sizeof(b), 924600);
 	assert_string_equal(b, "15m24.600s");
+	format_duration(b, sizeof(b), 7875001);
+	assert_string_equal(b, "2h11m15.001s");
+	format_duration(b, sizeof(b), -3600000);
+	assert_string_equal(b, "-1h0m");
+	format_thousandths(b, sizeof(b), 12345);
+	assert_string_equal(b, "12.345");
+	format_thousandths(b, sizeof(b), -52);
+	assert_string_equal(b, "-0.052");
+	format_thousandths(b, sizeof(b), 0);
+	assert_string_equal(b, "0.000");
+	format_thousandths(b, sizeof(b), INT64_MIN);
+	assert_string_equal(b, "-9223372036854775.808");
 }
 
 static void test_ints_and_errnos(void **state)
