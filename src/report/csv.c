@@ -284,6 +284,7 @@ COLUMN(col_setup) { return micros(buf, len, r->setup_us); }
 COLUMN(col_connect) { return micros(buf, len, r->connect_us); }
 COLUMN(col_teardown) { return micros(buf, len, r->teardown_us); }
 COLUMN(col_fault_lag) { return micros(buf, len, r->fault_lag_us); }
+COLUMN(col_fault_hits) { return num(buf, len, r->fault_hits >= 0, r->fault_hits); }
 
 /* The one list of columns: each one's header word and text, in the order of enum csv_column. */
 static const struct {
@@ -327,6 +328,7 @@ static const struct {
 	[COL_CONNECT_MS] = { "connect_ms", col_connect },
 	[COL_TEARDOWN_MS] = { "teardown_ms", col_teardown },
 	[COL_FAULT_LAG_MS] = { "fault_lag_ms", col_fault_lag },
+	[COL_FAULT_HITS] = { "fault_hits", col_fault_hits },
 };
 static_assert(ARRAY_SIZE(columns) == COL_COUNT, "a name and a text for every column");
 

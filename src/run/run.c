@@ -594,6 +594,7 @@ int run_variant(const struct variant *v, unsigned run, const struct run_opts *op
 	int ret = -1;
 
 	memset(res, 0, sizeof(*res));
+	res->fault_hits = -1;
 	res->v = v;
 	res->run = run;
 	res->fault_at_ms = variant_first_fault_ms(v);

@@ -49,6 +49,7 @@ struct run_result {
 	int64_t connect_us;		/* endpoints started until both sides established */
 	int64_t teardown_us;		/* endpoints stopped, captures closed, namespaces released */
 	int64_t fault_lag_us;		/* the first fault in effect, after its scheduled instant */
+	int64_t fault_hits;		/* packets the faults' drop/reject rules matched; -1: not counted */
 	struct side_result side[SIDE_COUNT];
 };
 

@@ -228,7 +228,8 @@ static void fail_run(struct scheduler *sch, size_t i, const char *fmt, ...)
 {
 	va_list ap;
 
-	sch->res[i] = (struct run_result){ .v = &sch->runs[i].v, .run = sch->runs[i].run, .failed = true };
+	sch->res[i] = (struct run_result){ .v = &sch->runs[i].v, .run = sch->runs[i].run, .failed = true,
+					   .fault_hits = -1 };
 	va_start(ap, fmt);
 	vsnprintf(sch->res[i].error, sizeof(sch->res[i].error), fmt, ap);
 	va_end(ap);

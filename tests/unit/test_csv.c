@@ -58,7 +58,8 @@ static void test_header(void **state)
 		"scenario,variant,run,side,family,action,target,keepalive,keepidle_ms,keepintvl_ms,keepcnt,"
 		"user_timeout_ms,traffic,fault_at_ms,outcome,mechanism,errno,detect_ms,last_rx_ms,predicted_ms,"
 		"probes,retransmits,expected,verdict,wire_lag_ms,model_error_ms,counts_from,zero_window_probes,predicted,error,"
-		"probe_replies,probe_reply_max_ms,description,setup_ms,connect_ms,teardown_ms,fault_lag_ms\r\n");
+		"probe_replies,probe_reply_max_ms,description,setup_ms,connect_ms,teardown_ms,fault_lag_ms,"
+		"fault_hits\r\n");
 	free(buf);
 }
 
@@ -111,6 +112,7 @@ static void test_rows(void **state)
 	r.connect_us = 678;
 	r.teardown_us = -1;
 	r.fault_lag_us = 87;
+	r.fault_hits = 0;	/* counted, and nothing matched: 0, not empty */
 	r.side[HOST_CLIENT] = (struct side_result){
 		.outcome = OUTCOME_TIMEOUT, .mechanism = MECH_KEEPALIVE, .err = 110, .detected = true,
 		.detect_ms = 4095, .has_last_rx = true, .last_rx_ms = -1004, .keepidle_ms = 3000,
@@ -131,9 +133,9 @@ static void test_rows(void **state)
 	assert_string_equal(buf,
 		"quoted,client.keepidle=3s,2,client,ipv4,drop,server,yes,3000,1000,3,0,idle,1000,timeout,"
 		"keepalive,ETIMEDOUT,4095,-1004,3996,3,0,timeout keepalive within 1s..9s,pass,0.052,99,wire,0,timeout/keepalive,,"
-		"2,1.071,\"Drop, then \"\"keepalive\"\"\",12.345,0.678,,0.087");
+		"2,1.071,\"Drop, then \"\"keepalive\"\"\",12.345,0.678,,0.087,0");
 	assert_string_equal(second + 2,
-		"quoted,client.keepidle=3s,2,server,ipv4,drop,server,no,,,,0,idle,1000,none,-,,,,,0,0,,-,,,tcp_info,,none,,,,\"Drop, then \"\"keepalive\"\"\",12.345,0.678,,0.087\r\n");
+		"quoted,client.keepidle=3s,2,server,ipv4,drop,server,no,,,,0,idle,1000,none,-,,,,,0,0,,-,,,tcp_info,,none,,,,\"Drop, then \"\"keepalive\"\"\",12.345,0.678,,0.087,0\r\n");
 	free(buf);
 	variant_release(&v);
 	scenario_free(s);
@@ -153,7 +155,7 @@ static void test_rows_failed(void **state)
 					 "[expect]\nserver = timeout user-timeout\n");
 	struct variant v;
 	struct run_result r = { .run = 1, .failed = true, .fault_at_ms = 0, .setup_us = 999, .connect_us = -1,
-				.teardown_us = -1, .fault_lag_us = -1,
+				.teardown_us = -1, .fault_lag_us = -1, .fault_hits = -1,
 				.side = { unknown_side, unknown_side } };
 	char *buf;
 
@@ -165,10 +167,10 @@ static void test_rows_failed(void **state)
 	r.side[HOST_SERVER].probes = 4;
 	buf = rows_of(&r);
 	assert_string_equal(buf,
-		"failing,,1,client,ipv4,drop,server,no,,,,0,idle,0,,,,,,,,,,-,,,,,,\"setup: \"\"veth\"\" refused, EPERM\",,,"
-		"plain,0.999,,,\r\n"
+		"failing,,1,client,ipv4,drop,server,no,,,,0,idle,0,,,,,,,,,,-,,,,,,"
+		"\"setup: \"\"veth\"\" refused, EPERM\",,,plain,0.999,,,,\r\n"
 		"failing,,1,server,ipv4,drop,server,no,,,,3500,stream,0,,,,,,,,,timeout user-timeout,-,,,,,,"
-		"\"setup: \"\"veth\"\" refused, EPERM\",,,plain,0.999,,,\r\n");
+		"\"setup: \"\"veth\"\" refused, EPERM\",,,plain,0.999,,,,\r\n");
 	free(buf);
 	variant_release(&v);
 	scenario_free(s);
@@ -181,11 +183,11 @@ static void test_rows_failed(void **state)
  */
 static void test_rows_killed(void **state)
 {
-	struct scenario *s = scenario_of("[scenario]\nname = nofault\ndescription = plain\n[client]\ntraffic = request\n"
-					 "[expect]\nclient = none\n");
+	struct scenario *s = scenario_of("[scenario]\nname = nofault\ndescription = plain\n"
+					 "[client]\ntraffic = request\n[expect]\nclient = none\n");
 	struct variant v;
 	struct run_result r = { .run = 3, .fault_at_ms = -1, .setup_us = 1, .connect_us = 1000,
-				.teardown_us = 123456789, .fault_lag_us = -1 };
+				.teardown_us = 123456789, .fault_lag_us = -1, .fault_hits = -1 };
 	char *buf, sum[64];
 
 	(void)state;
@@ -205,10 +207,10 @@ static void test_rows_killed(void **state)
 	};
 	buf = rows_of(&r);
 	assert_string_equal(buf,
-		"nofault,,3,client,ipv4,,,no,7200000,75000,9,0,request,,rst,probe,ECONNRESET,0,0,,1,0,none,fail,-0.999,,"
-		"wire,0,timeout/zero-window,,0,,plain,0.001,1.000,123456.789,\r\n"
+		"nofault,,3,client,ipv4,,,no,7200000,75000,9,0,request,,rst,probe,ECONNRESET,0,0,,1,0,none,fail,"
+		"-0.999,,wire,0,timeout/zero-window,,0,,plain,0.001,1.000,123456.789,,\r\n"
 		"nofault,,3,server,ipv4,,,no,,,,0,idle,,killed,-,,,,0,,,,-,0.000,,,,killed,,,,plain,0.001,1.000,"
-		"123456.789,\r\n");
+		"123456.789,,\r\n");
 	free(buf);
 	side_summary(sum, sizeof(sum), &r.side[HOST_CLIENT]);
 	assert_string_equal(sum, "rst/probe 0ms");
@@ -219,9 +221,10 @@ static void test_rows_killed(void **state)
 }
 
 /*
- * Two faults: actions and targets joined by "+", fault_at_ms the earliest.
- * An outcome other than the one predicted has no model error; a side
- * counted from TCP_INFO has no wire counts.
+ * Two faults: actions and targets joined by "+", fault_at_ms the earliest,
+ * fault_hits the packets their rules matched. An outcome other than the one
+ * predicted has no model error; a side counted from TCP_INFO has no wire
+ * counts.
  */
 static void test_rows_two_faults(void **state)
 {
@@ -232,7 +235,7 @@ static void test_rows_two_faults(void **state)
 					 "[expect]\nclient = fin within 5.4s..6s\nserver = killed\n");
 	struct variant v;
 	struct run_result r = { .run = 1, .fault_at_ms = 500, .setup_us = 7, .connect_us = 70, .teardown_us = 700,
-				.fault_lag_us = 0 };
+				.fault_lag_us = 0, .fault_hits = 17 };
 	char *buf, sum[64];
 
 	(void)state;
@@ -254,9 +257,9 @@ static void test_rows_two_faults(void **state)
 	assert_string_equal(buf,
 		"two,,1,client,ipv4,drop+kill,server+server,yes,2000,1000,3,0,idle,500,fin,-,,5500,5499,5500,3,0,"
 		"fin within 5.4s..6s,pass,,,wire,0,rst/data,,1,123456789.012,\"two faults, one kill\","
-		"0.007,0.070,0.700,0.000\r\n"
+		"0.007,0.070,0.700,0.000,17\r\n"
 		"two,,1,server,ipv4,drop+kill,server+server,no,,,,0,idle,500,heartbeat,-,,-3,,1500,0,0,killed,-,"
-		"-1500.000,-1503,tcp_info,,heartbeat,,,,\"two faults, one kill\",0.007,0.070,0.700,0.000\r\n");
+		"-1500.000,-1503,tcp_info,,heartbeat,,,,\"two faults, one kill\",0.007,0.070,0.700,0.000,17\r\n");
 	free(buf);
 	side_summary(sum, sizeof(sum), &r.side[HOST_SERVER]);
 	assert_string_equal(sum, "heartbeat -3ms");
@@ -281,6 +284,7 @@ static void test_column_names(void **state)
 	assert_string_equal(buf, expect);
 	assert_string_equal(csv_column_name(COL_DETECT_MS), "detect_ms");
 	assert_string_equal(csv_column_name(COL_FAULT_LAG_MS), "fault_lag_ms");
+	assert_string_equal(csv_column_name(COL_COUNT - 1), "fault_hits");
 	free(buf);
 	free(expect);
 }
