@@ -73,9 +73,7 @@ static struct group *group_for(struct table *t, char *scenario, char *variant)
 	for (size_t i = 0; i < t->n_groups; i++)
 		if (strcmp(t->groups[i].scenario, scenario) == 0 && strcmp(t->groups[i].variant, variant) == 0)
 			return &t->groups[i];
-	t->groups = reallocarray(t->groups, t->n_groups + 1, sizeof(*t->groups));
-	if (!t->groups)
-		abort();
+	t->groups = xreallocarray(t->groups, t->n_groups + 1, sizeof(*t->groups));
 	t->groups[t->n_groups] = (struct group){ .scenario = scenario, .variant = variant };
 	return &t->groups[t->n_groups++];
 }
@@ -134,15 +132,11 @@ static int load(struct table *t, const char *path)
 			fclose(f);
 			return -1;
 		}
-		t->rows = reallocarray(t->rows, t->n_rows + 1, sizeof(*t->rows));
-		if (!t->rows)
-			abort();
+		t->rows = xreallocarray(t->rows, t->n_rows + 1, sizeof(*t->rows));
 		t->rows[t->n_rows++] = row;
 		struct group *g = group_for(t, row[COL_SCENARIO], row[COL_VARIANT]);
 		struct side_rows *sr = &g->side[name_find(host_words, SIDE_COUNT, row[COL_SIDE])];
-		sr->rows = reallocarray(sr->rows, sr->n + 1, sizeof(*sr->rows));
-		if (!sr->rows)
-			abort();
+		sr->rows = xreallocarray(sr->rows, sr->n + 1, sizeof(*sr->rows));
 		sr->rows[sr->n++] = row;
 	}
 	fclose(f);

@@ -34,9 +34,7 @@ static void push_char(char **buf, size_t *len, size_t *cap, int c)
 {
 	if (*len + 1 >= *cap) {
 		*cap = *cap ? *cap * 2 : 64;
-		*buf = realloc(*buf, *cap);
-		if (!*buf)
-			abort();
+		*buf = xreallocarray(*buf, *cap, 1);
 	}
 	(*buf)[(*len)++] = (char)c;
 	(*buf)[*len] = '\0';
@@ -44,9 +42,7 @@ static void push_char(char **buf, size_t *len, size_t *cap, int c)
 
 static void push_field(char ***fields, size_t *n, char **buf, size_t *len, size_t *cap)
 {
-	*fields = reallocarray(*fields, *n + 1, sizeof(**fields));
-	if (!*fields)
-		abort();
+	*fields = xreallocarray(*fields, *n + 1, sizeof(**fields));
 	(*fields)[(*n)++] = *buf ? *buf : xstrdup("");
 	*buf = NULL;
 	*len = *cap = 0;
@@ -157,10 +153,12 @@ static const char *micros(char *buf, size_t len, int64_t us)
 	return buf;
 }
 
-/* What the socket reported, or else what the scenario set; -1: neither. */
-static int64_t effective(int64_t measured, int64_t configured)
+/* A socket option: what the socket reported, or else what the scenario set; empty where neither says. */
+static const char *option(char *buf, size_t len, int64_t measured, int64_t configured)
 {
-	return measured >= 0 ? measured : configured;
+	int64_t v = measured >= 0 ? measured : configured;
+
+	return num(buf, len, v >= 0, v);
 }
 
 /* A killed side's probes and retransmits are not counted, nor those of a run that failed. */
@@ -196,34 +194,10 @@ COLUMN(col_action) { return fault_list(buf, len, r->v, false); }
 COLUMN(col_target) { return fault_list(buf, len, r->v, true); }
 COLUMN(col_keepalive) { return r->v->side[s].keepalive ? "yes" : "no"; }
 
-COLUMN(col_keepidle)
-{
-	int64_t v = effective(r->side[s].keepidle_ms, r->v->side[s].keepidle_ms);
-
-	return num(buf, len, v >= 0, v);
-}
-
-COLUMN(col_keepintvl)
-{
-	int64_t v = effective(r->side[s].keepintvl_ms, r->v->side[s].keepintvl_ms);
-
-	return num(buf, len, v >= 0, v);
-}
-
-COLUMN(col_keepcnt)
-{
-	int64_t v = effective(r->side[s].keepcnt, r->v->side[s].keepcnt);
-
-	return num(buf, len, v >= 0, v);
-}
-
-COLUMN(col_user_timeout)
-{
-	int64_t v = effective(r->side[s].user_timeout_ms, r->v->side[s].user_timeout_ms);
-
-	return num(buf, len, v >= 0, v);
-}
-
+COLUMN(col_keepidle) { return option(buf, len, r->side[s].keepidle_ms, r->v->side[s].keepidle_ms); }
+COLUMN(col_keepintvl) { return option(buf, len, r->side[s].keepintvl_ms, r->v->side[s].keepintvl_ms); }
+COLUMN(col_keepcnt) { return option(buf, len, r->side[s].keepcnt, r->v->side[s].keepcnt); }
+COLUMN(col_user_timeout) { return option(buf, len, r->side[s].user_timeout_ms, r->v->side[s].user_timeout_ms); }
 COLUMN(col_traffic) { return traffic_name(r->v->side[s].traffic); }
 COLUMN(col_fault_at) { return num(buf, len, r->fault_at_ms >= 0, r->fault_at_ms); }
 COLUMN(col_outcome) { return r->failed ? "" : outcome_name(r->side[s].outcome); }

@@ -73,5 +73,7 @@ int open_regular(const char *path, FILE **f, const char **kind) MUST_CHECK;
 /* xmalloc-style helpers: abort with a message on out-of-memory. */
 void *xcalloc(size_t n, size_t size) __attribute__((malloc));
 char *xstrdup(const char *s) __attribute__((malloc));
+/* reallocarray(@p, @n, @size), which a growing array calls to take one more element. */
+void *xreallocarray(void *p, size_t n, size_t size);
 
 #endif

@@ -215,6 +215,16 @@ void *xcalloc(size_t n, size_t size)
 	return p;
 }
 
+void *xreallocarray(void *p, size_t n, size_t size)
+{
+	p = reallocarray(p, n ? n : 1, size ? size : 1);
+	if (!p) {
+		fputs("deadpeer: out of memory\n", stderr);
+		abort();
+	}
+	return p;
+}
+
 char *xstrdup(const char *s)
 {
 	char *p = strdup(s);

@@ -289,6 +289,19 @@ static void test_column_names(void **state)
 	free(expect);
 }
 
+/* The next record of @f is the @n fields of @want. */
+static void expect_row(FILE *f, size_t n, const char *const *want)
+{
+	char **fields;
+	size_t got;
+
+	assert_int_equal(csv_read_row(f, &fields, &got), 1);
+	assert_int_equal(got, n);
+	for (size_t i = 0; i < n; i++)
+		assert_string_equal(fields[i], want[i]);
+	csv_fields_free(fields, got);
+}
+
 static void test_read(void **state)
 {
 	const char text[] = "a,\"b,c\",\"say \"\"hi\"\"\"\r\n,\"two\nlines\",\r\nlast,row\n\"open";
@@ -297,22 +310,9 @@ static void test_read(void **state)
 	size_t n;
 
 	(void)state;
-	assert_int_equal(csv_read_row(f, &fields, &n), 1);
-	assert_int_equal(n, 3);
-	assert_string_equal(fields[0], "a");
-	assert_string_equal(fields[1], "b,c");
-	assert_string_equal(fields[2], "say \"hi\"");
-	csv_fields_free(fields, n);
-	assert_int_equal(csv_read_row(f, &fields, &n), 1);
-	assert_int_equal(n, 3);
-	assert_string_equal(fields[0], "");
-	assert_string_equal(fields[1], "two\nlines");
-	assert_string_equal(fields[2], "");
-	csv_fields_free(fields, n);
-	assert_int_equal(csv_read_row(f, &fields, &n), 1);
-	assert_int_equal(n, 2);
-	assert_string_equal(fields[1], "row");
-	csv_fields_free(fields, n);
+	expect_row(f, 3, (const char *const[]){ "a", "b,c", "say \"hi\"" });
+	expect_row(f, 3, (const char *const[]){ "", "two\nlines", "" });
+	expect_row(f, 2, (const char *const[]){ "last", "row" });
 	/* An unterminated quote is an error, then the end. */
 	assert_int_equal(csv_read_row(f, &fields, &n), -1);
 	assert_int_equal(csv_read_row(f, &fields, &n), 0);
@@ -331,11 +331,7 @@ static void test_read(void **state)
 	fputs("\r\n", f);
 	fclose(f);
 	f = fmemopen(buf, len, "r");
-	assert_int_equal(csv_read_row(f, &fields, &n), 1);
-	assert_int_equal(n, 5);
-	for (size_t i = 0; i < 5; i++)
-		assert_string_equal(fields[i], row[i]);
-	csv_fields_free(fields, n);
+	expect_row(f, 5, row);
 	assert_int_equal(csv_read_row(f, &fields, &n), 0);
 	fclose(f);
 	free(buf);
