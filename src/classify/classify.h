@@ -12,7 +12,9 @@
 #include "record.h"
 #include "scenario.h"
 
-enum verdict { VERDICT_NONE, VERDICT_PASS, VERDICT_FAIL };
+enum verdict { VERDICT_NONE, VERDICT_PASS, VERDICT_FAIL, VERDICT_COUNT };
+/* "pass", "fail", "-"; defined in names.c. */
+const char *verdict_name(enum verdict v);
 
 struct side_result {
 	enum outcome outcome;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "commands.h"
+#include "names.h"
 #include "predict.h"
 #include "suite.h"
 
@@ -28,13 +29,12 @@ enum status cmd_predict(int argc, char **argv)
 			printf("%s\n", v.name);
 			for (int side = 0; side < SIDE_COUNT; side++) {
 				struct prediction p;
-				char t[32] = "";
+				char what[48], t[32] = "";
 				predict_side(&v, side, false, 0, &p);
+				format_outcome(what, sizeof(what), p.outcome, p.mechanism);
 				if (p.has_time)
 					format_duration(t, sizeof(t), p.ms);
-				printf("  %s: %s%s%s%s%s  (%s)\n", host_name(side), outcome_name(p.outcome),
-				       p.mechanism != MECH_NONE ? "/" : "", p.mechanism != MECH_NONE ? mechanism_name(p.mechanism) : "",
-				       p.has_time ? " at " : "", t, p.rule);
+				printf("  %s: %s%s%s  (%s)\n", host_name(side), what, p.has_time ? " at " : "", t, p.rule);
 			}
 			variant_release(&v);
 		}

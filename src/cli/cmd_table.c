@@ -20,24 +20,20 @@
 
 #include "commands.h"
 #include "fault.h"
+#include "names.h"
 #include "report.h"
 
-enum col {
-	C_SCENARIO, C_VARIANT, C_SIDE, C_ACTION, C_TARGET, C_KEEPALIVE, C_KEEPIDLE, C_KEEPINTVL, C_KEEPCNT,
-	C_USER_TIMEOUT, C_TRAFFIC, C_FAULT_AT, C_OUTCOME, C_MECHANISM, C_DETECT, C_PREDICTED_MS, C_PREDICTED,
-	C_PROBES, C_PROBE_REPLIES, C_VERDICT, C_DESCRIPTION, C_ERROR,
-	C_COUNT
-};
-
-static const char *const col_names[C_COUNT] = {
-	"scenario", "variant", "side", "action", "target", "keepalive", "keepidle_ms", "keepintvl_ms", "keepcnt",
-	"user_timeout_ms", "traffic", "fault_at_ms", "outcome", "mechanism", "detect_ms", "predicted_ms", "predicted",
-	"probes", "probe_replies", "verdict", "description", "error",
+/* The columns this reads, found by their names; a results.csv without one of them is refused. */
+static const enum csv_column read_columns[] = {
+	COL_SCENARIO, COL_VARIANT, COL_SIDE, COL_ACTION, COL_TARGET, COL_KEEPALIVE, COL_KEEPIDLE_MS,
+	COL_KEEPINTVL_MS, COL_KEEPCNT, COL_USER_TIMEOUT_MS, COL_TRAFFIC, COL_FAULT_AT_MS, COL_OUTCOME,
+	COL_MECHANISM, COL_DETECT_MS, COL_PREDICTED_MS, COL_PREDICTED, COL_PROBES, COL_PROBE_REPLIES,
+	COL_VERDICT, COL_DESCRIPTION, COL_ERROR,
 };
 
 /* Every row of one side of one variant. */
 struct side_rows {
-	char ***rows;		/* each an array of C_COUNT strings (borrowed from struct table) */
+	char ***rows;		/* each a row of struct table (borrowed) */
 	size_t n;
 };
 
@@ -47,15 +43,30 @@ struct group {
 };
 
 struct table {
-	char ***rows;		/* C_COUNT fields each, owned */
+	char ***rows;		/* indexed by enum csv_column, NULL where not used; owned */
 	size_t n_rows;
 	struct group *groups;
 	size_t n_groups;
 };
 
-static int side_index(const char *side)
+/* The words read back into enums are this deadpeer's; false after saying which one is not. */
+static bool row_words_known(char **row, const char *path, size_t line)
 {
-	return strcmp(side, "client") == 0 ? 0 : strcmp(side, "server") == 0 ? 1 : -1;
+	if (name_find(host_words, SIDE_COUNT, row[COL_SIDE]) < 0) {
+		fprintf(stderr, "%s:%zu: side '%s' is neither client nor server\n", path, line, row[COL_SIDE]);
+		return false;
+	}
+	if (*row[COL_OUTCOME] && name_find(outcome_words, OUTCOME_COUNT, row[COL_OUTCOME]) < 0) {
+		fprintf(stderr, "%s:%zu: unknown outcome '%s': not a results.csv of this deadpeer\n", path, line,
+			row[COL_OUTCOME]);
+		return false;
+	}
+	if (*row[COL_MECHANISM] && name_find(mechanism_words, MECH_COUNT, row[COL_MECHANISM]) < 0) {
+		fprintf(stderr, "%s:%zu: unknown mechanism '%s': not a results.csv of this deadpeer\n", path, line,
+			row[COL_MECHANISM]);
+		return false;
+	}
+	return true;
 }
 
 static struct group *group_for(struct table *t, char *scenario, char *variant)
@@ -63,9 +74,7 @@ static struct group *group_for(struct table *t, char *scenario, char *variant)
 	for (size_t i = 0; i < t->n_groups; i++)
 		if (strcmp(t->groups[i].scenario, scenario) == 0 && strcmp(t->groups[i].variant, variant) == 0)
 			return &t->groups[i];
-	t->groups = reallocarray(t->groups, t->n_groups + 1, sizeof(*t->groups));
-	if (!t->groups)
-		abort();
+	t->groups = xreallocarray(t->groups, t->n_groups + 1, sizeof(*t->groups));
 	t->groups[t->n_groups] = (struct group){ .scenario = scenario, .variant = variant };
 	return &t->groups[t->n_groups++];
 }
@@ -76,7 +85,7 @@ static int load(struct table *t, const char *path)
 	const char *kind;
 	char **fields;
 	size_t n, line = 1;
-	int index[C_COUNT], ret;
+	int index[COL_COUNT], ret;
 
 	ret = open_regular(path, &f, &kind);
 	if (ret > 0) {
@@ -92,13 +101,15 @@ static int load(struct table *t, const char *path)
 		fclose(f);
 		return -1;
 	}
-	for (int c = 0; c < C_COUNT; c++) {
+	for (size_t u = 0; u < ARRAY_SIZE(read_columns); u++) {
+		enum csv_column c = read_columns[u];
 		index[c] = -1;
 		for (size_t i = 0; i < n; i++)
-			if (strcmp(fields[i], col_names[c]) == 0)
+			if (strcmp(fields[i], csv_column_name(c)) == 0)
 				index[c] = (int)i;
 		if (index[c] < 0) {
-			fprintf(stderr, "%s:1: no column '%s': not a results.csv of this deadpeer\n", path, col_names[c]);
+			fprintf(stderr, "%s:1: no column '%s': not a results.csv of this deadpeer\n", path,
+				csv_column_name(c));
 			csv_fields_free(fields, n);
 			fclose(f);
 			return -1;
@@ -111,26 +122,22 @@ static int load(struct table *t, const char *path)
 			csv_fields_free(fields, n);
 			continue;
 		}
-		char **row = xcalloc(C_COUNT, sizeof(*row));
-		for (int c = 0; c < C_COUNT; c++)
-			row[c] = xstrdup((size_t)index[c] < n ? fields[index[c]] : "");
+		char **row = xcalloc(COL_COUNT, sizeof(*row));
+		for (size_t u = 0; u < ARRAY_SIZE(read_columns); u++) {
+			int i = index[read_columns[u]];
+			row[read_columns[u]] = xstrdup((size_t)i < n ? fields[i] : "");
+		}
 		csv_fields_free(fields, n);
-		int s = side_index(row[C_SIDE]);
-		if (s < 0) {
-			fprintf(stderr, "%s:%zu: side '%s' is neither client nor server\n", path, line, row[C_SIDE]);
-			csv_fields_free(row, C_COUNT);
+		if (!row_words_known(row, path, line)) {
+			csv_fields_free(row, COL_COUNT);
 			fclose(f);
 			return -1;
 		}
-		t->rows = reallocarray(t->rows, t->n_rows + 1, sizeof(*t->rows));
-		if (!t->rows)
-			abort();
+		t->rows = xreallocarray(t->rows, t->n_rows + 1, sizeof(*t->rows));
 		t->rows[t->n_rows++] = row;
-		struct group *g = group_for(t, row[C_SCENARIO], row[C_VARIANT]);
-		struct side_rows *sr = &g->side[s];
-		sr->rows = reallocarray(sr->rows, sr->n + 1, sizeof(*sr->rows));
-		if (!sr->rows)
-			abort();
+		struct group *g = group_for(t, row[COL_SCENARIO], row[COL_VARIANT]);
+		struct side_rows *sr = &g->side[name_find(host_words, SIDE_COUNT, row[COL_SIDE])];
+		sr->rows = xreallocarray(sr->rows, sr->n + 1, sizeof(*sr->rows));
 		sr->rows[sr->n++] = row;
 	}
 	fclose(f);
@@ -144,7 +151,7 @@ static int load(struct table *t, const char *path)
 static void table_free(struct table *t)
 {
 	for (size_t i = 0; i < t->n_rows; i++)
-		csv_fields_free(t->rows[i], C_COUNT);
+		csv_fields_free(t->rows[i], COL_COUNT);
 	for (size_t i = 0; i < t->n_groups; i++)
 		for (int s = 0; s < 2; s++)
 			free(t->groups[i].side[s].rows);
@@ -156,12 +163,13 @@ static void table_free(struct table *t)
 static void seconds(char *buf, size_t len, int64_t ms)
 {
 	int64_t a = ms < 0 ? -ms : ms;
-	char hms[64] = "";
+	char t[32], hms[64] = "";
 
 	if (a >= 3600000)
 		snprintf(hms, sizeof(hms), " (%" PRId64 " h %" PRId64 " min %" PRId64 " s)", (a + 500) / 3600000,
 			 (a + 500) / 60000 % 60, (a + 500) / 1000 % 60);
-	snprintf(buf, len, "%s%" PRId64 ".%03" PRId64 " s%s", ms < 0 ? "-" : "", a / 1000, a % 1000, hms);
+	format_thousandths(t, sizeof(t), ms);
+	snprintf(buf, len, "%s s%s", t, hms);
 }
 
 static int cmp_i64(const void *a, const void *b)
@@ -171,15 +179,16 @@ static int cmp_i64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* "timeout/keepalive" */
+/* "timeout/keepalive" (checked words: see row_words_known); "run failed" without an outcome. */
 static void what(char *buf, size_t len, char **row)
 {
-	if (!*row[C_OUTCOME])
+	int o = name_find(outcome_words, OUTCOME_COUNT, row[COL_OUTCOME]);
+	int m = name_find(mechanism_words, MECH_COUNT, row[COL_MECHANISM]);
+
+	if (o < 0)
 		snprintf(buf, len, "run failed");
-	else if (strcmp(row[C_MECHANISM], "-") && *row[C_MECHANISM])
-		snprintf(buf, len, "%s/%s", row[C_OUTCOME], row[C_MECHANISM]);
 	else
-		snprintf(buf, len, "%s", row[C_OUTCOME]);
+		format_outcome(buf, len, o, m < 0 ? MECH_NONE : m);
 }
 
 /*
@@ -198,8 +207,8 @@ static void saw(char *buf, size_t len, const struct side_rows *sr, bool probes)
 	for (size_t i = 0; i < sr->n; i++) {
 		what(other, sizeof(other), sr->rows[i]);
 		same = same && strcmp(first, other) == 0;
-		if (*sr->rows[i][C_DETECT])
-			times[n++] = strtoll(sr->rows[i][C_DETECT], NULL, 10);
+		if (*sr->rows[i][COL_DETECT_MS])
+			times[n++] = strtoll(sr->rows[i][COL_DETECT_MS], NULL, 10);
 	}
 	if (!same) {
 		k = 0;
@@ -234,8 +243,8 @@ static void saw(char *buf, size_t len, const struct side_rows *sr, bool probes)
 		seconds(hi, sizeof(hi), times[n - 1]);
 		k += (size_t)snprintf(buf + k, k < len ? len - k : 0, " %s median (%s..%s, %zu runs)", t, lo, hi, n);
 	}
-	if (probes && *sr->rows[0][C_PROBES] && strcmp(sr->rows[0][C_PROBES], "0") != 0) {
-		const char *p = sr->rows[0][C_PROBES], *r = sr->rows[0][C_PROBE_REPLIES];
+	if (probes && *sr->rows[0][COL_PROBES] && strcmp(sr->rows[0][COL_PROBES], "0") != 0) {
+		const char *p = sr->rows[0][COL_PROBES], *r = sr->rows[0][COL_PROBE_REPLIES];
 		bool all = *r && strcmp(p, r) == 0;
 		k += (size_t)snprintf(buf + k, k < len ? len - k : 0, "; %s probe%s, %s", p, strcmp(p, "1") ? "s" : "",
 				      all ? "all answered" : !*r || strcmp(r, "0") == 0 ? "none answered" : "some answered");
@@ -250,15 +259,15 @@ static void predicted(char *buf, size_t len, char **row)
 {
 	char t[128];
 
-	if (!*row[C_PREDICTED]) {
+	if (!*row[COL_PREDICTED]) {
 		snprintf(buf, len, "-");
 		return;
 	}
-	if (*row[C_PREDICTED_MS]) {
-		seconds(t, sizeof(t), strtoll(row[C_PREDICTED_MS], NULL, 10));
-		snprintf(buf, len, "%s %s", row[C_PREDICTED], t);
+	if (*row[COL_PREDICTED_MS]) {
+		seconds(t, sizeof(t), strtoll(row[COL_PREDICTED_MS], NULL, 10));
+		snprintf(buf, len, "%s %s", row[COL_PREDICTED], t);
 	} else {
-		snprintf(buf, len, "%s", row[C_PREDICTED]);
+		snprintf(buf, len, "%s", row[COL_PREDICTED]);
 	}
 }
 
@@ -280,15 +289,15 @@ static void side_setting(char *buf, size_t len, char **row)
 	size_t k = 0;
 
 	buf[0] = '\0';
-	if (strcmp(row[C_TRAFFIC], "idle") != 0)
-		k += (size_t)snprintf(buf + k, len - k, "%s", row[C_TRAFFIC]);
-	if (strcmp(row[C_KEEPALIVE], "yes") == 0) {
-		dur(a, sizeof(a), row[C_KEEPIDLE]);
-		dur(b, sizeof(b), row[C_KEEPINTVL]);
-		k += (size_t)snprintf(buf + k, len - k, "%skeepalive %s/%s/%s", k ? ", " : "", a, b, row[C_KEEPCNT]);
+	if (strcmp(row[COL_TRAFFIC], traffic_name(TRAFFIC_IDLE)) != 0)
+		k += (size_t)snprintf(buf + k, len - k, "%s", row[COL_TRAFFIC]);
+	if (strcmp(row[COL_KEEPALIVE], "yes") == 0) {
+		dur(a, sizeof(a), row[COL_KEEPIDLE_MS]);
+		dur(b, sizeof(b), row[COL_KEEPINTVL_MS]);
+		k += (size_t)snprintf(buf + k, len - k, "%skeepalive %s/%s/%s", k ? ", " : "", a, b, row[COL_KEEPCNT]);
 	}
-	if (*row[C_USER_TIMEOUT] && strcmp(row[C_USER_TIMEOUT], "0") != 0) {
-		dur(a, sizeof(a), row[C_USER_TIMEOUT]);
+	if (*row[COL_USER_TIMEOUT_MS] && strcmp(row[COL_USER_TIMEOUT_MS], "0") != 0) {
+		dur(a, sizeof(a), row[COL_USER_TIMEOUT_MS]);
 		snprintf(buf + k, len - k, "%suser timeout %s", k ? ", " : "", a);
 	}
 }
@@ -315,17 +324,17 @@ static void fault(char *buf, size_t len, char **row)
 	char at[32];
 	size_t k = 0;
 
-	if (!*row[C_ACTION]) {
+	if (!*row[COL_ACTION]) {
 		snprintf(buf, len, "none");
 		return;
 	}
-	char *actions = xstrdup(row[C_ACTION]), *targets = xstrdup(row[C_TARGET]);
+	char *actions = xstrdup(row[COL_ACTION]), *targets = xstrdup(row[COL_TARGET]);
 	char *sa = NULL, *st = NULL;
 	buf[0] = '\0';
 	for (char *a = strtok_r(actions, "+", &sa), *t = strtok_r(targets, "+", &st); a;
 	     a = strtok_r(NULL, "+", &sa), t = t ? strtok_r(NULL, "+", &st) : NULL)
 		k += (size_t)snprintf(buf + k, k < len ? len - k : 0, "%s%s %s", k ? ", " : "", a, t ? t : "?");
-	dur(at, sizeof(at), row[C_FAULT_AT]);
+	dur(at, sizeof(at), row[COL_FAULT_AT_MS]);
 	if (k < len)
 		snprintf(buf + k, len - k, " at %s", at);
 	free(actions);
@@ -340,14 +349,14 @@ static int claim_of(const char *description)
 
 static bool is_compare(const struct group *g)
 {
-	return strncmp(g->side[0].rows[0][C_DESCRIPTION], "Compare", 7) == 0 &&
+	return strncmp(g->side[0].rows[0][COL_DESCRIPTION], "Compare", 7) == 0 &&
 	       strncmp(g->variant, "fault.action=", 13) == 0 && !strchr(g->variant, ',');
 }
 
 static int by_claim(const void *a, const void *b)
 {
 	const struct group *x = *(const struct group *const *)a, *y = *(const struct group *const *)b;
-	int cx = claim_of(x->side[0].rows[0][C_DESCRIPTION]), cy = claim_of(y->side[0].rows[0][C_DESCRIPTION]);
+	int cx = claim_of(x->side[0].rows[0][COL_DESCRIPTION]), cy = claim_of(y->side[0].rows[0][COL_DESCRIPTION]);
 	int r;
 
 	/* Claims in order, then the scenarios that illustrate no claim. */
@@ -374,7 +383,7 @@ static void print_claims(struct table *t)
 	printf("|---|---|---|---|---|---|---|---|\n");
 	for (size_t i = 0; i < n; i++) {
 		const struct group *g = list[i];
-		int claim = claim_of(g->side[0].rows[0][C_DESCRIPTION]);
+		int claim = claim_of(g->side[0].rows[0][COL_DESCRIPTION]);
 		char name[256];
 		snprintf(name, sizeof(name), "%s%s%s%s", g->scenario, *g->variant ? "[" : "", g->variant,
 			 *g->variant ? "]" : "");
@@ -395,18 +404,18 @@ static void print_claims(struct table *t)
 
 static int traffic_rank(const char *traffic)
 {
-	static const char *const order[] = { "idle", "request", "stream", "heartbeat" };
+	static const int rank[TRAFFIC_COUNT] = {
+		[TRAFFIC_IDLE] = 0, [TRAFFIC_REQUEST] = 1, [TRAFFIC_STREAM] = 2, [TRAFFIC_HEARTBEAT] = 3,
+	};
+	int t = name_find(traffic_words, TRAFFIC_COUNT, traffic);
 
-	for (int i = 0; i < 4; i++)
-		if (strcmp(traffic, order[i]) == 0)
-			return i;
-	return 4;
+	return t < 0 ? TRAFFIC_COUNT : rank[t];
 }
 
 /* No timer, keepalive, user timeout, both. */
 static int timer_rank(char *const *row)
 {
-	return (strcmp(row[C_KEEPALIVE], "yes") == 0) + 2 * (strtoll(row[C_USER_TIMEOUT], NULL, 10) > 0);
+	return (strcmp(row[COL_KEEPALIVE], "yes") == 0) + 2 * (strtoll(row[COL_USER_TIMEOUT_MS], NULL, 10) > 0);
 }
 
 /* Matrix rows: idle before streaming before heartbeats, then without timers before with. */
@@ -416,11 +425,11 @@ static int by_mechanism(const void *a, const void *b)
 	char *const *y = (*(const struct group *const *)b)->side[0].rows[0];
 	int r;
 
-	if ((r = traffic_rank(x[C_TRAFFIC]) - traffic_rank(y[C_TRAFFIC])))
+	if ((r = traffic_rank(x[COL_TRAFFIC]) - traffic_rank(y[COL_TRAFFIC])))
 		return r;
 	if ((r = timer_rank(x) - timer_rank(y)))
 		return r;
-	return strcmp(x[C_SCENARIO], y[C_SCENARIO]);
+	return strcmp(x[COL_SCENARIO], y[COL_SCENARIO]);
 }
 
 static int by_table_rank(const void *a, const void *b)

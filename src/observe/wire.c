@@ -10,16 +10,6 @@
 #define TH_RST 0x04
 #define TH_ACK 0x10
 
-static const char *const class_names[WIRE_CLASS_COUNT] = {
-	"other", "syn", "ack", "data", "retransmission", "probe", "zero-window-probe", "fin", "rst",
-	"in", "probe-reply", "in-fin", "in-rst",
-};
-
-const char *wire_class_name(enum wire_class c)
-{
-	return class_names[c];
-}
-
 void wire_side_init(struct wire_side *w, const char *addr)
 {
 	memset(w, 0, sizeof(*w));

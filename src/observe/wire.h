@@ -52,6 +52,7 @@ void wire_side_init(struct wire_side *w, const char *addr);
 /* Account one Ethernet frame of this side's host; returns its class. */
 enum wire_class wire_packet(struct wire_side *w, int64_t ts_ns, const uint8_t *frame, size_t caplen);
 
+/* "probe", "in-rst"...; defined in names.c with the other enums' words. */
 const char *wire_class_name(enum wire_class c);
 
 #endif

@@ -1,4 +1,9 @@
 // SPDX-License-Identifier: MIT
+/*
+ * results.csv: the one table of its columns (name and text of each, which
+ * the writer uses and the reader in cmd_table.c finds its columns by), an
+ * RFC 4180 reader, and the one-line summary of a side.
+ */
 #define _GNU_SOURCE
 #include <assert.h>
 #include <errno.h>
@@ -8,15 +13,8 @@
 #include <string.h>
 
 #include "fault.h"
+#include "names.h"
 #include "report.h"
-
-static const char *const columns[] = {
-	"scenario", "variant", "run", "side", "family", "action", "target", "keepalive",
-	"keepidle_ms", "keepintvl_ms", "keepcnt", "user_timeout_ms", "traffic", "fault_at_ms",
-	"outcome", "mechanism", "errno", "detect_ms", "last_rx_ms", "predicted_ms", "probes",
-	"retransmits", "expected", "verdict", "wire_lag_ms", "model_error_ms", "counts_from", "zero_window_probes", "predicted", "error",
-	"probe_replies", "probe_reply_max_ms", "description", "setup_ms", "connect_ms", "teardown_ms", "fault_lag_ms",
-};
 
 void csv_field(FILE *f, const char *s)
 {
@@ -37,9 +35,7 @@ static void push_char(char **buf, size_t *len, size_t *cap, int c)
 {
 	if (*len + 1 >= *cap) {
 		*cap = *cap ? *cap * 2 : 64;
-		*buf = realloc(*buf, *cap);
-		if (!*buf)
-			abort();
+		*buf = xreallocarray(*buf, *cap, 1);
 	}
 	(*buf)[(*len)++] = (char)c;
 	(*buf)[*len] = '\0';
@@ -47,9 +43,7 @@ static void push_char(char **buf, size_t *len, size_t *cap, int c)
 
 static void push_field(char ***fields, size_t *n, char **buf, size_t *len, size_t *cap)
 {
-	*fields = reallocarray(*fields, *n + 1, sizeof(**fields));
-	if (!*fields)
-		abort();
+	*fields = xreallocarray(*fields, *n + 1, sizeof(**fields));
 	(*fields)[(*n)++] = *buf ? *buf : xstrdup("");
 	*buf = NULL;
 	*len = *cap = 0;
@@ -113,39 +107,12 @@ void csv_fields_free(char **fields, size_t n)
 	free(fields);
 }
 
-/* Microseconds as milliseconds with three decimals; empty when negative (not measured). */
-static void micros(char *buf, size_t len, int64_t us)
-{
-	if (us < 0)
-		buf[0] = '\0';
-	else
-		snprintf(buf, len, "%" PRId64 ".%03" PRId64, us / 1000, us % 1000);
-}
-
 int file_flush_checked(FILE *f)
 {
 	errno = 0;
 	if (fflush(f) == 0 && !ferror(f))
 		return 0;
 	return errno ? -errno : -EIO;
-}
-
-int csv_header(FILE *f)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(columns); i++)
-		fprintf(f, "%s%s", i ? "," : "", columns[i]);
-	fputs("\r\n", f);
-	return file_flush_checked(f);
-}
-
-const char *verdict_name(enum verdict v)
-{
-	switch (v) {
-	case VERDICT_PASS: return "pass";
-	case VERDICT_FAIL: return "fail";
-	case VERDICT_NONE: break;
-	}
-	return "-";
 }
 
 const char *variant_label(const struct variant *v, char *buf, size_t len)
@@ -163,84 +130,206 @@ const char *variant_label(const struct variant *v, char *buf, size_t len)
 	return buf;
 }
 
-static void num(char *buf, size_t len, bool have, int64_t v)
+/*
+ * One column's text for side @s of @r: written into @buf (of @len) and
+ * returned, or returned as it is where @r already holds it (a name, the
+ * scenario's description, the error).
+ */
+#define COLUMN(fn) static const char *fn(const struct run_result *r, int s, char *buf, size_t len)
+
+static const char *num(char *buf, size_t len, bool have, int64_t v)
 {
-	if (have)
-		snprintf(buf, len, "%" PRId64, v);
-	else
-		buf[0] = '\0';
+	if (!have)
+		return "";
+	snprintf(buf, len, "%" PRId64, v);
+	return buf;
+}
+
+/* Microseconds as milliseconds, "12.345"; empty where the run did not get that far (negative). */
+static const char *micros(char *buf, size_t len, int64_t us)
+{
+	if (us < 0)
+		return "";
+	format_thousandths(buf, len, us);
+	return buf;
+}
+
+/* A socket option: what the socket reported, or else what the scenario set; empty where neither says. */
+static const char *option(char *buf, size_t len, int64_t measured, int64_t configured)
+{
+	int64_t v = measured >= 0 ? measured : configured;
+
+	return num(buf, len, v >= 0, v);
+}
+
+/* A killed side's probes and retransmits are not counted, nor those of a run that failed. */
+static bool counted(const struct run_result *r, int s)
+{
+	return r->side[s].outcome != OUTCOME_KILLED && !r->failed;
+}
+
+/* ... and the wire's own counts only where the capture worked. */
+static bool on_wire(const struct run_result *r, int s)
+{
+	return counted(r, s) && r->side[s].counted_on_wire;
+}
+
+/* The faults' actions, or their targets, joined by "+": "drop+kill". */
+static const char *fault_list(char *buf, size_t len, const struct variant *v, bool targets)
+{
+	size_t k = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < v->n_faults && k < len; i++)
+		k += (size_t)snprintf(buf + k, len - k, "%s%s", i ? "+" : "",
+				      targets ? host_name(v->faults[i].target) : v->faults[i].kind->name);
+	return buf;
+}
+
+COLUMN(col_scenario) { return scenario_name(r->v->scenario); }
+COLUMN(col_variant) { return variant_label(r->v, buf, len); }
+COLUMN(col_run) { return num(buf, len, true, r->run); }
+COLUMN(col_side) { return host_name(s); }
+COLUMN(col_family) { return family_name(r->v->family); }
+COLUMN(col_action) { return fault_list(buf, len, r->v, false); }
+COLUMN(col_target) { return fault_list(buf, len, r->v, true); }
+COLUMN(col_keepalive) { return r->v->side[s].keepalive ? "yes" : "no"; }
+
+COLUMN(col_keepidle) { return option(buf, len, r->side[s].keepidle_ms, r->v->side[s].keepidle_ms); }
+COLUMN(col_keepintvl) { return option(buf, len, r->side[s].keepintvl_ms, r->v->side[s].keepintvl_ms); }
+COLUMN(col_keepcnt) { return option(buf, len, r->side[s].keepcnt, r->v->side[s].keepcnt); }
+COLUMN(col_user_timeout) { return option(buf, len, r->side[s].user_timeout_ms, r->v->side[s].user_timeout_ms); }
+COLUMN(col_traffic) { return traffic_name(r->v->side[s].traffic); }
+COLUMN(col_fault_at) { return num(buf, len, r->fault_at_ms >= 0, r->fault_at_ms); }
+COLUMN(col_outcome) { return r->failed ? "" : outcome_name(r->side[s].outcome); }
+COLUMN(col_mechanism) { return r->failed ? "" : mechanism_name(r->side[s].mechanism); }
+COLUMN(col_errno) { return errno_name(r->side[s].err); }
+COLUMN(col_detect) { return num(buf, len, r->side[s].detected, r->side[s].detect_ms); }
+COLUMN(col_last_rx) { return num(buf, len, r->side[s].has_last_rx, r->side[s].last_rx_ms); }
+COLUMN(col_predicted_ms) { return num(buf, len, r->side[s].has_prediction, r->side[s].predicted_ms); }
+COLUMN(col_probes) { return num(buf, len, counted(r, s), r->side[s].probes); }
+COLUMN(col_retransmits) { return num(buf, len, counted(r, s), r->side[s].retransmits); }
+COLUMN(col_expected) { return r->v->expect[s].text ? r->v->expect[s].text : ""; }
+COLUMN(col_verdict) { return verdict_name(r->side[s].verdict); }
+
+/* Signed: the side may notice before the wire event is seen on its host's interface. */
+COLUMN(col_wire_lag)
+{
+	if (!r->side[s].has_wire_lag)
+		return "";
+	format_thousandths(buf, len, r->side[s].wire_lag_us);
+	return buf;
+}
+
+/* Only where the outcome is the one predicted: another outcome's time says nothing of the model. */
+COLUMN(col_model_error)
+{
+	const struct side_result *sr = &r->side[s];
+
+	return num(buf, len, sr->has_prediction && sr->detected && sr->predicted_outcome == sr->outcome,
+		   sr->detect_ms - sr->predicted_ms);
+}
+
+COLUMN(col_counts_from) { return !counted(r, s) ? "" : r->side[s].counted_on_wire ? "wire" : "tcp_info"; }
+COLUMN(col_zero_window_probes) { return num(buf, len, on_wire(r, s), r->side[s].zero_window_probes); }
+
+COLUMN(col_predicted)
+{
+	const struct side_result *sr = &r->side[s];
+
+	if (sr->predicted_outcome == OUTCOME_COUNT)
+		return "";
+	format_outcome(buf, len, sr->predicted_outcome, sr->predicted_mechanism);
+	return buf;
+}
+
+COLUMN(col_error) { return r->error; }
+COLUMN(col_probe_replies) { return num(buf, len, on_wire(r, s), r->side[s].probe_replies); }
+
+COLUMN(col_probe_reply_max)
+{
+	if (!on_wire(r, s) || !r->side[s].probe_replies)
+		return "";
+	format_thousandths(buf, len, r->side[s].probe_reply_max_us);
+	return buf;
+}
+
+COLUMN(col_description) { return scenario_description(r->v->scenario); }
+COLUMN(col_setup) { return micros(buf, len, r->setup_us); }
+COLUMN(col_connect) { return micros(buf, len, r->connect_us); }
+COLUMN(col_teardown) { return micros(buf, len, r->teardown_us); }
+COLUMN(col_fault_lag) { return micros(buf, len, r->fault_lag_us); }
+COLUMN(col_fault_hits) { return num(buf, len, r->fault_hits >= 0, r->fault_hits); }
+
+/* The one list of columns: each one's header word and text, in the order of enum csv_column. */
+static const struct {
+	const char *name;
+	const char *(*text)(const struct run_result *r, int s, char *buf, size_t len);
+} columns[] = {
+	[COL_SCENARIO] = { "scenario", col_scenario },
+	[COL_VARIANT] = { "variant", col_variant },
+	[COL_RUN] = { "run", col_run },
+	[COL_SIDE] = { "side", col_side },
+	[COL_FAMILY] = { "family", col_family },
+	[COL_ACTION] = { "action", col_action },
+	[COL_TARGET] = { "target", col_target },
+	[COL_KEEPALIVE] = { "keepalive", col_keepalive },
+	[COL_KEEPIDLE_MS] = { "keepidle_ms", col_keepidle },
+	[COL_KEEPINTVL_MS] = { "keepintvl_ms", col_keepintvl },
+	[COL_KEEPCNT] = { "keepcnt", col_keepcnt },
+	[COL_USER_TIMEOUT_MS] = { "user_timeout_ms", col_user_timeout },
+	[COL_TRAFFIC] = { "traffic", col_traffic },
+	[COL_FAULT_AT_MS] = { "fault_at_ms", col_fault_at },
+	[COL_OUTCOME] = { "outcome", col_outcome },
+	[COL_MECHANISM] = { "mechanism", col_mechanism },
+	[COL_ERRNO] = { "errno", col_errno },
+	[COL_DETECT_MS] = { "detect_ms", col_detect },
+	[COL_LAST_RX_MS] = { "last_rx_ms", col_last_rx },
+	[COL_PREDICTED_MS] = { "predicted_ms", col_predicted_ms },
+	[COL_PROBES] = { "probes", col_probes },
+	[COL_RETRANSMITS] = { "retransmits", col_retransmits },
+	[COL_EXPECTED] = { "expected", col_expected },
+	[COL_VERDICT] = { "verdict", col_verdict },
+	[COL_WIRE_LAG_MS] = { "wire_lag_ms", col_wire_lag },
+	[COL_MODEL_ERROR_MS] = { "model_error_ms", col_model_error },
+	[COL_COUNTS_FROM] = { "counts_from", col_counts_from },
+	[COL_ZERO_WINDOW_PROBES] = { "zero_window_probes", col_zero_window_probes },
+	[COL_PREDICTED] = { "predicted", col_predicted },
+	[COL_ERROR] = { "error", col_error },
+	[COL_PROBE_REPLIES] = { "probe_replies", col_probe_replies },
+	[COL_PROBE_REPLY_MAX_MS] = { "probe_reply_max_ms", col_probe_reply_max },
+	[COL_DESCRIPTION] = { "description", col_description },
+	[COL_SETUP_MS] = { "setup_ms", col_setup },
+	[COL_CONNECT_MS] = { "connect_ms", col_connect },
+	[COL_TEARDOWN_MS] = { "teardown_ms", col_teardown },
+	[COL_FAULT_LAG_MS] = { "fault_lag_ms", col_fault_lag },
+	[COL_FAULT_HITS] = { "fault_hits", col_fault_hits },
+};
+static_assert(ARRAY_SIZE(columns) == COL_COUNT, "a name and a text for every column");
+
+const char *csv_column_name(enum csv_column c)
+{
+	return columns[c].name;
+}
+
+int csv_header(FILE *f)
+{
+	for (size_t c = 0; c < COL_COUNT; c++)
+		fprintf(f, "%s%s", c ? "," : "", columns[c].name);
+	fputs("\r\n", f);
+	return file_flush_checked(f);
 }
 
 int csv_rows(FILE *f, const struct run_result *r)
 {
-	const struct variant *v = r->v;
-	char label[512], actions[128] = "", targets[128] = "";
+	/* As long as the longest text written into it: a variant's sweep or its faults' list. */
+	char buf[512];
 
-	variant_label(v, label, sizeof(label));
-	for (size_t i = 0; i < v->n_faults; i++) {
-		size_t a = strlen(actions), t = strlen(targets);
-		snprintf(actions + a, sizeof(actions) - a, "%s%s", i ? "+" : "", v->faults[i].kind->name);
-		snprintf(targets + t, sizeof(targets) - t, "%s%s", i ? "+" : "", host_name(v->faults[i].target));
-	}
 	for (int s = 0; s < SIDE_COUNT; s++) {
-		const struct side_result *sr = &r->side[s];
-		const struct side_cfg *c = &v->side[s];
-		char idle[24], intvl[24], cnt[24], ut[24], at[24], det[24], rx[24], pr[24], re[24], run[16];
-		char lag[32] = "", pred[24], err[24], zw[24], predicted[48] = "", replies[24], reply_max[32] = "";
-		char setup[32], connect[32], teardown[32], flag[32];
-		int64_t ki = sr->keepidle_ms >= 0 ? sr->keepidle_ms : c->keepidle_ms;
-		int64_t kv = sr->keepintvl_ms >= 0 ? sr->keepintvl_ms : c->keepintvl_ms;
-		int64_t kc = sr->keepcnt >= 0 ? sr->keepcnt : c->keepcnt;
-		int64_t u = sr->user_timeout_ms >= 0 ? sr->user_timeout_ms : c->user_timeout_ms;
-		bool counted = sr->outcome != OUTCOME_KILLED && !r->failed;
-
-		snprintf(run, sizeof(run), "%u", r->run);
-		num(idle, sizeof(idle), ki >= 0, ki);
-		num(intvl, sizeof(intvl), kv >= 0, kv);
-		num(cnt, sizeof(cnt), kc >= 0, kc);
-		num(ut, sizeof(ut), u >= 0, u);
-		num(at, sizeof(at), r->fault_at_ms >= 0, r->fault_at_ms);
-		num(det, sizeof(det), sr->detected, sr->detect_ms);
-		num(rx, sizeof(rx), sr->has_last_rx, sr->last_rx_ms);
-		num(pr, sizeof(pr), counted, sr->probes);
-		num(re, sizeof(re), counted, sr->retransmits);
-		num(pred, sizeof(pred), sr->has_prediction, sr->predicted_ms);
-		num(zw, sizeof(zw), counted && sr->counted_on_wire, sr->zero_window_probes);
-		if (sr->predicted_outcome != OUTCOME_COUNT)
-			snprintf(predicted, sizeof(predicted), "%s%s%s", outcome_name(sr->predicted_outcome),
-				 sr->predicted_mechanism != MECH_NONE ? "/" : "",
-				 sr->predicted_mechanism != MECH_NONE ? mechanism_name(sr->predicted_mechanism) : "");
-		num(err, sizeof(err), sr->has_prediction && sr->detected && sr->predicted_outcome == sr->outcome,
-		    sr->detect_ms - sr->predicted_ms);
-		micros(setup, sizeof(setup), r->setup_us);
-		micros(connect, sizeof(connect), r->connect_us);
-		micros(teardown, sizeof(teardown), r->teardown_us);
-		micros(flag, sizeof(flag), r->fault_lag_us);
-		num(replies, sizeof(replies), counted && sr->counted_on_wire, sr->probe_replies);
-		if (counted && sr->counted_on_wire && sr->probe_replies)
-			snprintf(reply_max, sizeof(reply_max), "%" PRId64 ".%03" PRId64, sr->probe_reply_max_us / 1000,
-				 sr->probe_reply_max_us % 1000);
-		if (sr->has_wire_lag)
-			snprintf(lag, sizeof(lag), "%s%" PRId64 ".%03" PRId64, sr->wire_lag_us < 0 ? "-" : "",
-				 (sr->wire_lag_us < 0 ? -sr->wire_lag_us : sr->wire_lag_us) / 1000,
-				 (sr->wire_lag_us < 0 ? -sr->wire_lag_us : sr->wire_lag_us) % 1000);
-
-		const char *fields[] = {
-			scenario_name(v->scenario), label, run, host_name(s), family_name(v->family),
-			actions, targets, c->keepalive ? "yes" : "no", idle, intvl, cnt, ut,
-			traffic_name(c->traffic), at,
-			r->failed ? "" : outcome_name(sr->outcome),
-			r->failed ? "" : mechanism_name(sr->mechanism),
-			errno_name(sr->err), det, rx, pred, pr, re,
-			v->expect[s].text ? v->expect[s].text : "", verdict_name(sr->verdict), lag, err,
-			!counted ? "" : sr->counted_on_wire ? "wire" : "tcp_info", zw, predicted, r->error,
-			replies, reply_max, scenario_description(v->scenario), setup, connect, teardown, flag,
-		};
-		static_assert(ARRAY_SIZE(fields) == ARRAY_SIZE(columns), "one field per column");
-		for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {
-			if (i)
+		for (size_t c = 0; c < COL_COUNT; c++) {
+			if (c)
 				fputc(',', f);
-			csv_field(f, fields[i]);
+			csv_field(f, columns[c].text(r, s, buf, sizeof(buf)));
 		}
 		fputs("\r\n", f);
 	}
@@ -249,15 +338,13 @@ int csv_rows(FILE *f, const struct run_result *r)
 
 void side_summary(char *buf, size_t len, const struct side_result *s)
 {
-	char t[32] = "";
+	char what[48], t[32];
 
-	if (s->detected)
-		format_duration(t, sizeof(t), s->detect_ms);
-	if (s->mechanism != MECH_NONE)
-		snprintf(buf, len, "%s/%s %s", outcome_name(s->outcome), mechanism_name(s->mechanism), t);
-	else
-		snprintf(buf, len, "%s %s", outcome_name(s->outcome), t);
-	size_t n = strlen(buf);
-	while (n && buf[n - 1] == ' ')
-		buf[--n] = '\0';
+	format_outcome(what, sizeof(what), s->outcome, s->mechanism);
+	if (!s->detected) {
+		snprintf(buf, len, "%s", what);
+		return;
+	}
+	format_duration(t, sizeof(t), s->detect_ms);
+	snprintf(buf, len, "%s %s", what, t);
 }

@@ -19,7 +19,25 @@ int csv_read_row(FILE *f, char ***fields, size_t *n);
 void csv_fields_free(char **fields, size_t n);
 
 /*
- * The header row; the columns are those of SPEC.md "Reports" plus "error".
+ * The columns of results.csv, in their order: those of SPEC.md "Reports",
+ * then the harness's own. csv.c holds each one's name and how it is
+ * written; a reader finds its columns by csv_column_name().
+ */
+enum csv_column {
+	COL_SCENARIO, COL_VARIANT, COL_RUN, COL_SIDE, COL_FAMILY, COL_ACTION, COL_TARGET, COL_KEEPALIVE,
+	COL_KEEPIDLE_MS, COL_KEEPINTVL_MS, COL_KEEPCNT, COL_USER_TIMEOUT_MS, COL_TRAFFIC, COL_FAULT_AT_MS,
+	COL_OUTCOME, COL_MECHANISM, COL_ERRNO, COL_DETECT_MS, COL_LAST_RX_MS, COL_PREDICTED_MS, COL_PROBES,
+	COL_RETRANSMITS, COL_EXPECTED, COL_VERDICT, COL_WIRE_LAG_MS, COL_MODEL_ERROR_MS, COL_COUNTS_FROM,
+	COL_ZERO_WINDOW_PROBES, COL_PREDICTED, COL_ERROR, COL_PROBE_REPLIES, COL_PROBE_REPLY_MAX_MS,
+	COL_DESCRIPTION, COL_SETUP_MS, COL_CONNECT_MS, COL_TEARDOWN_MS, COL_FAULT_LAG_MS, COL_FAULT_HITS,
+	COL_COUNT
+};
+
+/* The header word of column @c ("detect_ms"). */
+const char *csv_column_name(enum csv_column c);
+
+/*
+ * The header row: every column's name, in order.
  * Returns 0, or -errno when it could not be written (a full disk).
  */
 int csv_header(FILE *f) MUST_CHECK;
@@ -32,9 +50,8 @@ int csv_rows(FILE *f, const struct run_result *r) MUST_CHECK;
  */
 int file_flush_checked(FILE *f) MUST_CHECK;
 
-/* "timeout/keepalive 5.012s" */
+/* "timeout/keepalive 5.012s"; the outcome alone when not detected ("none"). */
 void side_summary(char *buf, size_t len, const struct side_result *s);
-const char *verdict_name(enum verdict v);
 /* The sweep part of a variant name ("client.keepidle=1s"), "" without a sweep. */
 const char *variant_label(const struct variant *v, char *buf, size_t len);
 

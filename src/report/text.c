@@ -12,6 +12,16 @@ bool run_passed(const struct run_result *r)
 	return !r->failed && r->side[0].verdict != VERDICT_FAIL && r->side[1].verdict != VERDICT_FAIL;
 }
 
+/* A run's word: "FAIL", "pass" where a side met its expectation, "-" where none was set. */
+static const char *run_verdict(const struct run_result *r)
+{
+	if (!run_passed(r))
+		return "FAIL";
+	if (r->side[0].verdict == VERDICT_PASS || r->side[1].verdict == VERDICT_PASS)
+		return verdict_name(VERDICT_PASS);
+	return verdict_name(VERDICT_NONE);
+}
+
 void print_run_line(FILE *f, size_t i, size_t n, const struct planned *p, const struct run_result *r)
 {
 	char c[64], s[64];
@@ -22,12 +32,11 @@ void print_run_line(FILE *f, size_t i, size_t n, const struct planned *p, const 
 		fprintf(f, "[%zu/%zu] %s #%u: ERROR %s\n", i + 1, n, p->v.name, p->run, r->error);
 	else
 		fprintf(f, "[%zu/%zu] %s #%u: client %s, server %s  %s\n", i + 1, n, p->v.name, p->run, c, s,
-			run_passed(r) ? (r->side[0].verdict == VERDICT_PASS || r->side[1].verdict == VERDICT_PASS ? "pass" : "-")
-				      : "FAIL");
+			run_verdict(r));
 	fflush(f);
 }
 
-/* -v: what each side's figures were, as in the CSV. */
+/* -v: what each side's figures were, as in the CSV: outcome/mechanism are its two columns, "-" included. */
 void print_details(FILE *f, const struct run_result *r)
 {
 	for (int s = 0; s < SIDE_COUNT && !r->failed; s++) {
@@ -79,9 +88,7 @@ void print_summary(FILE *f, const struct planned *p, const struct run_result *re
 				fprintf(f, "%-*s  ERROR: %s\n", (int)width, name, r->error);
 				continue;
 			}
-			const char *verdict = !run_passed(r) ? "FAIL" :
-				(r->side[0].verdict == VERDICT_PASS || r->side[1].verdict == VERDICT_PASS) ? "pass" : "-";
-			fprintf(f, "%-*s  %-31s %-31s %s\n", (int)width, name, c, s, verdict);
+			fprintf(f, "%-*s  %-31s %-31s %s\n", (int)width, name, c, s, run_verdict(r));
 			for (int side = 0; side < SIDE_COUNT && !run_passed(r); side++)
 				if (r->side[side].verdict == VERDICT_FAIL)
 					fprintf(f, "%-*s    %s: expected %s, got %s\n", (int)width, "", host_name(side),

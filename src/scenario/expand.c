@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "fault.h"
+#include "names.h"
 #include "scenario_priv.h"
 
 #define MAX_VARIANTS 10000
@@ -224,7 +225,7 @@ static void apply_conditional_expects(struct checker *c, struct variant *v)
 			const struct entry *e = &s->entries[j];
 			if (e->section != i)
 				continue;
-			enum host side = strcmp(e->key, "client") == 0 ? HOST_CLIENT : HOST_SERVER;
+			enum host side = name_find(host_words, SIDE_COUNT, e->key);	/* checked by parse.c */
 			if (expect_parse(e->values[0], &v->expect[side], msg, sizeof(msg)) < 0)
 				complain(c, e->line, "%s", msg);
 		}
@@ -300,7 +301,7 @@ int scenario_variant(const struct scenario *s, size_t index, struct variant *v, 
 		case SECT_EXPECT: {
 			if (*sec->name)
 				continue;	/* [expect WHEN]: once the variant's name is known */
-			enum host side = strcmp(e->key, "client") == 0 ? HOST_CLIENT : HOST_SERVER;
+			enum host side = name_find(host_words, SIDE_COUNT, e->key);	/* checked by parse.c */
 			if (expect_parse(value, &v->expect[side], msg, sizeof(msg)) < 0)
 				complain(&c, e->line, "%s", msg);
 			continue;

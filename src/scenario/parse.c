@@ -17,43 +17,17 @@
 #include <string.h>
 
 #include "fault.h"
+#include "names.h"
 #include "scenario_priv.h"
-
-static const char *const section_names[SECT_COUNT] = {
-	[SECT_SCENARIO] = "scenario", [SECT_CLIENT] = "client", [SECT_SERVER] = "server",
-	[SECT_ROUTER] = "router", [SECT_FAULT] = "fault", [SECT_EXPECT] = "expect",
-};
-
-const char *section_kind_name(enum section_kind kind)
-{
-	return section_names[kind];
-}
-
-static const char *const family_words[FAMILY_COUNT] = { "ipv4", "ipv6" };
-static const char *const traffic_words[TRAFFIC_COUNT] = { "idle", "stream", "request", "heartbeat" };
-static const char *const host_words[HOST_COUNT] = { "client", "server", "router" };
-static const char *const direction_words[DIR_COUNT] = { "both", "to-server", "to-client" };
-static const char *const outcome_words[OUTCOME_COUNT] = {
-	"fin", "rst", "timeout", "heartbeat", "none", "killed",
-};
-static const char *const mechanism_words[MECH_COUNT] = {
-	"-", "keepalive", "retransmission", "zero-window", "user-timeout", "probe", "data",
-};
-
-const char *family_name(enum family f) { return family_words[f]; }
-const char *traffic_name(enum traffic t) { return traffic_words[t]; }
-const char *host_name(enum host h) { return host_words[h]; }
-const char *direction_name(enum direction d) { return direction_words[d]; }
-const char *outcome_name(enum outcome o) { return outcome_words[o]; }
-const char *mechanism_name(enum mechanism m) { return mechanism_words[m]; }
 
 #define S(kind) (1u << (kind))
 #define SIDES (S(SECT_CLIENT) | S(SECT_SERVER))
+/* A table of this file; those of names.c are sized by their enums' counts. */
 #define ENUM(words) words, ARRAY_SIZE(words)
 
 /* Kernel limits: MAX_TCP_KEEPIDLE, MAX_TCP_KEEPINTVL (32767 s), MAX_TCP_KEEPCNT (127). */
 static const struct key_def key_defs[] = {
-	{ "family", S(SECT_SCENARIO), VT_ENUM, offsetof(struct variant, family), 0, 0, ENUM(family_words) },
+	{ "family", S(SECT_SCENARIO), VT_ENUM, offsetof(struct variant, family), 0, 0, family_words, FAMILY_COUNT },
 	{ "deadline", S(SECT_SCENARIO), VT_DURATION, offsetof(struct variant, deadline_ms), 1, DURATION_MAX_MS, NULL, 0 },
 	{ "repeat", S(SECT_SCENARIO), VT_INT, offsetof(struct variant, repeat), 1, 1000, NULL, 0 },
 
@@ -62,7 +36,7 @@ static const struct key_def key_defs[] = {
 	{ "keepintvl", SIDES, VT_SECONDS, offsetof(struct side_cfg, keepintvl_ms), 1000, 32767000, NULL, 0 },
 	{ "keepcnt", SIDES, VT_INT, offsetof(struct side_cfg, keepcnt), 1, 127, NULL, 0 },
 	{ "user_timeout", SIDES, VT_DURATION, offsetof(struct side_cfg, user_timeout_ms), 0, INT32_MAX, NULL, 0 },
-	{ "traffic", SIDES, VT_ENUM, offsetof(struct side_cfg, traffic), 0, 0, ENUM(traffic_words) },
+	{ "traffic", SIDES, VT_ENUM, offsetof(struct side_cfg, traffic), 0, 0, traffic_words, TRAFFIC_COUNT },
 	{ "interval", SIDES, VT_DURATION, offsetof(struct side_cfg, interval_ms), 1, 3600000, NULL, 0 },
 	{ "size", SIDES, VT_INT, offsetof(struct side_cfg, size), 4, 65536, NULL, 0 },
 	{ "heartbeat_timeout", SIDES, VT_DURATION, offsetof(struct side_cfg, heartbeat_timeout_ms), 1, DURATION_MAX_MS, NULL, 0 },
@@ -72,8 +46,9 @@ static const struct key_def key_defs[] = {
 
 	{ "at", S(SECT_FAULT), VT_DURATION, offsetof(struct fault_cfg, at_ms), 0, DURATION_MAX_MS, NULL, 0 },
 	{ "action", S(SECT_FAULT), VT_FAULT_KIND, offsetof(struct fault_cfg, kind), 0, 0, NULL, 0 },
-	{ "target", S(SECT_FAULT), VT_ENUM, offsetof(struct fault_cfg, target), 0, 0, ENUM(host_words) },
-	{ "direction", S(SECT_FAULT), VT_ENUM, offsetof(struct fault_cfg, direction), 0, 0, ENUM(direction_words) },
+	{ "target", S(SECT_FAULT), VT_ENUM, offsetof(struct fault_cfg, target), 0, 0, host_words, HOST_COUNT },
+	{ "direction", S(SECT_FAULT), VT_ENUM, offsetof(struct fault_cfg, direction), 0, 0,
+	  direction_words, DIR_COUNT },
 	{ "duration", S(SECT_FAULT), VT_DURATION, offsetof(struct fault_cfg, duration_ms), 0, DURATION_MAX_MS, NULL, 0 },
 	{ "restart", S(SECT_FAULT), VT_DURATION, offsetof(struct fault_cfg, restart_ms), 0, DURATION_MAX_MS, NULL, 0 },
 	{ "restart_service", S(SECT_FAULT), VT_BOOL, offsetof(struct fault_cfg, restart_service), 0, 0, NULL, 0 },
@@ -104,14 +79,6 @@ static int unknown_word(const struct key_def *k, const char *value, const char *
 	return -1;
 }
 
-static int match_word(const char *const *words, size_t n, const char *value)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(words[i], value) == 0)
-			return (int)i;
-	return -1;
-}
-
 int key_apply(const struct key_def *k, void *obj, const char *value, char *msg, size_t len)
 {
 	char *field = (char *)obj + k->offset;
@@ -128,7 +95,7 @@ int key_apply(const struct key_def *k, void *obj, const char *value, char *msg, 
 		snprintf(msg, len, "%s: '%s' is not a boolean (expected yes or no)", k->name, value);
 		return -1;
 	case VT_ENUM: {
-		int w = match_word(k->words, k->n_words, value);
+		int w = name_find(k->words, k->n_words, value);
 		if (w >= 0) {
 			*(int *)field = w;
 			return 0;
@@ -199,7 +166,7 @@ int expect_parse(const char *text, struct expect *e, char *msg, size_t len)
 		snprintf(msg, len, "empty expectation (expected OUTCOME [MECHANISM] [within MIN..MAX] [probes N[..M]] [answered])");
 		return -1;
 	}
-	w = match_word(outcome_words, OUTCOME_COUNT, tok);
+	w = name_find(outcome_words, OUTCOME_COUNT, tok);
 	if (w < 0) {
 		join_words(words, sizeof(words), outcome_words, OUTCOME_COUNT);
 		snprintf(msg, len, "unknown outcome '%s' (expected %s)", tok, words);
@@ -208,7 +175,7 @@ int expect_parse(const char *text, struct expect *e, char *msg, size_t len)
 	e->outcome = w;
 	tok = strtok_r(NULL, " \t", &save);
 	if (tok && strcmp(tok, "within") != 0 && strcmp(tok, "probes") != 0 && strcmp(tok, "answered") != 0) {
-		w = match_word(mechanism_words, MECH_COUNT, tok);
+		w = name_find(mechanism_words, MECH_COUNT, tok);
 		bool fits = false;
 		switch (e->outcome) {
 		case OUTCOME_TIMEOUT:
@@ -225,12 +192,12 @@ int expect_parse(const char *text, struct expect *e, char *msg, size_t len)
 		case OUTCOME_KILLED:
 		case OUTCOME_COUNT:
 			snprintf(msg, len, "outcome '%s' takes no mechanism, got '%s'",
-				 outcome_words[e->outcome], tok);
+				 outcome_name(e->outcome), tok);
 			return -1;
 		}
 		if (!fits) {
 			snprintf(msg, len, "unknown mechanism '%s' for %s (expected %s)",
-				 tok, outcome_words[e->outcome], words);
+				 tok, outcome_name(e->outcome), words);
 			return -1;
 		}
 		e->any_mechanism = false;
@@ -311,7 +278,7 @@ int expect_parse(const char *text, struct expect *e, char *msg, size_t len)
 		}
 		if (e->outcome == OUTCOME_NONE || e->outcome == OUTCOME_KILLED) {
 			snprintf(msg, len, "outcome '%s' has no detection time to check 'within' against",
-				 outcome_words[e->outcome]);
+				 outcome_name(e->outcome));
 			return -1;
 		}
 		e->has_window = true;
@@ -397,15 +364,13 @@ static void add_section(struct reader *r, char *head)
 	struct scenario *s = r->s;
 	char *name = "";
 	char *sp = strpbrk(head, " \t");
-	int kind = -1;
+	int kind;
 
 	if (sp) {
 		*sp = '\0';
 		name = strip(sp + 1);
 	}
-	for (int k = 0; k < SECT_COUNT; k++)
-		if (strcmp(head, section_names[k]) == 0)
-			kind = k;
+	kind = name_find(section_words, SECT_COUNT, head);
 	if (kind < 0) {
 		report(r, "unknown section [%s] (expected scenario, client, server, router, fault, fault NAME, expect, expect WHEN)",
 		       head);
@@ -734,7 +699,7 @@ static int handler(void *user, const char *section, const char *key, const char 
 		e.values[e.n_values++] = xstrdup(value);
 	} else if (kind == SECT_EXPECT) {
 		struct expect ex;
-		if (strcmp(key, "client") != 0 && strcmp(key, "server") != 0) {
+		if (name_find(host_words, SIDE_COUNT, key) < 0) {
 			report(r, "unknown key '%s' in [expect] (expected client, server)", key);
 			return 1;
 		}
@@ -758,14 +723,14 @@ static int handler(void *user, const char *section, const char *key, const char 
 		for (size_t i = 0; i < s->n_entries; i++)
 			n += s->entries[i].section == e.section && strncmp(s->entries[i].key, "sysctl.", 7) == 0;
 		if (n >= MAX_SYSCTLS) {
-			report(r, "too many sysctls in [%s] (at most %d)", section_names[kind], MAX_SYSCTLS);
+			report(r, "too many sysctls in [%s] (at most %d)", section_kind_name(kind), MAX_SYSCTLS);
 			entry_free(&e);
 			return 1;
 		}
 	} else {
 		const struct key_def *k = key_lookup(kind, key);
 		if (!k) {
-			report(r, "unknown key '%s' in [%s] (expected %s)", key, section_names[kind], expected_keys(kind));
+			report(r, "unknown key '%s' in [%s] (expected %s)", key, section_kind_name(kind), expected_keys(kind));
 			return 1;
 		}
 		if (!split_list(r, key, value, &e)) {

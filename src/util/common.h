@@ -44,6 +44,13 @@ int parse_duration_ms(const char *text, int64_t *ms, const char **why) MUST_CHEC
 /* Format milliseconds the way a person reads them: "2h11m15s", "1.5s", "250ms". */
 void format_duration(char *buf, size_t len, int64_t ms);
 
+/*
+ * @v thousandths as a decimal with three places and its sign: microseconds
+ * as milliseconds ("12.345", "-0.052"), or milliseconds as seconds. The one
+ * place that does that arithmetic, for the CSV and the tables alike.
+ */
+void format_thousandths(char *buf, size_t len, int64_t v);
+
 /* Parse a whole decimal number; returns 0 or -1. */
 int parse_int64(const char *text, int64_t *out) MUST_CHECK;
 

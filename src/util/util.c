@@ -84,25 +84,38 @@ too_long:
 	return -1;
 }
 
+void format_thousandths(char *buf, size_t len, int64_t v)
+{
+	/* The magnitude through unsigned, so that INT64_MIN has one too. */
+	uint64_t a = v < 0 ? -(uint64_t)v : (uint64_t)v;
+
+	snprintf(buf, len, "%s%" PRIu64 ".%03" PRIu64, v < 0 ? "-" : "", a / 1000, a % 1000);
+}
+
 void format_duration(char *buf, size_t len, int64_t ms)
 {
 	const char *sign = ms < 0 ? "-" : "";
 	int64_t a = ms < 0 ? -ms : ms;
+	char t[32];
 
-	if (a < 1000)
+	if (a < 1000) {
 		snprintf(buf, len, "%s%" PRId64 "ms", sign, a);
-	else if (a < 60000 && a % 1000 == 0)
+	} else if (a < 60000 && a % 1000 == 0) {
 		snprintf(buf, len, "%s%" PRId64 "s", sign, a / 1000);
-	else if (a < 60000)
-		snprintf(buf, len, "%s%" PRId64 ".%03" PRId64 "s", sign, a / 1000, a % 1000);
-	else {
-		int64_t h = a / 3600000, m = a / 60000 % 60, s = a / 1000 % 60, r = a % 1000;
-		char sec[32] = "";
+	} else if (a < 60000) {
+		format_thousandths(t, sizeof(t), ms);
+		snprintf(buf, len, "%ss", t);
+	} else {
+		int64_t h = a / 3600000, m = a / 60000 % 60;
+		char sec[40] = "";
 
-		if (r)
-			snprintf(sec, sizeof(sec), "%" PRId64 ".%03" PRId64 "s", s, r);
-		else if (s)
-			snprintf(sec, sizeof(sec), "%" PRId64 "s", s);
+		/* What is left of the minute: "14.600s", "14s", or nothing. */
+		if (a % 1000) {
+			format_thousandths(t, sizeof(t), a % 60000);
+			snprintf(sec, sizeof(sec), "%ss", t);
+		} else if (a % 60000) {
+			snprintf(sec, sizeof(sec), "%" PRId64 "s", a / 1000 % 60);
+		}
 		if (h)
 			snprintf(buf, len, "%s%" PRId64 "h%" PRId64 "m%s", sign, h, m, sec);
 		else

@@ -58,29 +58,51 @@ static void test_header(void **state)
 		"scenario,variant,run,side,family,action,target,keepalive,keepidle_ms,keepintvl_ms,keepcnt,"
 		"user_timeout_ms,traffic,fault_at_ms,outcome,mechanism,errno,detect_ms,last_rx_ms,predicted_ms,"
 		"probes,retransmits,expected,verdict,wire_lag_ms,model_error_ms,counts_from,zero_window_probes,predicted,error,"
-		"probe_replies,probe_reply_max_ms,description,setup_ms,connect_ms,teardown_ms,fault_lag_ms\r\n");
+		"probe_replies,probe_reply_max_ms,description,setup_ms,connect_ms,teardown_ms,fault_lag_ms,"
+		"fault_hits\r\n");
 	free(buf);
+}
+
+/* A scenario read from @text, through a file as the suite reads it. */
+static struct scenario *scenario_of(const char *text)
+{
+	char path[] = "/tmp/deadpeer-csv-XXXXXX";
+	int fd = mkstemp(path);
+	struct scenario *s;
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	s = scenario_load(path, stderr);
+	unlink(path);
+	assert_non_null(s);
+	return s;
+}
+
+/* Both rows csv_rows writes for @r; the caller frees. */
+static char *rows_of(const struct run_result *r)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_int_equal(csv_rows(f, r), 0);
+	fclose(f);
+	return buf;
 }
 
 static void test_rows(void **state)
 {
-	char path[] = "/tmp/deadpeer-csv-XXXXXX";
-	int fd = mkstemp(path);
 	const char *text =
 		"[scenario]\nname = quoted\ndescription = Drop, then \"keepalive\"\n[client]\nkeepalive = yes\nkeepidle = 2s, 3s\n"
 		"[fault]\naction = drop\ntarget = server\n[expect]\nclient = timeout keepalive within 1s..9s\n";
 	struct scenario *s;
 	struct variant v;
 	struct run_result r;
-	char *buf = NULL;
-	size_t len = 0;
+	char *buf;
 
 	(void)state;
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
-	s = scenario_load(path, stderr);
-	assert_non_null(s);
+	s = scenario_of(text);
 	assert_int_equal(scenario_variant(s, 1, &v, stderr), 0);
 	memset(&r, 0, sizeof(r));
 	r.v = &v;
@@ -90,6 +112,7 @@ static void test_rows(void **state)
 	r.connect_us = 678;
 	r.teardown_us = -1;
 	r.fault_lag_us = 87;
+	r.fault_hits = 0;	/* counted, and nothing matched: 0, not empty */
 	r.side[HOST_CLIENT] = (struct side_result){
 		.outcome = OUTCOME_TIMEOUT, .mechanism = MECH_KEEPALIVE, .err = 110, .detected = true,
 		.detect_ms = 4095, .has_last_rx = true, .last_rx_ms = -1004, .keepidle_ms = 3000,
@@ -103,22 +126,180 @@ static void test_rows(void **state)
 		.outcome = OUTCOME_NONE, .keepidle_ms = -1, .keepintvl_ms = -1, .keepcnt = -1, .user_timeout_ms = -1,
 		.predicted_outcome = OUTCOME_NONE,
 	};
-	FILE *f = open_memstream(&buf, &len);
-	assert_int_equal(csv_rows(f, &r), 0);
-	fclose(f);
+	buf = rows_of(&r);
 	char *second = strstr(buf, "\r\n");
 	assert_non_null(second);
 	*second = '\0';
 	assert_string_equal(buf,
 		"quoted,client.keepidle=3s,2,client,ipv4,drop,server,yes,3000,1000,3,0,idle,1000,timeout,"
 		"keepalive,ETIMEDOUT,4095,-1004,3996,3,0,timeout keepalive within 1s..9s,pass,0.052,99,wire,0,timeout/keepalive,,"
-		"2,1.071,\"Drop, then \"\"keepalive\"\"\",12.345,0.678,,0.087");
+		"2,1.071,\"Drop, then \"\"keepalive\"\"\",12.345,0.678,,0.087,0");
 	assert_string_equal(second + 2,
-		"quoted,client.keepidle=3s,2,server,ipv4,drop,server,no,,,,0,idle,1000,none,-,,,,,0,0,,-,,,tcp_info,,none,,,,\"Drop, then \"\"keepalive\"\"\",12.345,0.678,,0.087\r\n");
+		"quoted,client.keepidle=3s,2,server,ipv4,drop,server,no,,,,0,idle,1000,none,-,,,,,0,0,,-,,,tcp_info,,none,,,,\"Drop, then \"\"keepalive\"\"\",12.345,0.678,,0.087,0\r\n");
 	free(buf);
 	variant_release(&v);
 	scenario_free(s);
-	unlink(path);
+}
+
+/* A side as a run starts it: nothing known yet, no prediction made. */
+static const struct side_result unknown_side = {
+	.outcome = OUTCOME_NONE, .keepidle_ms = -1, .keepintvl_ms = -1, .keepcnt = -1, .user_timeout_ms = -1,
+	.predicted_outcome = OUTCOME_COUNT,
+};
+
+/* A failed run: no outcome and no counts, only the error and what was timed before it. */
+static void test_rows_failed(void **state)
+{
+	struct scenario *s = scenario_of("[scenario]\nname = failing\ndescription = plain\n[server]\ntraffic = stream\n"
+					 "user_timeout = 3500ms\n[fault]\naction = drop\ntarget = server\n"
+					 "[expect]\nserver = timeout user-timeout\n");
+	struct variant v;
+	struct run_result r = { .run = 1, .failed = true, .fault_at_ms = 0, .setup_us = 999, .connect_us = -1,
+				.teardown_us = -1, .fault_lag_us = -1, .fault_hits = -1,
+				.side = { unknown_side, unknown_side } };
+	char *buf;
+
+	(void)state;
+	assert_int_equal(scenario_variant(s, 0, &v, stderr), 0);
+	r.v = &v;
+	snprintf(r.error, sizeof(r.error), "setup: \"veth\" refused, EPERM");
+	r.side[HOST_SERVER].outcome = OUTCOME_TIMEOUT;
+	r.side[HOST_SERVER].probes = 4;
+	buf = rows_of(&r);
+	assert_string_equal(buf,
+		"failing,,1,client,ipv4,drop,server,no,,,,0,idle,0,,,,,,,,,,-,,,,,,"
+		"\"setup: \"\"veth\"\" refused, EPERM\",,,plain,0.999,,,,\r\n"
+		"failing,,1,server,ipv4,drop,server,no,,,,3500,stream,0,,,,,,,,,timeout user-timeout,-,,,,,,"
+		"\"setup: \"\"veth\"\" refused, EPERM\",,,plain,0.999,,,,\r\n");
+	free(buf);
+	variant_release(&v);
+	scenario_free(s);
+}
+
+/*
+ * No fault: empty action, target and fault_at_ms. A killed side has no
+ * counts; a wire lag can be negative or zero; a prediction without a time
+ * still names its outcome; hours of microseconds stay in milliseconds.
+ */
+static void test_rows_killed(void **state)
+{
+	struct scenario *s = scenario_of("[scenario]\nname = nofault\ndescription = plain\n"
+					 "[client]\ntraffic = request\n[expect]\nclient = none\n");
+	struct variant v;
+	struct run_result r = { .run = 3, .fault_at_ms = -1, .setup_us = 1, .connect_us = 1000,
+				.teardown_us = 123456789, .fault_lag_us = -1, .fault_hits = -1 };
+	char *buf, sum[64];
+
+	(void)state;
+	assert_int_equal(scenario_variant(s, 0, &v, stderr), 0);
+	r.v = &v;
+	r.side[HOST_CLIENT] = (struct side_result){
+		.outcome = OUTCOME_RST, .mechanism = MECH_PROBE, .err = ECONNRESET, .detected = true, .detect_ms = 0,
+		.has_last_rx = true, .last_rx_ms = 0, .keepidle_ms = 7200000, .keepintvl_ms = 75000, .keepcnt = 9,
+		.user_timeout_ms = 0, .probes = 1, .verdict = VERDICT_FAIL,
+		.predicted_outcome = OUTCOME_TIMEOUT, .predicted_mechanism = MECH_ZERO_WINDOW,
+		.has_wire_lag = true, .wire_lag_us = -999, .counted_on_wire = true,
+	};
+	r.side[HOST_SERVER] = (struct side_result){
+		.outcome = OUTCOME_KILLED, .keepidle_ms = -1, .keepintvl_ms = -1, .keepcnt = -1, .probes = 5,
+		.retransmits = 5, .counted_on_wire = true, .has_prediction = true, .predicted_outcome = OUTCOME_KILLED,
+		.has_wire_lag = true, .wire_lag_us = 0,
+	};
+	buf = rows_of(&r);
+	assert_string_equal(buf,
+		"nofault,,3,client,ipv4,,,no,7200000,75000,9,0,request,,rst,probe,ECONNRESET,0,0,,1,0,none,fail,"
+		"-0.999,,wire,0,timeout/zero-window,,0,,plain,0.001,1.000,123456.789,,\r\n"
+		"nofault,,3,server,ipv4,,,no,,,,0,idle,,killed,-,,,,0,,,,-,0.000,,,,killed,,,,plain,0.001,1.000,"
+		"123456.789,,\r\n");
+	free(buf);
+	side_summary(sum, sizeof(sum), &r.side[HOST_CLIENT]);
+	assert_string_equal(sum, "rst/probe 0ms");
+	side_summary(sum, sizeof(sum), &r.side[HOST_SERVER]);
+	assert_string_equal(sum, "killed");
+	variant_release(&v);
+	scenario_free(s);
+}
+
+/*
+ * Two faults: actions and targets joined by "+", fault_at_ms the earliest,
+ * fault_hits the packets their rules matched. An outcome other than the one
+ * predicted has no model error; a side counted from TCP_INFO has no wire
+ * counts.
+ */
+static void test_rows_two_faults(void **state)
+{
+	struct scenario *s = scenario_of("[scenario]\nname = two\ndescription = two faults, one kill\n"
+					 "[client]\nkeepalive = yes\nkeepidle = 2s\nkeepintvl = 1s\nkeepcnt = 3\n"
+					 "[fault]\nat = 500ms\naction = drop\ntarget = server\nduration = 2500ms\n"
+					 "[fault kill]\nat = 6s\naction = kill\ntarget = server\n"
+					 "[expect]\nclient = fin within 5.4s..6s\nserver = killed\n");
+	struct variant v;
+	struct run_result r = { .run = 1, .fault_at_ms = 500, .setup_us = 7, .connect_us = 70, .teardown_us = 700,
+				.fault_lag_us = 0, .fault_hits = 17 };
+	char *buf, sum[64];
+
+	(void)state;
+	assert_int_equal(scenario_variant(s, 0, &v, stderr), 0);
+	r.v = &v;
+	r.side[HOST_CLIENT] = (struct side_result){
+		.outcome = OUTCOME_FIN, .detected = true, .detect_ms = 5500, .has_last_rx = true, .last_rx_ms = 5499,
+		.keepidle_ms = 2000, .keepintvl_ms = 1000, .keepcnt = 3, .user_timeout_ms = 0, .probes = 3,
+		.verdict = VERDICT_PASS, .has_prediction = true, .predicted_outcome = OUTCOME_RST,
+		.predicted_mechanism = MECH_DATA, .predicted_ms = 5500, .counted_on_wire = true, .probe_replies = 1,
+		.probe_reply_max_us = 123456789012,
+	};
+	r.side[HOST_SERVER] = (struct side_result){
+		.outcome = OUTCOME_HEARTBEAT, .detected = true, .detect_ms = -3, .keepidle_ms = -1, .keepintvl_ms = -1,
+		.keepcnt = -1, .user_timeout_ms = -1, .has_prediction = true, .predicted_outcome = OUTCOME_HEARTBEAT,
+		.predicted_ms = 1500, .has_wire_lag = true, .wire_lag_us = -1500000, .zero_window_probes = 9,
+	};
+	buf = rows_of(&r);
+	assert_string_equal(buf,
+		"two,,1,client,ipv4,drop+kill,server+server,yes,2000,1000,3,0,idle,500,fin,-,,5500,5499,5500,3,0,"
+		"fin within 5.4s..6s,pass,,,wire,0,rst/data,,1,123456789.012,\"two faults, one kill\","
+		"0.007,0.070,0.700,0.000,17\r\n"
+		"two,,1,server,ipv4,drop+kill,server+server,no,,,,0,idle,500,heartbeat,-,,-3,,1500,0,0,killed,-,"
+		"-1500.000,-1503,tcp_info,,heartbeat,,,,\"two faults, one kill\",0.007,0.070,0.700,0.000,17\r\n");
+	free(buf);
+	side_summary(sum, sizeof(sum), &r.side[HOST_SERVER]);
+	assert_string_equal(sum, "heartbeat -3ms");
+	variant_release(&v);
+	scenario_free(s);
+}
+
+/* The reader's names are the writer's: the header is every csv_column_name in order. */
+static void test_column_names(void **state)
+{
+	char *buf = NULL, *expect = NULL;
+	size_t len = 0, elen = 0;
+	FILE *f = open_memstream(&buf, &len), *e = open_memstream(&expect, &elen);
+
+	(void)state;
+	assert_int_equal(csv_header(f), 0);
+	fclose(f);
+	for (int c = 0; c < COL_COUNT; c++)
+		fprintf(e, "%s%s", c ? "," : "", csv_column_name(c));
+	fputs("\r\n", e);
+	fclose(e);
+	assert_string_equal(buf, expect);
+	assert_string_equal(csv_column_name(COL_DETECT_MS), "detect_ms");
+	assert_string_equal(csv_column_name(COL_FAULT_LAG_MS), "fault_lag_ms");
+	assert_string_equal(csv_column_name(COL_COUNT - 1), "fault_hits");
+	free(buf);
+	free(expect);
+}
+
+/* The next record of @f is the @n fields of @want. */
+static void expect_row(FILE *f, size_t n, const char *const *want)
+{
+	char **fields;
+	size_t got;
+
+	assert_int_equal(csv_read_row(f, &fields, &got), 1);
+	assert_int_equal(got, n);
+	for (size_t i = 0; i < n; i++)
+		assert_string_equal(fields[i], want[i]);
+	csv_fields_free(fields, got);
 }
 
 static void test_read(void **state)
@@ -129,22 +310,9 @@ static void test_read(void **state)
 	size_t n;
 
 	(void)state;
-	assert_int_equal(csv_read_row(f, &fields, &n), 1);
-	assert_int_equal(n, 3);
-	assert_string_equal(fields[0], "a");
-	assert_string_equal(fields[1], "b,c");
-	assert_string_equal(fields[2], "say \"hi\"");
-	csv_fields_free(fields, n);
-	assert_int_equal(csv_read_row(f, &fields, &n), 1);
-	assert_int_equal(n, 3);
-	assert_string_equal(fields[0], "");
-	assert_string_equal(fields[1], "two\nlines");
-	assert_string_equal(fields[2], "");
-	csv_fields_free(fields, n);
-	assert_int_equal(csv_read_row(f, &fields, &n), 1);
-	assert_int_equal(n, 2);
-	assert_string_equal(fields[1], "row");
-	csv_fields_free(fields, n);
+	expect_row(f, 3, (const char *const[]){ "a", "b,c", "say \"hi\"" });
+	expect_row(f, 3, (const char *const[]){ "", "two\nlines", "" });
+	expect_row(f, 2, (const char *const[]){ "last", "row" });
 	/* An unterminated quote is an error, then the end. */
 	assert_int_equal(csv_read_row(f, &fields, &n), -1);
 	assert_int_equal(csv_read_row(f, &fields, &n), 0);
@@ -163,11 +331,7 @@ static void test_read(void **state)
 	fputs("\r\n", f);
 	fclose(f);
 	f = fmemopen(buf, len, "r");
-	assert_int_equal(csv_read_row(f, &fields, &n), 1);
-	assert_int_equal(n, 5);
-	for (size_t i = 0; i < 5; i++)
-		assert_string_equal(fields[i], row[i]);
-	csv_fields_free(fields, n);
+	expect_row(f, 5, row);
 	assert_int_equal(csv_read_row(f, &fields, &n), 0);
 	fclose(f);
 	free(buf);
@@ -192,6 +356,10 @@ int main(void)
 		cmocka_unit_test(test_header),
 		cmocka_unit_test(test_read),
 		cmocka_unit_test(test_rows),
+		cmocka_unit_test(test_rows_failed),
+		cmocka_unit_test(test_rows_killed),
+		cmocka_unit_test(test_rows_two_faults),
+		cmocka_unit_test(test_column_names),
 		cmocka_unit_test(test_write_error),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

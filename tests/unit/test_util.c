@@ -60,21 +60,33 @@ static void test_bad_durations(void **state)
 
 static void test_format(void **state)
 {
+	static const struct {
+		int64_t v;
+		const char *duration, *thousandths;
+	} cases[] = {
+		{ 7875000, "2h11m15s", "7875.000" },
+		{ 7875001, "2h11m15.001s", "7875.001" },
+		{ 1500, "1.500s", "1.500" },
+		{ 3000, "3s", "3.000" },
+		{ 250, "250ms", "0.250" },
+		{ 0, "0ms", "0.000" },
+		{ -52, "-52ms", "-0.052" },
+		{ -1002, "-1.002s", "-1.002" },
+		{ 924600, "15m24.600s", "924.600" },
+		{ -3600000, "-1h0m", "-3600.000" },
+	};
 	char b[32];
 
 	(void)state;
-	format_duration(b, sizeof(b), 7875000);
-	assert_string_equal(b, "2h11m15s");
-	format_duration(b, sizeof(b), 1500);
-	assert_string_equal(b, "1.500s");
-	format_duration(b, sizeof(b), 3000);
-	assert_string_equal(b, "3s");
-	format_duration(b, sizeof(b), 250);
-	assert_string_equal(b, "250ms");
-	format_duration(b, sizeof(b), -1002);
-	assert_string_equal(b, "-1.002s");
-	format_duration(b, sizeof(b), 924600);
-	assert_string_equal(b, "15m24.600s");
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		format_duration(b, sizeof(b), cases[i].v);
+		assert_string_equal(b, cases[i].duration);
+		format_thousandths(b, sizeof(b), cases[i].v);
+		assert_string_equal(b, cases[i].thousandths);
+	}
+	/* Its magnitude taken through unsigned: no overflow at the very end of the range. */
+	format_thousandths(b, sizeof(b), INT64_MIN);
+	assert_string_equal(b, "-9223372036854775.808");
 }
 
 static void test_ints_and_errnos(void **state)
