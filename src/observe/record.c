@@ -493,37 +493,15 @@ int obs_save(const char *path, const struct observation *o)
 
 int obs_load(const char *path, struct observation *o)
 {
-	struct stat st;
-	uint8_t *buf;
-	size_t done = 0;
-	int ret = 0, fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	void *buf;
+	size_t len;
+	int ret;
 
 	obs_init(o);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > OBS_MAX_BYTES) {
-		ret = fstat(fd, &st) < 0 ? -errno : S_ISREG(st.st_mode) ? -EFBIG : -EINVAL;
-		close(fd);
+	ret = load_file(path, OBS_MAX_BYTES, &buf, &len);
+	if (ret)
 		return ret;
-	}
-	buf = malloc(st.st_size ? (size_t)st.st_size : 1);
-	if (!buf) {
-		close(fd);
-		return -ENOMEM;
-	}
-	while (done < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + done, (size_t)st.st_size - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			ret = n < 0 ? -errno : -EBADMSG;
-			break;
-		}
-		done += (size_t)n;
-	}
-	close(fd);
-	if (!ret)
-		ret = obs_decode(buf, done, o);
+	ret = obs_decode(buf, len, o);
 	free(buf);
 	return ret;
 }

@@ -73,6 +73,13 @@ int open_regular(const char *path, FILE **f, const char **kind) MUST_CHECK;
 /* Create or replace @path with @len bytes of @buf; 0 or -errno (a full disk: -ENOSPC). */
 int save_file(const char *path, const void *buf, size_t len) MUST_CHECK;
 
+/*
+ * Read the regular file @path whole, at most @max bytes: 0 with *@buf
+ * (allocated, free it) and *@len; -errno, -EINVAL when it is not a regular
+ * file, -EFBIG when it is larger than @max.
+ */
+int load_file(const char *path, size_t max, void **buf, size_t *len) MUST_CHECK;
+
 /* Allocation that cannot fail: out of memory, they say so and abort. */
 void *xcalloc(size_t n, size_t size) __attribute__((malloc));
 void *xreallocarray(void *p, size_t n, size_t size) MUST_CHECK;

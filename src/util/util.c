@@ -258,3 +258,38 @@ int save_file(const char *path, const void *buf, size_t len)
 		ret = -errno;
 	return ret;
 }
+
+int load_file(const char *path, size_t max, void **buf, size_t *len)
+{
+	struct stat st;
+	size_t done = 0;
+	char *p;
+	int ret = 0, fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size > max) {
+		ret = fstat(fd, &st) < 0 ? -errno : S_ISREG(st.st_mode) ? -EFBIG : -EINVAL;
+		close(fd);
+		return ret;
+	}
+	p = xcalloc((size_t)st.st_size + 1, 1);
+	while (done < (size_t)st.st_size) {
+		ssize_t n = read(fd, p + done, (size_t)st.st_size - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;	/* shorter than it said: what is there */
+		done += (size_t)n;
+	}
+	if (done < (size_t)st.st_size && errno)
+		ret = -errno;
+	close(fd);
+	if (ret) {
+		free(p);
+		return ret;
+	}
+	*buf = p;
+	*len = done;
+	return 0;
+}

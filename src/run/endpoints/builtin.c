@@ -571,10 +571,6 @@ static void builtin_release(struct endpoint *ep)
 
 const struct endpoint_ops endpoint_builtin = {
 	.name = "builtin",
-	.start = builtin_start,
-	.ready = builtin_ready,
-	.observe = builtin_observe,
-	.stop = builtin_stop,
-	.signal = builtin_signal,
-	.release = builtin_release,
+	.start = builtin_start, .ready = builtin_ready, .observe = builtin_observe,
+	.stop = builtin_stop, .signal = builtin_signal, .release = builtin_release,
 };

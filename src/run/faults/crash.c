@@ -82,14 +82,9 @@ static void crash_predict(const struct variant *v, enum host side, const struct 
 }
 
 const struct fault_kind fault_crash = {
-	.name = "crash",
+	.name = "crash", .table_rank = 0, .takes = FAULT_TAKES_RESTART | FAULT_TAKES_RESTART_SERVICE,
 	.describe = "the target host loses power; restart brings a fresh host back, restart_service its server",
-	.takes = FAULT_TAKES_RESTART | FAULT_TAKES_RESTART_SERVICE,
 	.no_duration = "use restart to bring the host back",
-	.validate = crash_validate,
-	.apply = crash_apply,
-	.lift = crash_lift,
-	.heal_ms = crash_heal_ms,
-	.predict = crash_predict,
-	.table_rank = 0,
+	.validate = crash_validate, .apply = crash_apply, .lift = crash_lift,
+	.heal_ms = crash_heal_ms, .predict = crash_predict,
 };

@@ -9,9 +9,8 @@
 static const struct filter_kind drop_filter = { .reject = false };
 
 const struct fault_kind fault_drop = {
-	.name = "drop",
+	.name = "drop", .table_rank = 2,
 	.describe = "silently drop the connection's packets at the target (nftables), in one or both directions",
-	FAULT_FILTER_KIND(&drop_filter),
 	.predict = predict_path_lost,
-	.table_rank = 2,
+	FAULT_FILTER_KIND(&drop_filter),
 };

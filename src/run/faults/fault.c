@@ -42,6 +42,16 @@ int fault_signal(struct fault_env *env, const struct fault_cfg *f, int sig, char
 	return ret;
 }
 
+int fault_signal_mark(struct fault_env *env, const struct fault_cfg *f, int sig, bool *state, bool value, char *err,
+		      size_t len)
+{
+	int ret = fault_signal(env, f, sig, err, len);
+
+	if (!ret)
+		*state = value;
+	return ret;
+}
+
 int fault_link_set(struct fault_env *env, const struct fault_cfg *f, bool up, char *err, size_t len)
 {
 	enum topo_node n = f->target == HOST_CLIENT ? TOPO_CLIENT : TOPO_SERVER;

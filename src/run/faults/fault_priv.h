@@ -13,6 +13,9 @@ int64_t fault_clock(const struct fault_env *env);
 int fault_host_down(struct fault_env *env, const struct fault_cfg *f, char *err, size_t len);
 /* Send @sig to the target's endpoint, unless it is already gone; 0 or -errno with @err. */
 int fault_signal(struct fault_env *env, const struct fault_cfg *f, int sig, char *err, size_t len);
+/* fault_signal, then *@state = @value once it is delivered (killed, frozen). */
+int fault_signal_mark(struct fault_env *env, const struct fault_cfg *f, int sig, bool *state, bool value, char *err,
+		      size_t len);
 /* Set the router's end of the target's cable up or down; 0 or -errno with @err. */
 int fault_link_set(struct fault_env *env, const struct fault_cfg *f, bool up, char *err, size_t len);
 /* heal_ms of the kinds a duration lifts: after it, or never without one. */

@@ -11,20 +11,12 @@
 
 static int freeze_apply(struct fault_env *env, const struct fault_cfg *f, size_t index, char *err, size_t len)
 {
-	int ret = fault_signal(env, f, SIGSTOP, err, len);
-
-	if (!ret)
-		env->frozen[f->target] = true;
-	return ret;
+	return fault_signal_mark(env, f, SIGSTOP, &env->frozen[f->target], true, err, len);
 }
 
 static int freeze_lift(struct fault_env *env, const struct fault_cfg *f, size_t index, char *err, size_t len)
 {
-	int ret = fault_signal(env, f, SIGCONT, err, len);
-
-	if (!ret)
-		env->frozen[f->target] = false;
-	return ret;
+	return fault_signal_mark(env, f, SIGCONT, &env->frozen[f->target], false, err, len);
 }
 
 static void freeze_predict(const struct variant *v, enum host side, const struct fault_cfg *f, int64_t last_rx,
@@ -50,12 +42,7 @@ static void freeze_predict(const struct variant *v, enum host side, const struct
 }
 
 const struct fault_kind fault_freeze = {
-	.name = "freeze",
+	.name = "freeze", .table_rank = 5, .takes = FAULT_TAKES_DURATION,
 	.describe = "SIGSTOP the target's endpoint process: a hung application whose kernel still answers",
-	.takes = FAULT_TAKES_DURATION,
-	.apply = freeze_apply,
-	.lift = freeze_lift,
-	.heal_ms = fault_heal_after_duration,
-	.predict = freeze_predict,
-	.table_rank = 5,
+	.apply = freeze_apply, .lift = freeze_lift, .heal_ms = fault_heal_after_duration, .predict = freeze_predict,
 };

@@ -10,11 +10,7 @@
 
 static int kill_apply(struct fault_env *env, const struct fault_cfg *f, size_t index, char *err, size_t len)
 {
-	int ret = fault_signal(env, f, SIGKILL, err, len);
-
-	if (!ret)
-		env->killed[f->target] = true;
-	return ret;
+	return fault_signal_mark(env, f, SIGKILL, &env->killed[f->target], true, err, len);
 }
 
 static void kill_predict(const struct variant *v, enum host side, const struct fault_cfg *f, int64_t last_rx,
@@ -28,10 +24,8 @@ static void kill_predict(const struct variant *v, enum host side, const struct f
 }
 
 const struct fault_kind fault_kill = {
-	.name = "kill",
+	.name = "kill", .table_rank = 4,
 	.describe = "SIGKILL the target's endpoint process: its kernel closes the socket",
 	.no_duration = "a killed process stays dead",
-	.apply = kill_apply,
-	.predict = kill_predict,
-	.table_rank = 4,
+	.apply = kill_apply, .predict = kill_predict,
 };

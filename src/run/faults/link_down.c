@@ -17,12 +17,8 @@ static int link_down_lift(struct fault_env *env, const struct fault_cfg *f, size
 }
 
 const struct fault_kind fault_link_down = {
-	.name = "link-down",
+	.name = "link-down", .table_rank = 1, .takes = FAULT_TAKES_DURATION,
 	.describe = "pull the cable between the target host and the router",
-	.takes = FAULT_TAKES_DURATION,
-	.apply = link_down_apply,
-	.lift = link_down_lift,
-	.heal_ms = fault_heal_after_duration,
-	.predict = predict_path_lost,
-	.table_rank = 1,
+	.apply = link_down_apply, .lift = link_down_lift,
+	.heal_ms = fault_heal_after_duration, .predict = predict_path_lost,
 };

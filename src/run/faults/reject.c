@@ -16,9 +16,8 @@ static void reject_predict(const struct variant *v, enum host side, const struct
 }
 
 const struct fault_kind fault_reject = {
-	.name = "reject",
+	.name = "reject", .table_rank = 3,
 	.describe = "like drop, but answer the connection's packets with a TCP reset",
-	FAULT_FILTER_KIND(&reject_filter),
 	.predict = reject_predict,
-	.table_rank = 3,
+	FAULT_FILTER_KIND(&reject_filter),
 };
