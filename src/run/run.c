@@ -123,24 +123,26 @@ static void pump(struct run_state *st)
  */
 static int open_captures(struct run_state *st, const enum host *hosts, size_t n)
 {
-	char filter[64], err[256];
-	int nsfds[SIDE_COUNT];
+	char filter[64];
+	int nsfds[SIDE_COUNT], ret;
 	struct capture *caps[SIDE_COUNT];
+	struct netns_error ne = { 0 };
 
 	for (size_t i = 0; i < n; i++)
 		nsfds[i] = st->topo.host[hosts[i]].nsfd;
 	snprintf(filter, sizeof(filter), "tcp port %u", (unsigned)st->v->side[HOST_SERVER].port);
-	if (capture_open_many(nsfds, n, TOPO_HOST_IFNAME, filter, caps, err, sizeof(err)) < 0)
-		return run_fail(st, "%s", err);
+	ret = capture_open_many(nsfds, n, TOPO_HOST_IFNAME, filter, caps, &ne);
+	if (ret < 0)
+		return run_fail(st, "cannot capture on %s: %s", TOPO_HOST_IFNAME, netns_strerror(&ne, ret));
 	for (size_t i = 0; i < n; i++) {
 		enum host s = hosts[i];
 		st->cap[s] = caps[i];
 		if (st->opts && st->opts->pcap_prefix && !st->file[s]) {
 			char path[4200];
 			snprintf(path, sizeof(path), "%s-%s.pcap", st->opts->pcap_prefix, host_name(s));
-			st->file[s] = capture_file_open(st->cap[s], path, err, sizeof(err));
-			if (!st->file[s])
-				return run_fail(st, "%s", err);
+			ret = capture_file_open(st->cap[s], path, &st->file[s], &ne);
+			if (ret < 0)
+				return run_fail(st, "cannot create \"%s\": %s", path, netns_strerror(&ne, ret));
 		}
 	}
 	return 0;
@@ -304,12 +306,14 @@ static int setup_middlebox(struct run_state *st)
 {
 	char buf[8192], seconds[32], readback[64];
 	int nsfd = st->topo.host[TOPO_ROUTER].nsfd;
-	size_t n = nft_middlebox_build("deadpeer_middlebox", buf, sizeof(buf), 1);
-	int ret = n ? netns_nft_send(st->topo.host[TOPO_ROUTER].nft, buf, n) : -ENOBUFS;
+	struct netns_error ne = { 0 };
+	int ret = nft_middlebox_build("deadpeer_middlebox", buf, sizeof(buf));
 
+	if (ret > 0)
+		ret = netns_nft_send(st->topo.host[TOPO_ROUTER].nft, buf, (size_t)ret, &ne);
 	if (ret)
 		return run_fail(st, "cannot add the middlebox's nftables table in namespace \"router\": %s",
-				strerror(-ret));
+				netns_strerror(&ne, ret));
 	snprintf(seconds, sizeof(seconds), "%lld", (long long)(st->v->router.idle_timeout_ms / 1000));
 	ret = netns_sysctl_write(nsfd, "net.netfilter.nf_conntrack_tcp_timeout_established", seconds,
 				 readback, sizeof(readback));

@@ -63,17 +63,18 @@ static int filter_apply(struct fault_env *env, const struct fault_cfg *f, size_t
 {
 	char table[32], buf[8192];
 	struct nft_filter filter;
-	size_t n;
+	struct netns_error ne = { 0 };
 	int ret = host_down(env, f, err, len);
 
 	if (ret)
 		return ret;
 	fault_filter(f, index, env->port, &filter, table, sizeof(table));
-	n = nft_filter_build(&filter, buf, sizeof(buf), (uint32_t)index * 100 + 1);
-	ret = n ? netns_nft_send(env->topo->host[f->target].nft, buf, n) : -ENOBUFS;
+	ret = nft_filter_build(&filter, buf, sizeof(buf));
+	if (ret > 0)
+		ret = netns_nft_send(env->topo->host[f->target].nft, buf, (size_t)ret, &ne);
 	if (ret)
 		snprintf(err, len, "cannot add nftables table %s in namespace \"%s\": %s", table,
-			 host_name(f->target), strerror(-ret));
+			 host_name(f->target), netns_strerror(&ne, ret));
 	return ret;
 }
 
@@ -81,17 +82,18 @@ static int filter_lift(struct fault_env *env, const struct fault_cfg *f, size_t 
 {
 	char table[32], buf[2048];
 	struct nft_filter filter;
-	size_t n;
+	struct netns_error ne = { 0 };
 	int ret;
 
 	if (env->topo->host[f->target].nsfd < 0)
 		return 0;	/* the host crashed meanwhile: its rules went with it */
 	fault_filter(f, index, env->port, &filter, table, sizeof(table));
-	n = nft_table_delete_build(table, buf, sizeof(buf), (uint32_t)index * 100 + 50);
-	ret = n ? netns_nft_send(env->topo->host[f->target].nft, buf, n) : -ENOBUFS;
+	ret = nft_table_delete_build(table, buf, sizeof(buf));
+	if (ret > 0)
+		ret = netns_nft_send(env->topo->host[f->target].nft, buf, (size_t)ret, &ne);
 	if (ret)
 		snprintf(err, len, "cannot delete nftables table %s in namespace \"%s\": %s", table,
-			 host_name(f->target), strerror(-ret));
+			 host_name(f->target), netns_strerror(&ne, ret));
 	return ret;
 }
 
@@ -141,11 +143,12 @@ static int link_set(struct fault_env *env, const struct fault_cfg *f, bool up, c
 {
 	enum topo_node n = f->target == HOST_CLIENT ? TOPO_CLIENT : TOPO_SERVER;
 	const char *ifname = topo_router_ifname(n);
-	int ret = netns_link_set_up(env->topo->host[TOPO_ROUTER].rtnl, ifname, up);
+	struct netns_error ne = { 0 };
+	int ret = netns_link_set_up(env->topo->host[TOPO_ROUTER].rtnl, ifname, up, &ne);
 
 	if (ret)
 		snprintf(err, len, "cannot set %s %s in namespace \"router\": %s", ifname, up ? "up" : "down",
-			 strerror(-ret));
+			 netns_strerror(&ne, ret));
 	return ret;
 }
 
