@@ -65,6 +65,15 @@ static int add_filter(struct ns *ns, const char *table, enum nft_hook hook, uint
 	return netns_nft_send(ns->nft, buf, (size_t)n, ne);
 }
 
+static int delete_table(struct ns *ns, const char *table, struct netns_error *ne)
+{
+	char buf[2048];
+	int n = nft_table_delete_build(table, buf, sizeof(buf));
+
+	assert_true(n > 0);
+	return netns_nft_send(ns->nft, buf, (size_t)n, ne);
+}
+
 static uint64_t packets(struct ns *ns, const char *table)
 {
 	struct netns_error ne = { 0 };
@@ -151,9 +160,7 @@ static void test_errors(void **state)
 {
 	struct ns *ns = *state;
 	struct netns_error ne = { 0 };
-	char buf[2048];
 	uint64_t n = 42;
-	int len;
 
 	assert_int_equal(netns_nft_table_packets(ns->nft, "deadpeer_none", &n, &ne), -ENOENT);
 	assert_int_equal(n, 0);
@@ -162,9 +169,7 @@ static void test_errors(void **state)
 	print_message("  table added twice: %s\n", netns_strerror(&ne, ret));
 	assert_int_equal(ret, -EEXIST);
 	assert_int_equal(packets(ns, "deadpeer_twice"), 0);
-	len = nft_table_delete_build("deadpeer_twice", buf, sizeof(buf));
-	assert_true(len > 0);
-	assert_int_equal(netns_nft_send(ns->nft, buf, (size_t)len, &ne), 0);
+	assert_int_equal(delete_table(ns, "deadpeer_twice", &ne), 0);
 	assert_int_equal(netns_nft_table_packets(ns->nft, "deadpeer_twice", &n, &ne), -ENOENT);
 }
 
@@ -192,18 +197,14 @@ static void test_stale_reply_skipped(void **state)
 {
 	struct ns *ns = *state;
 	struct netns_error ne = { 0 };
-	char buf[2048];
 	uint64_t n = 42;
-	int len;
 
 	assert_int_equal(add_filter(ns, "deadpeer_stale", NFT_HOOK_INPUT, 7005, false, &ne), 0);
 	leave_stale_reply(ns);
 	assert_int_equal(netns_nft_table_packets(ns->nft, "deadpeer_stale", &n, &ne), 0);
 	assert_int_equal(n, 0);
 	leave_stale_reply(ns);
-	len = nft_table_delete_build("deadpeer_stale", buf, sizeof(buf));
-	assert_true(len > 0);
-	assert_int_equal(netns_nft_send(ns->nft, buf, (size_t)len, &ne), 0);
+	assert_int_equal(delete_table(ns, "deadpeer_stale", &ne), 0);
 }
 
 /* Route netlink: the kernel explains why a gateway it cannot reach is refused. */
