@@ -6,11 +6,10 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <time.h>
 
 #include "capture.h"
-#include "netns.h"
+#include "nlerr.h"
 
 struct capture {
 	pcap_t *p;
@@ -23,23 +22,37 @@ struct open_args {
 	char *errbuf;
 };
 
+/* pcap_activate's failures as errnos. */
+static int activate_errno(int status)
+{
+	switch (status) {
+	case PCAP_ERROR_NO_SUCH_DEVICE: return -ENODEV;
+	case PCAP_ERROR_PERM_DENIED:
+	case PCAP_ERROR_PROMISC_PERM_DENIED: return -EPERM;
+	case PCAP_ERROR_IFACE_NOT_UP: return -ENETDOWN;
+	default: return -EIO;
+	}
+}
+
 /* The packet socket must be created inside the namespace; it stays bound to it. */
 static int open_here(void *arg)
 {
 	struct open_args *a = arg;
+	int status;
 
 	a->p = pcap_create(a->ifname, a->errbuf);
 	if (!a->p)
-		return -ENODEV;
+		return -ENOMEM;		/* all it does on Linux is allocate */
 	pcap_set_snaplen(a->p, 192);		/* every header, no payload to speak of */
 	pcap_set_immediate_mode(a->p, 1);	/* no batching: packets as they come */
 	pcap_set_buffer_size(a->p, 256 << 10);	/* ~900 headers; drained as they arrive */
 	pcap_set_tstamp_precision(a->p, PCAP_TSTAMP_PRECISION_NANO);
-	if (pcap_activate(a->p) < 0) {
+	status = pcap_activate(a->p);
+	if (status < 0) {
 		snprintf(a->errbuf, PCAP_ERRBUF_SIZE, "%s", pcap_geterr(a->p));
 		pcap_close(a->p);
 		a->p = NULL;
-		return -EIO;
+		return activate_errno(status);
 	}
 	return 0;
 }
@@ -52,29 +65,32 @@ static int64_t clock_ns(clockid_t id)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* The part of opening that happens outside the namespace: filter, non-blocking, clocks. */
-static int finish_open(pcap_t *p, const char *ifname, const char *filter, struct capture **out, char *err, size_t len)
+/* The part of opening that happens outside the namespace: filter, non-blocking, clocks. On error @p is closed. */
+static int finish_open(pcap_t *p, const char *filter, struct capture **out, struct netns_error *e)
 {
 	char errbuf[PCAP_ERRBUF_SIZE] = "";
 	struct bpf_program prog;
 	struct capture *c;
+	int ret = 0;
 
-	if (pcap_compile(p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0 || pcap_setfilter(p, &prog) < 0) {
-		snprintf(err, len, "cannot set capture filter '%s': %s", filter, pcap_geterr(p));
-		pcap_close(p);
-		return -1;
+	if (pcap_compile(p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+		ret = -EINVAL;
+	} else {
+		if (pcap_setfilter(p, &prog) < 0)
+			ret = -EINVAL;
+		pcap_freecode(&prog);
 	}
-	pcap_freecode(&prog);
-	if (pcap_setnonblock(p, 1, errbuf) < 0) {
-		snprintf(err, len, "cannot capture on %s: %s", ifname, errbuf);
+	if (ret)
+		snprintf(errbuf, sizeof(errbuf), "filter '%s': %s", filter, pcap_geterr(p));
+	else if (pcap_setnonblock(p, 1, errbuf) < 0)
+		ret = -EIO;
+	c = ret ? NULL : calloc(1, sizeof(*c));
+	if (!ret && !c)
+		ret = -ENOMEM;
+	if (ret) {
+		netns_error_set(e, "libpcap", errbuf);
 		pcap_close(p);
-		return -1;
-	}
-	c = calloc(1, sizeof(*c));
-	if (!c) {
-		pcap_close(p);
-		snprintf(err, len, "out of memory");
-		return -1;
+		return ret;
 	}
 	c->p = p;
 	/* Sample the two clocks back to back, keeping the tightest of a few pairs. */
@@ -90,11 +106,11 @@ static int finish_open(pcap_t *p, const char *ifname, const char *filter, struct
 	return 0;
 }
 
-int capture_open(int nsfd, const char *ifname, const char *filter, struct capture **out, char *err, size_t len)
+int capture_open(int nsfd, const char *ifname, const char *filter, struct capture **out, struct netns_error *e)
 {
 	int nsfds[1] = { nsfd };
 
-	return capture_open_many(nsfds, 1, ifname, filter, out, err, len);
+	return capture_open_many(nsfds, 1, ifname, filter, out, e);
 }
 
 struct open_job {
@@ -119,15 +135,16 @@ static void *open_thread(void *arg)
  * the waits overlap.
  */
 int capture_open_many(const int *nsfds, size_t n, const char *ifname, const char *filter, struct capture **out,
-		      char *err, size_t len)
+		      struct netns_error *e)
 {
 	struct open_job jobs[8];
 	pthread_t th[8];
 	bool started[8] = { false };
 	int ret = 0;
 
+	netns_error_clear(e);
 	if (n > 8)
-		return -1;
+		return -EINVAL;
 	for (size_t i = 0; i < n; i++) {
 		out[i] = NULL;
 		jobs[i] = (struct open_job){ .nsfd = nsfds[i], .a = { ifname, NULL, jobs[i].errbuf } };
@@ -142,17 +159,16 @@ int capture_open_many(const int *nsfds, size_t n, const char *ifname, const char
 			pthread_join(th[i], NULL);
 	for (size_t i = 0; i < n; i++)
 		if (jobs[i].ret < 0 && !ret) {
-			snprintf(err, len, "cannot capture on %s: %s", ifname,
-				 jobs[i].errbuf[0] ? jobs[i].errbuf : strerror(-jobs[i].ret));
-			ret = -1;
+			netns_error_set(e, "libpcap", jobs[i].errbuf);
+			ret = jobs[i].ret;
 		}
 	for (size_t i = 0; i < n; i++) {
 		if (jobs[i].ret < 0)
 			continue;
 		if (ret)
 			pcap_close(jobs[i].a.p);	/* another one failed */
-		else if (finish_open(jobs[i].a.p, ifname, filter, &out[i], err, len) < 0)
-			ret = -1;			/* finish_open closed it */
+		else
+			ret = finish_open(jobs[i].a.p, filter, &out[i], e);	/* closes it on error */
 	}
 	if (ret)
 		capture_close_many(out, n);
@@ -217,20 +233,24 @@ int capture_drain(struct capture *c, capture_cb cb, void *user)
 	for (;;) {
 		int n = pcap_dispatch(c->p, -1, on_packet, (u_char *)&d);
 		if (n < 0)
-			return -1;
+			return -ENODEV;
 		if (n == 0)
 			return total;
 		total += n;
 	}
 }
 
-struct pcap_dumper *capture_file_open(struct capture *c, const char *path, char *err, size_t len)
+int capture_file_open(struct capture *c, const char *path, struct pcap_dumper **out, struct netns_error *e)
 {
-	pcap_dumper_t *d = pcap_dump_open(c->p, path);
-
-	if (!d)
-		snprintf(err, len, "cannot create \"%s\": %s", path, pcap_geterr(c->p));
-	return d;
+	netns_error_clear(e);
+	errno = 0;
+	*out = pcap_dump_open(c->p, path);
+	if (*out)
+		return 0;
+	if (errno)
+		return -errno;	/* fopen's: libpcap's text only repeats the path and errno */
+	netns_error_set(e, "libpcap", pcap_geterr(c->p));
+	return -EIO;
 }
 
 void capture_file_write(struct pcap_dumper *d, const struct pcap_pkthdr *h, const uint8_t *pkt)

@@ -1,9 +1,16 @@
 // SPDX-License-Identifier: MIT
-/* Links, addresses and routes through libnl-route, on sockets bound to a namespace. */
+/*
+ * Links, addresses and routes through libnl-route, on sockets bound to a
+ * namespace. Every request waits for the kernel's answer (libnl's
+ * nl_wait_for_ack, or its pickup of a GET's reply), and libnl takes an answer
+ * only if its sequence number is the next one it expects: a stray or stale
+ * one fails the request with -EPROTO instead of being taken for ours.
+ */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <net/if.h>
 #include <netlink/errno.h>
+#include <netlink/msg.h>
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
@@ -12,7 +19,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "netns.h"
+#include "nlerr.h"
 
 /* libnl folds kernel errors into its own codes; map back the ones that matter. */
 static int nl2errno(int nlerr)
@@ -31,15 +38,75 @@ static int nl2errno(int nlerr)
 	case NLE_BUSY: return -EBUSY;
 	case NLE_NOADDR: return -EADDRNOTAVAIL;
 	case NLE_RANGE: return -ERANGE;
+	case NLE_SEQ_MISMATCH: return -EPROTO;
 	default: return -EIO;
 	}
+}
+
+/*
+ * One public call's requests. libnl reports the kernel's errors through the
+ * socket's error callback, which keeps the exact errno (libnl's codes are
+ * coarser) and the extended ACK message for the call.
+ */
+struct nl_call {
+	struct nl_sock *sk;
+	struct netns_error *e;
+	int kernel_err;		/* the kernel's errno, negative; 0 if it reported none */
+};
+
+static int on_kernel_error(struct sockaddr_nl *nla, struct nlmsgerr *err, void *arg)
+{
+	struct nl_call *c = arg;
+
+	/* libnl hands us the payload of the NLMSG_ERROR message: its header is just before. */
+	netns_error_from_ack(c->e, (const struct nlmsghdr *)((const char *)err - NLMSG_HDRLEN));
+	c->kernel_err = err->error < 0 ? err->error : -err->error;
+	return NL_STOP;		/* fail the request, as libnl does without a callback */
+}
+
+static void call_begin(struct nl_call *c, struct nl_sock *sk, struct netns_error *e)
+{
+	*c = (struct nl_call){ .sk = sk, .e = e };
+	netns_error_clear(e);
+	nl_socket_modify_err_cb(sk, NL_CB_CUSTOM, on_kernel_error, c);
+}
+
+/* Unhook @c (it lives on the caller's stack) and pass on @err. */
+static int call_end(struct nl_call *c, int err)
+{
+	nl_socket_modify_err_cb(c->sk, NL_CB_DEFAULT, NULL, NULL);
+	return err;
+}
+
+/* A libnl result as 0 or -errno: the kernel's own errno when the failure was its answer. */
+static int nl_result(struct nl_call *c, int nlerr)
+{
+	if (nlerr >= 0)
+		return 0;
+	return c->kernel_err ? c->kernel_err : nl2errno(nlerr);
+}
+
+/*
+ * Only the kernel answers requests, to this socket's port: anything else
+ * (another process's message sent to our port) is skipped before libnl
+ * looks at its sequence number.
+ */
+static int from_kernel(struct nl_msg *msg, void *arg)
+{
+	struct nl_sock *sk = arg;
+	const struct sockaddr_nl *src = nlmsg_get_src(msg);
+	const struct nlmsghdr *nlh = nlmsg_hdr(msg);
+
+	if (src->nl_pid != 0 || (nlh->nlmsg_pid && nlh->nlmsg_pid != nl_socket_get_local_port(sk)))
+		return NL_SKIP;
+	return NL_OK;
 }
 
 static int rtnl_open_here(void *arg)
 {
 	struct nl_sock **out = arg;
 	struct nl_sock *sk = nl_socket_alloc();
-	int err;
+	int err, on = 1;
 
 	if (!sk)
 		return -ENOMEM;
@@ -48,6 +115,9 @@ static int rtnl_open_here(void *arg)
 		nl_socket_free(sk);
 		return nl2errno(err);
 	}
+	/* Kernels before 4.12 have no extended ACKs: their errors come without a message. */
+	setsockopt(nl_socket_get_fd(sk), SOL_NETLINK, NETLINK_EXT_ACK, &on, sizeof(on));
+	nl_socket_modify_cb(sk, NL_CB_MSG_IN, NL_CB_CUSTOM, from_kernel, sk);
 	*out = sk;
 	return 0;
 }
@@ -76,14 +146,16 @@ static int set_mac(struct rtnl_link *link, const uint8_t mac[6])
 }
 
 int netns_veth_add(struct nl_sock *sk, const char *name, const uint8_t mac[6],
-		   int peer_nsfd, const char *peer_name, const uint8_t peer_mac[6])
+		   int peer_nsfd, const char *peer_name, const uint8_t peer_mac[6], struct netns_error *e)
 {
-	struct rtnl_link *link = rtnl_link_veth_alloc();
-	struct rtnl_link *peer;
+	struct rtnl_link *link, *peer;
+	struct nl_call c;
 	int err;
 
+	call_begin(&c, sk, e);
+	link = rtnl_link_veth_alloc();
 	if (!link)
-		return -ENOMEM;
+		return call_end(&c, -ENOMEM);
 	peer = rtnl_link_veth_get_peer(link);
 	rtnl_link_set_name(link, name);
 	rtnl_link_set_name(peer, peer_name);
@@ -92,138 +164,158 @@ int netns_veth_add(struct nl_sock *sk, const char *name, const uint8_t mac[6],
 	if (!err)
 		err = set_mac(peer, peer_mac);
 	if (!err)
-		err = nl2errno(rtnl_link_add(sk, link, NLM_F_CREATE | NLM_F_EXCL));
+		err = nl_result(&c, rtnl_link_add(sk, link, NLM_F_CREATE | NLM_F_EXCL));
 	rtnl_link_put(peer);
 	rtnl_link_veth_release(link);
-	return err;
+	return call_end(&c, err);
 }
 
-static int link_index(struct nl_sock *sk, const char *name, struct rtnl_link **out)
+/*
+ * The link called @name, in *@out (to put), and its index; or -errno. libnl
+ * reads a lookup's answer with an error callback of its own, so a failed
+ * lookup comes back through nl2errno, without a message.
+ */
+static int link_index(struct nl_call *c, const char *name, struct rtnl_link **out)
 {
-	int err = rtnl_link_get_kernel(sk, 0, name, out);
+	int err = nl_result(c, rtnl_link_get_kernel(c->sk, 0, name, out));
 
-	return err < 0 ? nl2errno(err) : rtnl_link_get_ifindex(*out);
+	return err < 0 ? err : rtnl_link_get_ifindex(*out);
 }
 
-int netns_link_set_up(struct nl_sock *sk, const char *name, bool up)
+int netns_link_set_up(struct nl_sock *sk, const char *name, bool up, struct netns_error *e)
 {
 	struct rtnl_link *cur = NULL, *req;
-	int err = link_index(sk, name, &cur);
+	struct nl_call c;
+	int err;
 
+	call_begin(&c, sk, e);
+	err = link_index(&c, name, &cur);
 	if (err < 0)
-		return err;
+		return call_end(&c, err);
 	req = rtnl_link_alloc();
 	if (!req) {
 		rtnl_link_put(cur);
-		return -ENOMEM;
+		return call_end(&c, -ENOMEM);
 	}
 	if (up)
 		rtnl_link_set_flags(req, IFF_UP);
 	else
 		rtnl_link_unset_flags(req, IFF_UP);
-	err = nl2errno(rtnl_link_change(sk, cur, req, 0));
+	err = nl_result(&c, rtnl_link_change(sk, cur, req, 0));
 	rtnl_link_put(req);
 	rtnl_link_put(cur);
-	return err;
+	return call_end(&c, err);
 }
 
-int netns_bridge_add(struct nl_sock *sk, const char *name, const uint8_t mac[6])
+int netns_bridge_add(struct nl_sock *sk, const char *name, const uint8_t mac[6], struct netns_error *e)
 {
-	struct rtnl_link *link = rtnl_link_alloc();
+	struct rtnl_link *link;
+	struct nl_call c;
 	int err;
 
+	call_begin(&c, sk, e);
+	link = rtnl_link_alloc();
 	if (!link)
-		return -ENOMEM;
+		return call_end(&c, -ENOMEM);
 	rtnl_link_set_name(link, name);
-	err = rtnl_link_set_type(link, "bridge");
+	err = nl2errno(rtnl_link_set_type(link, "bridge"));
 	if (!err)
 		err = set_mac(link, mac);
 	if (!err)
-		err = rtnl_link_add(sk, link, NLM_F_CREATE | NLM_F_EXCL);
+		err = nl_result(&c, rtnl_link_add(sk, link, NLM_F_CREATE | NLM_F_EXCL));
 	rtnl_link_put(link);
-	return nl2errno(err);
+	return call_end(&c, err);
 }
 
-int netns_link_set_master(struct nl_sock *sk, const char *name, const char *master)
+int netns_link_set_master(struct nl_sock *sk, const char *name, const char *master, struct netns_error *e)
 {
 	struct rtnl_link *l = NULL, *m = NULL;
-	int port = link_index(sk, name, &l);
-	int bridge = port < 0 ? port : link_index(sk, master, &m);
-	int err = bridge < 0 ? bridge : nl2errno(rtnl_link_enslave_ifindex(sk, bridge, port));
+	struct nl_call c;
+
+	call_begin(&c, sk, e);
+	int port = link_index(&c, name, &l);
+	int bridge = port < 0 ? port : link_index(&c, master, &m);
+	int err = bridge < 0 ? bridge : nl_result(&c, rtnl_link_enslave_ifindex(sk, bridge, port));
 
 	if (l)
 		rtnl_link_put(l);
 	if (m)
 		rtnl_link_put(m);
-	return err;
+	return call_end(&c, err);
 }
 
-int netns_link_delete(struct nl_sock *sk, const char *name)
+int netns_link_delete(struct nl_sock *sk, const char *name, struct netns_error *e)
 {
 	struct rtnl_link *link = NULL;
-	int err = link_index(sk, name, &link);
-
-	if (err < 0)
-		return err;
-	err = nl2errno(rtnl_link_delete(sk, link));
-	rtnl_link_put(link);
-	return err;
-}
-
-int netns_addr_add(struct nl_sock *sk, const char *ifname, const char *cidr)
-{
-	struct rtnl_link *link = NULL;
-	struct rtnl_addr *addr;
-	struct nl_addr *local;
-	int ifindex = link_index(sk, ifname, &link);
-	int family = strchr(cidr, ':') ? AF_INET6 : AF_INET;
+	struct nl_call c;
 	int err;
 
-	if (ifindex < 0)
-		return ifindex;
-	rtnl_link_put(link);
-	err = nl_addr_parse(cidr, family, &local);
-	if (err < 0)
-		return nl2errno(err);
-	addr = rtnl_addr_alloc();
-	if (!addr) {
-		nl_addr_put(local);
-		return -ENOMEM;
+	call_begin(&c, sk, e);
+	err = link_index(&c, name, &link);
+	if (err >= 0) {
+		err = nl_result(&c, rtnl_link_delete(sk, link));
+		rtnl_link_put(link);
 	}
-	rtnl_addr_set_ifindex(addr, ifindex);
-	rtnl_addr_set_family(addr, family);
-	err = rtnl_addr_set_local(addr, local);
+	return call_end(&c, err);
+}
+
+int netns_addr_add(struct nl_sock *sk, const char *ifname, const char *cidr, struct netns_error *e)
+{
+	struct rtnl_link *link = NULL;
+	struct rtnl_addr *addr = NULL;
+	struct nl_addr *local = NULL;
+	int family = strchr(cidr, ':') ? AF_INET6 : AF_INET;
+	struct nl_call c;
+	int ifindex, err;
+
+	call_begin(&c, sk, e);
+	ifindex = link_index(&c, ifname, &link);
+	if (ifindex < 0)
+		return call_end(&c, ifindex);
+	rtnl_link_put(link);
+	err = nl2errno(nl_addr_parse(cidr, family, &local));
+	if (!err && !(addr = rtnl_addr_alloc()))
+		err = -ENOMEM;
+	if (!err) {
+		rtnl_addr_set_ifindex(addr, ifindex);
+		rtnl_addr_set_family(addr, family);
+		err = nl2errno(rtnl_addr_set_local(addr, local));
+	}
 	if (!err && family == AF_INET6)
 		rtnl_addr_set_flags(addr, IFA_F_NODAD);
 	if (!err)
-		err = rtnl_addr_add(sk, addr, NLM_F_CREATE | NLM_F_EXCL);
-	rtnl_addr_put(addr);
-	nl_addr_put(local);
-	return nl2errno(err);
+		err = nl_result(&c, rtnl_addr_add(sk, addr, NLM_F_CREATE | NLM_F_EXCL));
+	if (addr)
+		rtnl_addr_put(addr);
+	if (local)
+		nl_addr_put(local);
+	return call_end(&c, err);
 }
 
-int netns_route_add_default(struct nl_sock *sk, const char *ifname, const char *gateway)
+int netns_route_add_default(struct nl_sock *sk, const char *ifname, const char *gateway, struct netns_error *e)
 {
 	struct rtnl_link *link = NULL;
 	struct rtnl_route *route = NULL;
 	struct rtnl_nexthop *nh = NULL;
 	struct nl_addr *dst = NULL, *gw = NULL;
-	int ifindex = link_index(sk, ifname, &link);
 	int family = strchr(gateway, ':') ? AF_INET6 : AF_INET;
-	int err;
+	struct nl_call c;
+	int ifindex, err;
 
+	call_begin(&c, sk, e);
+	ifindex = link_index(&c, ifname, &link);
 	if (ifindex < 0)
-		return ifindex;
+		return call_end(&c, ifindex);
 	rtnl_link_put(link);
-	err = nl_addr_parse("default", family, &dst);
+	err = nl2errno(nl_addr_parse("default", family, &dst));
 	if (!err)
-		err = nl_addr_parse(gateway, family, &gw);
+		err = nl2errno(nl_addr_parse(gateway, family, &gw));
 	if (err < 0)
 		goto out;
 	route = rtnl_route_alloc();
 	nh = rtnl_route_nh_alloc();
 	if (!route || !nh) {
-		err = -NLE_NOMEM;
+		err = -ENOMEM;
 		goto out;
 	}
 	rtnl_route_set_family(route, family);
@@ -233,7 +325,7 @@ int netns_route_add_default(struct nl_sock *sk, const char *ifname, const char *
 	rtnl_route_nh_set_ifindex(nh, ifindex);
 	rtnl_route_add_nexthop(route, nh);
 	nh = NULL;		/* the route owns it now */
-	err = rtnl_route_add(sk, route, NLM_F_CREATE | NLM_F_EXCL);
+	err = nl_result(&c, rtnl_route_add(sk, route, NLM_F_CREATE | NLM_F_EXCL));
 out:
 	if (nh)
 		rtnl_route_nh_free(nh);
@@ -243,5 +335,5 @@ out:
 		nl_addr_put(dst);
 	if (gw)
 		nl_addr_put(gw);
-	return nl2errno(err);
+	return call_end(&c, err);
 }

@@ -75,8 +75,8 @@ int netns_enter(int nsfd)
 
 struct sysctl_op {
 	const char *key;
-	const char *value;	/* NULL: read only */
-	char *buf;		/* NULL: only see that it could be opened for writing */
+	const char *value;
+	char *buf;		/* where the value is read back; NULL: only see that it could be opened for writing */
 	size_t len;
 };
 
@@ -123,34 +123,25 @@ static int sysctl_in_ns(void *arg)
 		close(fd);
 		return 0;
 	}
-	if (op->value) {
-		fd = open(path, O_WRONLY | O_CLOEXEC);
-		if (fd < 0)
-			return -errno;
-		n = write(fd, op->value, strlen(op->value));
-		int err = errno;
-		close(fd);
-		if (n < 0)
-			return -err;
-	}
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, op->value, strlen(op->value));
+	int err = errno;
+	close(fd);
+	if (n < 0)
+		return -err;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	n = read(fd, op->buf, op->len - 1);
-	int err = errno;
+	err = errno;
 	close(fd);
 	if (n < 0)
 		return -err;
 	op->buf[n] = '\0';
 	normalise(op->buf);
 	return 0;
-}
-
-int netns_sysctl_read(int nsfd, const char *key, char *buf, size_t len)
-{
-	struct sysctl_op op = { key, NULL, buf, len };
-
-	return netns_call(nsfd, sysctl_in_ns, &op);
 }
 
 int netns_sysctl_writable(int nsfd, const char *key)

@@ -1,10 +1,34 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The network layer: unnamed network namespaces held by file descriptors,
- * links, addresses and routes (libnl), sysctls, and nftables filters
- * (libnftnl). It knows nothing of scenarios. Every function returns 0 (or a
- * file descriptor) on success and a negative errno on failure; none of them
- * leaves the calling thread in another namespace.
+ * links, addresses and routes (libnl), sysctls, nftables filters (libnftnl)
+ * and, in capture.h, packet captures (libpcap). It knows nothing of
+ * scenarios, and none of its functions leaves the calling thread in another
+ * namespace.
+ *
+ * Errors, one convention for the whole layer: every function returns 0 (or
+ * what it documents: a descriptor, a length, a count) on success and a
+ * negative errno on failure, never -1 with errno and never a message of its
+ * own. Where the layer below can say more than an errno, the function also
+ * takes a struct netns_error, which may be NULL:
+ *
+ *  - netlink requests (link.c, nft.c): the kernel's extended ACK message
+ *    (NLMSGERR_ATTR_MSG; the sockets ask for it with NETLINK_EXT_ACK), such
+ *    as "Nexthop has invalid gateway". The errno returned is then the
+ *    kernel's own, not libnl's rounding of it;
+ *  - captures (capture.c): libpcap's error text.
+ *
+ * Such a function clears the struct when it starts, so after a failure it
+ * holds what was said about that failure, or nothing. The caller composes
+ * the sentence users read, ending it with netns_strerror():
+ *
+ *	struct netns_error ne = { 0 };
+ *	int ret = netns_link_set_up(sk, "eth0", true, &ne);
+ *	if (ret < 0)
+ *		printf("cannot set eth0 up: %s", netns_strerror(&ne, ret));
+ *
+ * which reads "Invalid argument (kernel: ...)" when the kernel said more,
+ * and strerror's text alone when it did not.
  */
 #ifndef DEADPEER_NETNS_H
 #define DEADPEER_NETNS_H
@@ -15,6 +39,18 @@
 
 struct nl_sock;
 struct mnl_socket;
+
+struct netns_error {
+	const char *from;	/* who said msg: "kernel" or "libpcap"; NULL when nothing was said */
+	char msg[256];		/* what it said beyond the errno; "" when nothing */
+	char text[384];		/* netns_strerror()'s sentence */
+};
+
+/*
+ * strerror(-@err), followed by " (kernel: <msg>)" when @e holds a message;
+ * the text lives in @e (which may be NULL: then strerror's alone).
+ */
+const char *netns_strerror(struct netns_error *e, int err);
 
 /* ---- namespaces (netns.c) ---- */
 
@@ -43,13 +79,17 @@ int netns_enter(int nsfd);
  * the kernel kept another value (the value read is left in @readback).
  */
 int netns_sysctl_write(int nsfd, const char *key, const char *value, char *readback, size_t len);
-int netns_sysctl_read(int nsfd, const char *key, char *buf, size_t len);
 /* 0 if @key exists in @nsfd and may be written, else -ENOENT, -EACCES...; writes nothing. */
 int netns_sysctl_writable(int nsfd, const char *key);
 
 /* ---- links, addresses, routes (link.c, libnl-route) ---- */
 
-/* A route netlink socket bound to @nsfd: everything sent on it acts there. */
+/*
+ * A route netlink socket bound to @nsfd: everything sent on it acts there.
+ * libnl takes a reply for the request only if its sequence number is the
+ * one expected next; replies that the kernel did not send to this socket's
+ * port are dropped unread.
+ */
 int netns_rtnl_open(int nsfd, struct nl_sock **out);
 void netns_rtnl_close(struct nl_sock *sk);
 
@@ -58,17 +98,17 @@ void netns_rtnl_close(struct nl_sock *sk);
  * with @peer_mac directly in @peer_nsfd. Neither end ever exists elsewhere.
  */
 int netns_veth_add(struct nl_sock *sk, const char *name, const uint8_t mac[6],
-		   int peer_nsfd, const char *peer_name, const uint8_t peer_mac[6]);
-int netns_link_set_up(struct nl_sock *sk, const char *name, bool up);
+		   int peer_nsfd, const char *peer_name, const uint8_t peer_mac[6], struct netns_error *e);
+int netns_link_set_up(struct nl_sock *sk, const char *name, bool up, struct netns_error *e);
 /* Create a bridge with a fixed @mac (so ports coming and going never change it). */
-int netns_bridge_add(struct nl_sock *sk, const char *name, const uint8_t mac[6]);
+int netns_bridge_add(struct nl_sock *sk, const char *name, const uint8_t mac[6], struct netns_error *e);
 /* Make @name a port of bridge @master. */
-int netns_link_set_master(struct nl_sock *sk, const char *name, const char *master);
+int netns_link_set_master(struct nl_sock *sk, const char *name, const char *master, struct netns_error *e);
 /* Delete link @name (for a veth, both ends go). */
-int netns_link_delete(struct nl_sock *sk, const char *name);
+int netns_link_delete(struct nl_sock *sk, const char *name, struct netns_error *e);
 /* "198.18.1.2/24" or "2001:db8:1::2/64" (IPv6 without duplicate address detection). */
-int netns_addr_add(struct nl_sock *sk, const char *ifname, const char *cidr);
-int netns_route_add_default(struct nl_sock *sk, const char *ifname, const char *gateway);
+int netns_addr_add(struct nl_sock *sk, const char *ifname, const char *cidr, struct netns_error *e);
+int netns_route_add_default(struct nl_sock *sk, const char *ifname, const char *gateway, struct netns_error *e);
 
 /* ---- nftables (nft.c, libnftnl + libmnl) ---- */
 
@@ -92,23 +132,44 @@ struct nft_filter {
 };
 
 /*
- * Build the batch that creates @f (table, one base chain per hook used, the
- * rules) into @buf. Returns the batch length, or 0 if @len is too small.
+ * The builders write a batch (begin, the messages, end) into @buf for
+ * netns_nft_send, which numbers its messages. They return the batch's
+ * length, -ENOBUFS if @len is too small (nothing is written past it) or
+ * -ENOMEM.
+ *
+ * nft_filter_build: the batch that creates @f (table, one base chain per
+ * hook used, the rules; every rule counts what it matches).
  */
-size_t nft_filter_build(const struct nft_filter *f, void *buf, size_t len, uint32_t seq);
+int nft_filter_build(const struct nft_filter *f, void *buf, size_t len);
 /*
- * Build the batch for a stateful middlebox in table @table: a forward chain
- * that accepts packets of tracked (established or related) flows and TCP
- * SYNs that open a new flow, and silently drops every other TCP packet, so a
- * flow whose conntrack entry expired is cut off without a word.
+ * The batch for a stateful middlebox in table @table: a forward chain that
+ * accepts packets of tracked (established or related) flows and TCP SYNs
+ * that open a new flow, and silently drops (and counts) every other TCP
+ * packet, so a flow whose conntrack entry expired is cut off without a word.
  */
-size_t nft_middlebox_build(const char *table, void *buf, size_t len, uint32_t seq);
-/* Build the batch that deletes table @table with everything in it. */
-size_t nft_table_delete_build(const char *table, void *buf, size_t len, uint32_t seq);
+int nft_middlebox_build(const char *table, void *buf, size_t len);
+/* The batch that deletes table @table with everything in it. */
+int nft_table_delete_build(const char *table, void *buf, size_t len);
 
+/* A netfilter netlink socket bound to @nsfd. */
 int netns_nft_open(int nsfd, struct mnl_socket **out);
 void netns_nft_close(struct mnl_socket *nl);
-/* Send a batch built above and wait for the kernel's answer to every message. */
-int netns_nft_send(struct mnl_socket *nl, const void *batch, size_t len);
+/*
+ * Number the messages of @batch (a builder's) with sequence numbers not used
+ * before in this process, send it and wait for the kernel's answer to each.
+ * Replies not addressed to this socket's port, or with a sequence number
+ * outside the batch (a stray or stale one), are not taken for answers.
+ * Returns 0 or the first error the kernel reported, -ETIMEDOUT if it went
+ * quiet (2 s) before answering everything.
+ */
+int netns_nft_send(struct mnl_socket *nl, void *batch, size_t len, struct netns_error *e);
+/*
+ * The packets counted so far by the counter expressions of every rule in
+ * inet table @table, summed into @packets; counters start at 0 when their
+ * rule is created, so for a fault's filter this is how many packets it
+ * dropped or rejected. A packet that crosses two counting rules (output,
+ * then input, over lo) counts twice. -ENOENT if there is no such table.
+ */
+int netns_nft_table_packets(struct mnl_socket *nl, const char *table, uint64_t *packets, struct netns_error *e);
 
 #endif

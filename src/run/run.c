@@ -42,6 +42,7 @@ struct run_state {
 	struct observation *obs;		/* what the run saw, filled as it goes */
 	int64_t fault_lag_ns;		/* the first fault in effect (the kernel acknowledged it), after its scheduled instant */
 	struct endpoint service;		/* the server's program after a restart */
+	bool applied[MAX_FAULTS], lifted[MAX_FAULTS];	/* each fault's state */
 	const struct run_opts *opts;		/* may be NULL */
 	struct capture *cap[SIDE_COUNT];	/* each endpoint host's capture; NULL when broken */
 	struct pcap_dumper *file[SIDE_COUNT];	/* --pcap: where the host's packets go */
@@ -116,24 +117,26 @@ static void pump(struct run_state *st)
  */
 static int open_captures(struct run_state *st, const enum host *hosts, size_t n)
 {
-	char filter[64], err[256];
-	int nsfds[SIDE_COUNT];
+	char filter[64];
+	int nsfds[SIDE_COUNT], ret;
 	struct capture *caps[SIDE_COUNT];
+	struct netns_error ne = { 0 };
 
 	for (size_t i = 0; i < n; i++)
 		nsfds[i] = st->topo.host[hosts[i]].nsfd;
 	snprintf(filter, sizeof(filter), "tcp port %u", (unsigned)st->v->side[HOST_SERVER].port);
-	if (capture_open_many(nsfds, n, TOPO_HOST_IFNAME, filter, caps, err, sizeof(err)) < 0)
-		return run_fail(st, "%s", err);
+	ret = capture_open_many(nsfds, n, TOPO_HOST_IFNAME, filter, caps, &ne);
+	if (ret < 0)
+		return run_fail(st, "cannot capture on %s: %s", TOPO_HOST_IFNAME, netns_strerror(&ne, ret));
 	for (size_t i = 0; i < n; i++) {
 		enum host s = hosts[i];
 		st->cap[s] = caps[i];
 		if (st->opts && st->opts->pcap_prefix && !st->file[s]) {
 			char path[4200];
 			snprintf(path, sizeof(path), "%s-%s.pcap", st->opts->pcap_prefix, host_name(s));
-			st->file[s] = capture_file_open(st->cap[s], path, err, sizeof(err));
-			if (!st->file[s])
-				return run_fail(st, "%s", err);
+			ret = capture_file_open(st->cap[s], path, &st->file[s], &ne);
+			if (ret < 0)
+				return run_fail(st, "cannot create \"%s\": %s", path, netns_strerror(&ne, ret));
 		}
 	}
 	return 0;
@@ -266,12 +269,14 @@ static int setup_middlebox(struct run_state *st)
 {
 	char buf[8192], seconds[32], readback[64];
 	int nsfd = st->topo.host[TOPO_ROUTER].nsfd;
-	size_t n = nft_middlebox_build("deadpeer_middlebox", buf, sizeof(buf), 1);
-	int ret = n ? netns_nft_send(st->topo.host[TOPO_ROUTER].nft, buf, n) : -ENOBUFS;
+	struct netns_error ne = { 0 };
+	int ret = nft_middlebox_build("deadpeer_middlebox", buf, sizeof(buf));
 
+	if (ret > 0)
+		ret = netns_nft_send(st->topo.host[TOPO_ROUTER].nft, buf, (size_t)ret, &ne);
 	if (ret)
 		return run_fail(st, "cannot add the middlebox's nftables table in namespace \"router\": %s",
-				strerror(-ret));
+				netns_strerror(&ne, ret));
 	snprintf(seconds, sizeof(seconds), "%lld", (long long)(st->v->router.idle_timeout_ms / 1000));
 	ret = netns_sysctl_write(nsfd, "net.netfilter.nf_conntrack_tcp_timeout_established", seconds,
 				 readback, sizeof(readback));
@@ -357,6 +362,8 @@ static int timeline(struct run_state *st)
 					  : fault_apply(&st->env, f, e->fault, err, sizeof(err));
 			if (ret)
 				return run_fail(st, "%s", err);
+			st->applied[e->fault] = true;
+			st->lifted[e->fault] = e->lift;
 			if (!e->lift && !st->obs->fault_ns) {
 				/* Times count from the instant before the fault acted: nothing it causes comes earlier. */
 				st->obs->fault_ns = st->env.start_ns;
@@ -453,6 +460,7 @@ int run_variant(const struct variant *v, unsigned run, const struct run_opts *op
 	}
 	st.service = (struct endpoint){ .ops = &endpoint_builtin, .fd = -1 };
 	st.env.service = &st.service;
+	st.env.hits = -1;
 	st.env.topo = &st.topo;
 	st.env.port = (uint16_t)v->side[HOST_SERVER].port;
 	st.env.restart = restart_host;
@@ -492,6 +500,11 @@ out:
 		o->side[s].killed = st.env.killed[s];
 		o->side[s].wire = st.wire[s].counts;
 	}
+	/* What the faults still in place did, read before their namespaces go. */
+	for (size_t i = 0; i < v->n_faults; i++)
+		if (st.applied[i] && !st.lifted[i])
+			fault_settle(&st.env, &v->faults[i], i);
+	o->fault_hits = st.env.hits;
 	o->teardown_us = (mono_ns() - t0) / 1000;
 	o->fault_lag_us = o->fault_ns ? st.fault_lag_ns / 1000 : -1;
 	o->failed = ret < 0 || o->error[0];

@@ -46,6 +46,7 @@ static const char *const host_sysctls[][2] = {
 
 static int host_open(struct topo_host *h, const char *name, char *err, size_t len)
 {
+	struct netns_error ne = { 0 };
 	char readback[64];
 	int ret;
 
@@ -66,9 +67,9 @@ static int host_open(struct topo_host *h, const char *name, char *err, size_t le
 	if (!ret)
 		ret = netns_nft_open(h->nsfd, &h->nft);
 	if (!ret)
-		ret = netns_link_set_up(h->rtnl, "lo", true);
+		ret = netns_link_set_up(h->rtnl, "lo", true, &ne);
 	if (ret)
-		snprintf(err, len, "cannot open netlink in namespace \"%s\": %s", name, strerror(-ret));
+		snprintf(err, len, "cannot open netlink in namespace \"%s\": %s", name, netns_strerror(&ne, ret));
 	return ret;
 }
 
@@ -81,12 +82,13 @@ static void host_close(struct topo_host *h)
 	*h = (struct topo_host){ .nsfd = -1 };
 }
 
+/* @call takes the caller's &ne; on failure the caller's @err says what failed, and why. */
 #define TRY(call, ...)							\
 	do {								\
 		ret = (call);						\
 		if (ret < 0) {						\
 			snprintf(err, len, __VA_ARGS__);		\
-			snprintf(err + strlen(err), len - strlen(err), ": %s", strerror(-ret)); \
+			snprintf(err + strlen(err), len - strlen(err), ": %s", netns_strerror(&ne, ret)); \
 			return ret;					\
 		}							\
 	} while (0)
@@ -94,6 +96,7 @@ static void host_close(struct topo_host *h)
 int topology_attach(struct topology *t, enum topo_node n, char *err, size_t len)
 {
 	struct topo_host *h = &t->host[n], *r = &t->host[TOPO_ROUTER];
+	struct netns_error ne = { 0 };
 	int ret;
 
 	ret = host_open(h, nodes[n].name, err, len);
@@ -101,30 +104,32 @@ int topology_attach(struct topology *t, enum topo_node n, char *err, size_t len)
 		host_close(h);
 		return ret;
 	}
-	TRY(netns_veth_add(r->rtnl, nodes[n].router_if, nodes[n].port_mac, h->nsfd, TOPO_HOST_IFNAME, nodes[n].mac),
+	TRY(netns_veth_add(r->rtnl, nodes[n].router_if, nodes[n].port_mac, h->nsfd, TOPO_HOST_IFNAME, nodes[n].mac,
+			   &ne),
 	    "cannot create veth %s in namespace \"router\" with peer in \"%s\"", nodes[n].router_if, nodes[n].name);
-	TRY(netns_link_set_master(r->rtnl, nodes[n].router_if, nodes[n].bridge),
+	TRY(netns_link_set_master(r->rtnl, nodes[n].router_if, nodes[n].bridge, &ne),
 	    "cannot add %s to bridge %s in namespace \"router\"", nodes[n].router_if, nodes[n].bridge);
-	TRY(netns_link_set_up(r->rtnl, nodes[n].router_if, true),
+	TRY(netns_link_set_up(r->rtnl, nodes[n].router_if, true, &ne),
 	    "cannot set %s up in namespace \"router\"", nodes[n].router_if);
-	TRY(netns_addr_add(h->rtnl, TOPO_HOST_IFNAME, nodes[n].cidr4),
+	TRY(netns_addr_add(h->rtnl, TOPO_HOST_IFNAME, nodes[n].cidr4, &ne),
 	    "cannot add address %s in namespace \"%s\"", nodes[n].cidr4, nodes[n].name);
-	TRY(netns_addr_add(h->rtnl, TOPO_HOST_IFNAME, nodes[n].cidr6),
+	TRY(netns_addr_add(h->rtnl, TOPO_HOST_IFNAME, nodes[n].cidr6, &ne),
 	    "cannot add address %s in namespace \"%s\"", nodes[n].cidr6, nodes[n].name);
-	TRY(netns_link_set_up(h->rtnl, TOPO_HOST_IFNAME, true),
+	TRY(netns_link_set_up(h->rtnl, TOPO_HOST_IFNAME, true, &ne),
 	    "cannot set %s up in namespace \"%s\"", TOPO_HOST_IFNAME, nodes[n].name);
-	TRY(netns_route_add_default(h->rtnl, TOPO_HOST_IFNAME, nodes[n].gw4),
+	TRY(netns_route_add_default(h->rtnl, TOPO_HOST_IFNAME, nodes[n].gw4, &ne),
 	    "cannot add default route via %s in namespace \"%s\"", nodes[n].gw4, nodes[n].name);
-	TRY(netns_route_add_default(h->rtnl, TOPO_HOST_IFNAME, nodes[n].gw6),
+	TRY(netns_route_add_default(h->rtnl, TOPO_HOST_IFNAME, nodes[n].gw6, &ne),
 	    "cannot add default route via %s in namespace \"%s\"", nodes[n].gw6, nodes[n].name);
 	return 0;
 }
 
 int topology_unplug(struct topology *t, enum topo_node n, char *err, size_t len)
 {
+	struct netns_error ne = { 0 };
 	int ret;
 
-	TRY(netns_link_delete(t->host[TOPO_ROUTER].rtnl, nodes[n].router_if),
+	TRY(netns_link_delete(t->host[TOPO_ROUTER].rtnl, nodes[n].router_if, &ne),
 	    "cannot delete %s in namespace \"router\"", nodes[n].router_if);
 	return 0;
 }
@@ -133,15 +138,16 @@ int topology_unplug(struct topology *t, enum topo_node n, char *err, size_t len)
 static int add_subnet(struct topology *t, enum topo_node n, char *err, size_t len)
 {
 	struct topo_host *r = &t->host[TOPO_ROUTER];
+	struct netns_error ne = { 0 };
 	int ret;
 
-	TRY(netns_bridge_add(r->rtnl, nodes[n].bridge, nodes[n].router_mac),
+	TRY(netns_bridge_add(r->rtnl, nodes[n].bridge, nodes[n].router_mac, &ne),
 	    "cannot create bridge %s in namespace \"router\"", nodes[n].bridge);
-	TRY(netns_addr_add(r->rtnl, nodes[n].bridge, nodes[n].router_cidr4),
+	TRY(netns_addr_add(r->rtnl, nodes[n].bridge, nodes[n].router_cidr4, &ne),
 	    "cannot add address %s in namespace \"router\"", nodes[n].router_cidr4);
-	TRY(netns_addr_add(r->rtnl, nodes[n].bridge, nodes[n].router_cidr6),
+	TRY(netns_addr_add(r->rtnl, nodes[n].bridge, nodes[n].router_cidr6, &ne),
 	    "cannot add address %s in namespace \"router\"", nodes[n].router_cidr6);
-	TRY(netns_link_set_up(r->rtnl, nodes[n].bridge, true),
+	TRY(netns_link_set_up(r->rtnl, nodes[n].bridge, true, &ne),
 	    "cannot set %s up in namespace \"router\"", nodes[n].bridge);
 	return 0;
 }

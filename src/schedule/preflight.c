@@ -93,6 +93,7 @@ static int preflight_in(int nsfd, const struct variant *const *vs, size_t n_vs, 
 		.n_rules = 1,
 	};
 	struct capture *cap = NULL;
+	struct netns_error ne = { 0 };
 	char buf[8192];
 	bool middlebox = false;
 	int ret;
@@ -101,36 +102,38 @@ static int preflight_in(int nsfd, const struct variant *const *vs, size_t n_vs, 
 		snprintf(msg, len, "this machine cannot run scenarios: cannot open netlink in a new namespace: %s", strerror(-ret));
 		goto out;
 	}
-	if ((ret = netns_veth_add(rtnl, "probe0", mac_a, nsfd, "probe1", mac_b)) < 0) {
+	if ((ret = netns_veth_add(rtnl, "probe0", mac_a, nsfd, "probe1", mac_b, &ne)) < 0) {
 		snprintf(msg, len, "this machine cannot run scenarios: cannot create a veth pair (is the veth module available?): %s",
-			 strerror(-ret));
+			 netns_strerror(&ne, ret));
 		goto out;
 	}
-	size_t n = nft_filter_build(&f, buf, sizeof(buf), 1);
-	ret = n ? netns_nft_send(nft, buf, n) : -ENOBUFS;
+	ret = nft_filter_build(&f, buf, sizeof(buf));
+	if (ret > 0)
+		ret = netns_nft_send(nft, buf, (size_t)ret, &ne);
 	if (ret) {
 		snprintf(msg, len, "this machine cannot run scenarios: the kernel refused an nftables reject rule: %s",
-			 strerror(-ret));
+			 netns_strerror(&ne, ret));
 		goto out;
 	}
 	/* A middlebox needs connection tracking, whose sysctls appear with it. */
 	for (size_t i = 0; i < n_vs; i++)
 		middlebox = middlebox || vs[i]->router.idle_timeout_ms >= 0;
 	if (middlebox) {
-		n = nft_middlebox_build("deadpeer_middlebox", buf, sizeof(buf), 1);
-		ret = n ? netns_nft_send(nft, buf, n) : -ENOBUFS;
+		ret = nft_middlebox_build("deadpeer_middlebox", buf, sizeof(buf));
+		if (ret > 0)
+			ret = netns_nft_send(nft, buf, (size_t)ret, &ne);
 		if (ret) {
 			snprintf(msg, len, "this machine cannot run scenarios with [router] idle_timeout: the kernel refused "
-				 "the middlebox's connection tracking rules: %s", strerror(-ret));
+				 "the middlebox's connection tracking rules: %s", netns_strerror(&ne, ret));
 			goto out;
 		}
 	}
 	/* Captures need packet sockets: CAP_NET_RAW, and a kernel with AF_PACKET. */
-	ret = netns_link_set_up(rtnl, "probe0", true);
-	if (!ret)
-		ret = capture_open(nsfd, "probe0", "tcp port 7000", &cap, buf, sizeof(buf));
-	else
-		snprintf(buf, sizeof(buf), "cannot set probe0 up: %s", strerror(-ret));
+	ret = netns_link_set_up(rtnl, "probe0", true, &ne);
+	if (ret)
+		snprintf(buf, sizeof(buf), "cannot set probe0 up: %s", netns_strerror(&ne, ret));
+	else if ((ret = capture_open(nsfd, "probe0", "tcp port 7000", &cap, &ne)) < 0)
+		snprintf(buf, sizeof(buf), "cannot capture on probe0: %s", netns_strerror(&ne, ret));
 	if (ret) {
 		snprintf(msg, len, "this machine cannot run scenarios: cannot capture packets in a network namespace: %s",
 			 buf);

@@ -56,11 +56,12 @@ int fault_link_set(struct fault_env *env, const struct fault_cfg *f, bool up, ch
 {
 	enum topo_node n = f->target == HOST_CLIENT ? TOPO_CLIENT : TOPO_SERVER;
 	const char *ifname = topo_router_ifname(n);
-	int ret = netns_link_set_up(env->topo->host[TOPO_ROUTER].rtnl, ifname, up);
+	struct netns_error ne = { 0 };
+	int ret = netns_link_set_up(env->topo->host[TOPO_ROUTER].rtnl, ifname, up, &ne);
 
 	if (ret)
 		snprintf(err, len, "cannot set %s %s in namespace \"router\": %s", ifname, up ? "up" : "down",
-			 strerror(-ret));
+			 netns_strerror(&ne, ret));
 	return ret;
 }
 
@@ -84,7 +85,14 @@ int64_t fault_heal_ms(const struct fault_cfg *f)
 	return f->kind->lift ? f->kind->heal_ms(f) : -1;
 }
 
+void fault_settle(struct fault_env *env, const struct fault_cfg *f, size_t index)
+{
+	if (f->kind->count)
+		f->kind->count(env, f, index);
+}
+
 int fault_lift(struct fault_env *env, const struct fault_cfg *f, size_t index, char *err, size_t len)
 {
+	fault_settle(env, f, index);
 	return f->kind->lift(env, f, index, err, len);
 }

@@ -28,6 +28,7 @@ struct fault_env {
 	/* Bring a crashed host back (addresses, sysctls, service); set by the run loop. */
 	int (*restart)(struct fault_env *env, enum host h, bool service, char *err, size_t len);
 	void *owner;			/* the run loop's state, for restart */
+	int64_t hits;			/* packets the faults' rules matched; -1: no fault counts */
 	int64_t start_ns;		/* set by fault_apply: the clock read before the fault acted */
 	int64_t effective_ns;		/* set by fault_apply: when the fault took effect */
 	/* The clock both are read from: mono_ns, unless a test watches when it is read. */
@@ -57,6 +58,12 @@ struct fault_kind {
 	int (*apply)(struct fault_env *env, const struct fault_cfg *f, size_t index, char *err, size_t len);
 	/* Undo it; NULL: it cannot be undone, and heal_ms is NULL too. */
 	int (*lift)(struct fault_env *env, const struct fault_cfg *f, size_t index, char *err, size_t len);
+	/*
+	 * Add to env->hits the packets it has acted on so far, read from the
+	 * kernel (a filter's rule counters); NULL: it counts nothing. Called
+	 * before it is lifted, and at the end of the run if it never was.
+	 */
+	void (*count)(struct fault_env *env, const struct fault_cfg *f, size_t index);
 	/* When the run loop lifts it, in ms after it was applied; -1: never. */
 	int64_t (*heal_ms)(const struct fault_cfg *f);
 	/*
@@ -94,6 +101,8 @@ char *fault_kind_names(char *buf, size_t len, unsigned takes, const char *last);
 int fault_apply(struct fault_env *env, const struct fault_cfg *f, size_t index, char *err, size_t len);
 /* Undo it (lift a filter, thaw, plug back, restart a crashed host). */
 int fault_lift(struct fault_env *env, const struct fault_cfg *f, size_t index, char *err, size_t len);
+/* A fault applied and never lifted, at the end of the run: count what it did (see fault_kind.count). */
+void fault_settle(struct fault_env *env, const struct fault_cfg *f, size_t index);
 /* When a fault is undone, in ms after it was applied; -1: never. */
 int64_t fault_heal_ms(const struct fault_cfg *f);
 

@@ -41,17 +41,18 @@ int fault_filter_apply(struct fault_env *env, const struct fault_cfg *f, size_t 
 {
 	char table[32], buf[8192];
 	struct nft_filter filter;
-	size_t n;
+	struct netns_error ne = { 0 };
 	int ret = fault_host_down(env, f, err, len);
 
 	if (ret)
 		return ret;
 	fault_filter(f, index, env->port, &filter, table, sizeof(table));
-	n = nft_filter_build(&filter, buf, sizeof(buf), (uint32_t)index * 100 + 1);
-	ret = n ? netns_nft_send(env->topo->host[f->target].nft, buf, n) : -ENOBUFS;
+	ret = nft_filter_build(&filter, buf, sizeof(buf));
+	if (ret > 0)
+		ret = netns_nft_send(env->topo->host[f->target].nft, buf, (size_t)ret, &ne);
 	if (ret)
 		snprintf(err, len, "cannot add nftables table %s in namespace \"%s\": %s", table,
-			 host_name(f->target), strerror(-ret));
+			 host_name(f->target), netns_strerror(&ne, ret));
 	return ret;
 }
 
@@ -59,16 +60,32 @@ int fault_filter_lift(struct fault_env *env, const struct fault_cfg *f, size_t i
 {
 	char table[32], buf[2048];
 	struct nft_filter filter;
-	size_t n;
+	struct netns_error ne = { 0 };
 	int ret;
 
 	if (env->topo->host[f->target].nsfd < 0)
 		return 0;	/* the host crashed meanwhile: its rules went with it */
 	fault_filter(f, index, env->port, &filter, table, sizeof(table));
-	n = nft_table_delete_build(table, buf, sizeof(buf), (uint32_t)index * 100 + 50);
-	ret = n ? netns_nft_send(env->topo->host[f->target].nft, buf, n) : -ENOBUFS;
+	ret = nft_table_delete_build(table, buf, sizeof(buf));
+	if (ret > 0)
+		ret = netns_nft_send(env->topo->host[f->target].nft, buf, (size_t)ret, &ne);
 	if (ret)
 		snprintf(err, len, "cannot delete nftables table %s in namespace \"%s\": %s", table,
-			 host_name(f->target), strerror(-ret));
+			 host_name(f->target), netns_strerror(&ne, ret));
 	return ret;
+}
+
+void fault_filter_count(struct fault_env *env, const struct fault_cfg *f, size_t index)
+{
+	char table[32];
+	struct nft_filter filter;
+	uint64_t packets;
+
+	/* A crashed host took its table, and its counters, with it: nothing to add. */
+	if (env->topo->host[f->target].nsfd < 0)
+		return;
+	fault_filter(f, index, env->port, &filter, table, sizeof(table));
+	if (netns_nft_table_packets(env->topo->host[f->target].nft, table, &packets, NULL) < 0)
+		return;
+	env->hits = (env->hits < 0 ? 0 : env->hits) + (int64_t)packets;
 }
