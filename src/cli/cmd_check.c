@@ -33,15 +33,8 @@ enum status cmd_check(int argc, char **argv)
 	struct suite s;
 	size_t runs = 0;
 
-	for (int i = 1; i < argc; i++)
-		if (argv[i][0] == '-' && argv[i][1]) {
-			fprintf(stderr, "deadpeer check: unknown option '%s'\n", argv[i]);
-			return STATUS_USAGE;
-		}
-	if (suite_load(&s, argv + 1, argc - 1, stderr) < 0) {
-		suite_free(&s);
+	if (suite_load_args(&s, "check", argc, argv) < 0)
 		return STATUS_USAGE;
-	}
 	for (size_t f = 0; f < s.n_files; f++) {
 		const struct scenario *sc = s.files[f];
 		size_t n = scenario_variant_count(sc);

@@ -11,15 +11,8 @@ enum status cmd_predict(int argc, char **argv)
 {
 	struct suite s;
 
-	for (int i = 1; i < argc; i++)
-		if (argv[i][0] == '-' && argv[i][1]) {
-			fprintf(stderr, "deadpeer predict: unknown option '%s'\n", argv[i]);
-			return STATUS_USAGE;
-		}
-	if (suite_load(&s, argv + 1, argc - 1, stderr) < 0) {
-		suite_free(&s);
+	if (suite_load_args(&s, "predict", argc, argv) < 0)
 		return STATUS_USAGE;
-	}
 	for (size_t f = 0; f < s.n_files; f++) {
 		size_t n = scenario_variant_count(s.files[f]);
 		for (size_t i = 0; i < n; i++) {

@@ -182,6 +182,20 @@ static int link_index(struct nl_call *c, const char *name, struct rtnl_link **ou
 	return err < 0 ? err : rtnl_link_get_ifindex(*out);
 }
 
+/* Begin a call on @sk about interface @ifname: its index, or -errno (the call then ended). */
+static int call_begin_on(struct nl_call *c, struct nl_sock *sk, struct netns_error *e, const char *ifname)
+{
+	struct rtnl_link *link = NULL;
+	int ifindex;
+
+	call_begin(c, sk, e);
+	ifindex = link_index(c, ifname, &link);
+	if (ifindex < 0)
+		return call_end(c, ifindex);
+	rtnl_link_put(link);
+	return ifindex;
+}
+
 int netns_link_set_up(struct nl_sock *sk, const char *name, bool up, struct netns_error *e)
 {
 	struct rtnl_link *cur = NULL, *req;
@@ -261,18 +275,14 @@ int netns_link_delete(struct nl_sock *sk, const char *name, struct netns_error *
 
 int netns_addr_add(struct nl_sock *sk, const char *ifname, const char *cidr, struct netns_error *e)
 {
-	struct rtnl_link *link = NULL;
 	struct rtnl_addr *addr = NULL;
 	struct nl_addr *local = NULL;
 	int family = strchr(cidr, ':') ? AF_INET6 : AF_INET;
 	struct nl_call c;
-	int ifindex, err;
+	int ifindex = call_begin_on(&c, sk, e, ifname), err;
 
-	call_begin(&c, sk, e);
-	ifindex = link_index(&c, ifname, &link);
 	if (ifindex < 0)
-		return call_end(&c, ifindex);
-	rtnl_link_put(link);
+		return ifindex;
 	err = nl2errno(nl_addr_parse(cidr, family, &local));
 	if (!err && !(addr = rtnl_addr_alloc()))
 		err = -ENOMEM;
@@ -294,19 +304,15 @@ int netns_addr_add(struct nl_sock *sk, const char *ifname, const char *cidr, str
 
 int netns_route_add_default(struct nl_sock *sk, const char *ifname, const char *gateway, struct netns_error *e)
 {
-	struct rtnl_link *link = NULL;
 	struct rtnl_route *route = NULL;
 	struct rtnl_nexthop *nh = NULL;
 	struct nl_addr *dst = NULL, *gw = NULL;
 	int family = strchr(gateway, ':') ? AF_INET6 : AF_INET;
 	struct nl_call c;
-	int ifindex, err;
+	int ifindex = call_begin_on(&c, sk, e, ifname), err;
 
-	call_begin(&c, sk, e);
-	ifindex = link_index(&c, ifname, &link);
 	if (ifindex < 0)
-		return call_end(&c, ifindex);
-	rtnl_link_put(link);
+		return ifindex;
 	err = nl2errno(nl_addr_parse("default", family, &dst));
 	if (!err)
 		err = nl2errno(nl_addr_parse(gateway, family, &gw));

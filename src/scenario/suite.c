@@ -164,6 +164,22 @@ int suite_load(struct suite *s, char **paths, int n_paths, FILE *err)
 	return ret;
 }
 
+int suite_load_args(struct suite *s, const char *command, int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (argv[i][0] == '-' && argv[i][1]) {
+			fprintf(stderr, "deadpeer %s: unknown option '%s'\n", command, argv[i]);
+			s->files = NULL;
+			s->n_files = 0;
+			return -1;
+		}
+	if (suite_load(s, argv + 1, argc - 1, stderr) < 0) {
+		suite_free(s);
+		return -1;
+	}
+	return 0;
+}
+
 void suite_free(struct suite *s)
 {
 	for (size_t i = 0; i < s->n_files; i++)

@@ -18,6 +18,11 @@ struct suite {
  * Returns 0, or -1 after printing each problem as "FILE:LINE: message".
  */
 int suite_load(struct suite *s, char **paths, int n_paths, FILE *err);
+/*
+ * A command's arguments (argv[0] the command): every one a path, none an
+ * option. Returns 0, or -1 after the messages, with nothing left to free.
+ */
+int suite_load_args(struct suite *s, const char *command, int argc, char **argv);
 void suite_free(struct suite *s);
 
 /* The directory of the shipped scenarios. */

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include "classify.h"
 
 static enum outcome from(int err)
@@ -119,12 +121,8 @@ static void test_expect(void **state)
 	assert_int_equal(expect_verdict(&e, &r), VERDICT_NONE);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_errno),
-		cmocka_unit_test(test_mechanism),
-		cmocka_unit_test(test_expect),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_TESTS(
+	cmocka_unit_test(test_errno),
+	cmocka_unit_test(test_mechanism),
+	cmocka_unit_test(test_expect)
+)

@@ -12,6 +12,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include "report.h"
 
 static char *field(const char *s)
@@ -349,18 +351,14 @@ static void test_write_error(void **state)
 	fclose(f);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_quoting),
-		cmocka_unit_test(test_header),
-		cmocka_unit_test(test_read),
-		cmocka_unit_test(test_rows),
-		cmocka_unit_test(test_rows_failed),
-		cmocka_unit_test(test_rows_killed),
-		cmocka_unit_test(test_rows_two_faults),
-		cmocka_unit_test(test_column_names),
-		cmocka_unit_test(test_write_error),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_TESTS(
+	cmocka_unit_test(test_quoting),
+	cmocka_unit_test(test_header),
+	cmocka_unit_test(test_read),
+	cmocka_unit_test(test_rows),
+	cmocka_unit_test(test_rows_failed),
+	cmocka_unit_test(test_rows_killed),
+	cmocka_unit_test(test_rows_two_faults),
+	cmocka_unit_test(test_column_names),
+	cmocka_unit_test(test_write_error)
+)

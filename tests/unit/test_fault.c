@@ -18,6 +18,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include "fault.h"
 
 static pid_t target;
@@ -116,11 +118,7 @@ static void test_freeze_instant_before(void **state)
 	check_action("freeze");
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_teardown(test_kill_instant_before, reap_target),
-		cmocka_unit_test_teardown(test_freeze_instant_before, reap_target),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_TESTS(
+	cmocka_unit_test_teardown(test_kill_instant_before, reap_target),
+	cmocka_unit_test_teardown(test_freeze_instant_before, reap_target)
+)

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include "names.h"
 #include "classify.h"
 #include "scenario_priv.h"
@@ -69,12 +71,8 @@ static void test_format_outcome(void **state)
 	assert_string_equal(buf, "none");
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_tables),
-		cmocka_unit_test(test_words),
-		cmocka_unit_test(test_format_outcome),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_TESTS(
+	cmocka_unit_test(test_tables),
+	cmocka_unit_test(test_words),
+	cmocka_unit_test(test_format_outcome)
+)

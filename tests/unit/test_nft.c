@@ -23,6 +23,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include "fault.h"
 
 struct seen {
@@ -196,13 +198,9 @@ static void test_delete_and_overflow(void **state)
 	assert_int_equal(nft_filter_build(&f, buf, 200), -ENOBUFS);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_server_drop_both),
-		cmocka_unit_test(test_client_reject_one_way),
-		cmocka_unit_test(test_router_forward),
-		cmocka_unit_test(test_delete_and_overflow),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_TESTS(
+	cmocka_unit_test(test_server_drop_both),
+	cmocka_unit_test(test_client_reject_one_way),
+	cmocka_unit_test(test_router_forward),
+	cmocka_unit_test(test_delete_and_overflow)
+)

@@ -21,6 +21,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include "fault.h"
 #include "scenario.h"
 
@@ -609,23 +611,19 @@ static void test_read_error(void **state)
 	free(errors);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_every_key),
-		cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_sweep),
-		cmocka_unit_test(test_bad_values),
-		cmocka_unit_test(test_bad_structure),
-		cmocka_unit_test(test_long_and_binary_lines),
-		cmocka_unit_test(test_sysctls),
-		cmocka_unit_test(test_expectations),
-		cmocka_unit_test(test_combinations),
-		cmocka_unit_test(test_conditional_expects),
-		cmocka_unit_test(test_many_sections),
-		cmocka_unit_test(test_not_regular),
-		cmocka_unit_test(test_long_line_memory),
-		cmocka_unit_test(test_read_error),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_TESTS(
+	cmocka_unit_test(test_every_key),
+	cmocka_unit_test(test_defaults),
+	cmocka_unit_test(test_sweep),
+	cmocka_unit_test(test_bad_values),
+	cmocka_unit_test(test_bad_structure),
+	cmocka_unit_test(test_long_and_binary_lines),
+	cmocka_unit_test(test_sysctls),
+	cmocka_unit_test(test_expectations),
+	cmocka_unit_test(test_combinations),
+	cmocka_unit_test(test_conditional_expects),
+	cmocka_unit_test(test_many_sections),
+	cmocka_unit_test(test_not_regular),
+	cmocka_unit_test(test_long_line_memory),
+	cmocka_unit_test(test_read_error)
+)

@@ -10,6 +10,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include "fault.h"
 #include "predict.h"
 
@@ -200,15 +202,11 @@ static void test_freeze_and_heartbeat(void **state)
 	assert_int_equal(p.outcome, OUTCOME_NONE);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_model_timeout),
-		cmocka_unit_test(test_keepalive),
-		cmocka_unit_test(test_sides),
-		cmocka_unit_test(test_data_in_flight),
-		cmocka_unit_test(test_restart_probe_and_kill),
-		cmocka_unit_test(test_freeze_and_heartbeat),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_TESTS(
+	cmocka_unit_test(test_model_timeout),
+	cmocka_unit_test(test_keepalive),
+	cmocka_unit_test(test_sides),
+	cmocka_unit_test(test_data_in_flight),
+	cmocka_unit_test(test_restart_probe_and_kill),
+	cmocka_unit_test(test_freeze_and_heartbeat)
+)

@@ -15,6 +15,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include "classify.h"
 #include "record.h"
 
@@ -74,15 +76,23 @@ static void sample(struct observation *o)
 	obs_add_packet(o, HOST_CLIENT, est + 1 * MS, WIRE_RST);	/* out of order: still kept */
 }
 
+/* The sample, encoded: its length, the bytes in *@buf (free them). */
+static size_t encoded_sample(struct observation *o, uint8_t **buf)
+{
+	size_t len;
+
+	sample(o);
+	assert_int_equal(obs_encode(o, buf, &len), 0);
+	return len;
+}
+
 static void test_round_trip(void **state)
 {
 	struct observation o, back;
 	uint8_t *buf;
-	size_t len;
+	size_t len = encoded_sample(&o, &buf);
 
 	(void)state;
-	sample(&o);
-	assert_int_equal(obs_encode(&o, &buf, &len), 0);
 	assert_int_equal(obs_decode(buf, len, &back), 0);
 	assert_string_equal(back.scenario, o.scenario);
 	assert_string_equal(back.variant, o.variant);
@@ -127,11 +137,9 @@ static void test_damage(void **state)
 {
 	struct observation o, back;
 	uint8_t *buf;
-	size_t len;
+	size_t len = encoded_sample(&o, &buf);
 
 	(void)state;
-	sample(&o);
-	assert_int_equal(obs_encode(&o, &buf, &len), 0);
 	/* Every proper prefix is refused: the lengths say what is missing. */
 	for (size_t n = 0; n < len; n++) {
 		assert_int_equal(obs_decode(buf, n, &back), -EBADMSG);
@@ -222,14 +230,9 @@ static void test_judged_again(void **state)
 	scenario_free(s);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_round_trip),
-		cmocka_unit_test(test_damage),
-		cmocka_unit_test(test_unknown_item_skipped),
-		cmocka_unit_test(test_judged_again),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_TESTS(
+	cmocka_unit_test(test_round_trip),
+	cmocka_unit_test(test_damage),
+	cmocka_unit_test(test_unknown_item_skipped),
+	cmocka_unit_test(test_judged_again)
+)

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include "common.h"
 
 static int64_t dur(const char *text)
@@ -107,13 +109,9 @@ static void test_ints_and_errnos(void **state)
 	assert_string_equal(errno_name(0), "");
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_durations),
-		cmocka_unit_test(test_bad_durations),
-		cmocka_unit_test(test_format),
-		cmocka_unit_test(test_ints_and_errnos),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_TESTS(
+	cmocka_unit_test(test_durations),
+	cmocka_unit_test(test_bad_durations),
+	cmocka_unit_test(test_format),
+	cmocka_unit_test(test_ints_and_errnos)
+)

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include "wire.h"
 
 #define FIN 0x01
@@ -139,12 +141,8 @@ static void test_zero_window_and_cutoff(void **state)
 	assert_int_equal(wire_packet(&w, 40, f, 10), WIRE_OTHER);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_keepalive_exchange),
-		cmocka_unit_test(test_data_and_retransmissions),
-		cmocka_unit_test(test_zero_window_and_cutoff),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_TESTS(
+	cmocka_unit_test(test_keepalive_exchange),
+	cmocka_unit_test(test_data_and_retransmissions),
+	cmocka_unit_test(test_zero_window_and_cutoff)
+)

@@ -37,42 +37,40 @@ void fault_filter(const struct fault_cfg *f, size_t index, uint16_t port, struct
 			to_client[f->target].hook, to_client[f->target].sport, port, reject };
 }
 
+/* Send the batch of @n bytes (or the builder's -errno) to the target's nftables; @verb for the message. */
+static int filter_send(struct fault_env *env, const struct fault_cfg *f, int n, void *batch, const char *verb,
+		       const char *table, char *err, size_t len)
+{
+	struct netns_error ne = { 0 };
+	int ret = n > 0 ? netns_nft_send(env->topo->host[f->target].nft, batch, (size_t)n, &ne) : n;
+
+	if (ret)
+		snprintf(err, len, "cannot %s nftables table %s in namespace \"%s\": %s", verb, table,
+			 host_name(f->target), netns_strerror(&ne, ret));
+	return ret;
+}
+
 int fault_filter_apply(struct fault_env *env, const struct fault_cfg *f, size_t index, char *err, size_t len)
 {
 	char table[32], buf[8192];
 	struct nft_filter filter;
-	struct netns_error ne = { 0 };
 	int ret = fault_host_down(env, f, err, len);
 
 	if (ret)
 		return ret;
 	fault_filter(f, index, env->port, &filter, table, sizeof(table));
-	ret = nft_filter_build(&filter, buf, sizeof(buf));
-	if (ret > 0)
-		ret = netns_nft_send(env->topo->host[f->target].nft, buf, (size_t)ret, &ne);
-	if (ret)
-		snprintf(err, len, "cannot add nftables table %s in namespace \"%s\": %s", table,
-			 host_name(f->target), netns_strerror(&ne, ret));
-	return ret;
+	return filter_send(env, f, nft_filter_build(&filter, buf, sizeof(buf)), buf, "add", table, err, len);
 }
 
 int fault_filter_lift(struct fault_env *env, const struct fault_cfg *f, size_t index, char *err, size_t len)
 {
 	char table[32], buf[2048];
 	struct nft_filter filter;
-	struct netns_error ne = { 0 };
-	int ret;
 
 	if (env->topo->host[f->target].nsfd < 0)
 		return 0;	/* the host crashed meanwhile: its rules went with it */
 	fault_filter(f, index, env->port, &filter, table, sizeof(table));
-	ret = nft_table_delete_build(table, buf, sizeof(buf));
-	if (ret > 0)
-		ret = netns_nft_send(env->topo->host[f->target].nft, buf, (size_t)ret, &ne);
-	if (ret)
-		snprintf(err, len, "cannot delete nftables table %s in namespace \"%s\": %s", table,
-			 host_name(f->target), netns_strerror(&ne, ret));
-	return ret;
+	return filter_send(env, f, nft_table_delete_build(table, buf, sizeof(buf)), buf, "delete", table, err, len);
 }
 
 void fault_filter_count(struct fault_env *env, const struct fault_cfg *f, size_t index)
