@@ -440,10 +440,11 @@ int schedule(struct scheduler *sch)
 			if (now < w[k].limit_ns)
 				continue;
 			/* Stopped or hung: no run takes this long. */
+			size_t i = w[k].run;
 			kill(w[k].pid, SIGKILL);
 			worker_release(&w[k]);
 			running--;
-			fail_run(sch, w[k].run, "the run's process gave no result %d s after the run should have ended "
+			fail_run(sch, i, "the run's process gave no result %d s after the run should have ended "
 				 "(stopped or hung?); it was killed", WATCHDOG_MARGIN_MS / 1000);
 		}
 		if (sch->stop && !sch->interrupted)
