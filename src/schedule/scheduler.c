@@ -59,26 +59,13 @@ struct worker {
 	size_t have, cap;
 };
 
-static int write_all(int fd, const void *buf, size_t len)
-{
-	for (size_t done = 0; done < len;) {
-		ssize_t n = write(fd, (const char *)buf + done, len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		done += (size_t)n;
-	}
-	return 0;
-}
-
 static int worker_send(int fd, enum worker_msg_type type, const void *payload, size_t len)
 {
 	struct worker_msg h = { type, (uint32_t)len };
 
 	if (write_all(fd, &h, sizeof(h)) < 0)
 		return -1;
-	return len ? write_all(fd, payload, len) : 0;
+	return len && write_all(fd, payload, len) < 0 ? -1 : 0;
 }
 
 static void announce_established(void *arg)

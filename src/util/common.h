@@ -70,6 +70,9 @@ char *strip(char *s);
  */
 int open_regular(const char *path, FILE **f, const char **kind) MUST_CHECK;
 
+/* Write all @len bytes of @buf to @fd, through short writes and EINTR: 0 or -errno. */
+int write_all(int fd, const void *buf, size_t len) MUST_CHECK;
+
 /* Create or replace @path with @len bytes of @buf; 0 or -errno (a full disk: -ENOSPC). */
 int save_file(const char *path, const void *buf, size_t len) MUST_CHECK;
 
