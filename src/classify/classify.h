@@ -37,7 +37,22 @@ struct side_result {
 	int64_t predicted_ms;		/* on the detect_ms clock */
 	bool has_wire_lag;
 	int64_t wire_lag_us;		/* detection minus the wire event that caused it */
-	enum verdict verdict;
+	/* The program's view (SPEC "Application endpoints"); built-in sides describe themselves. */
+	int keepalive;			/* SO_KEEPALIVE as the side set it; -1 unknown */
+	enum observer observer;
+	enum app_reaction app_reaction;
+	int app_err;			/* APP_REACT_ERROR: the errno */
+	bool app_detected;		/* app_detect_ms is meaningful */
+	int64_t app_detect_ms;		/* same origin as detect_ms */
+	bool has_app_lag;
+	int64_t app_lag_ms;		/* app_detect_ms - detect_ms */
+	bool app_exited;
+	int app_exit_status;		/* exit code, or 128 + signal */
+	char app_line[APP_LINE_MAX];
+	uint32_t connections;
+	bool has_reconnect;
+	int64_t reconnect_ms;		/* the first connection established after the fault */
+	enum verdict verdict;		/* of both expectations: kernel view and program view */
 };
 
 struct run_result {

@@ -49,6 +49,49 @@ struct sysctl_setting {
 	int line;		/* where it was set, for messages */
 };
 
+/* When an application side counts as ready ([client]/[server] ready). */
+enum app_ready {
+	READY_LISTEN,		/* its host has a socket listening on the server port (server default) */
+	READY_CONNECTED,	/* its host has the connection established (client default) */
+	READY_LINE,		/* it printed a line matching ready_regex (and the connection is up) */
+	READY_AFTER,		/* ready_after_ms after it started (and the connection is up) */
+	READY_COUNT
+};
+
+#define MAX_APP_ENV 32
+#define MAX_APP_WORDS 256
+
+struct env_setting {
+	const char *name;	/* "PGPASSWORD"; points into the scenario */
+	const char *value;	/* verbatim, placeholders not yet replaced */
+	int line;
+};
+
+/*
+ * An unmodified program as the endpoint ([client]/[server] app = COMMAND).
+ * The command is split into words at parse time like a shell would (quotes,
+ * backslashes, no expansion); placeholders ({addr}, {peer}, {port},
+ * {family}, {dir}, {suite}) are replaced per word when a run starts
+ * (app_command_argv in scenario/command.c).
+ */
+struct app_cfg {
+	const char *command;		/* as written; NULL: the built-in endpoint */
+	int line;			/* of "app" */
+	const char *const *words;	/* the command split into words; points into the scenario */
+	size_t n_words;
+	enum app_ready ready;		/* default: listen for the server, connected for the client */
+	const char *ready_regex;	/* READY_LINE: POSIX extended regex */
+	int64_t ready_after_ms;		/* READY_AFTER */
+	int ready_line;			/* of "ready"; 0: default */
+	const char *notice;		/* POSIX extended regex of the line that counts as noticing; NULL: none */
+	int notice_line;
+	const char *user;		/* run as this user (and its primary group); NULL: root */
+	int user_line;
+	struct env_setting env[MAX_APP_ENV];
+	size_t n_env;
+	const char *dir;		/* the scenario file's directory (absolute) */
+};
+
 /* One endpoint host ([client] or [server]). Time values in milliseconds. */
 struct side_cfg {
 	bool keepalive;			/* SO_KEEPALIVE */
@@ -61,6 +104,7 @@ struct side_cfg {
 	int64_t size;			/* bytes per write, frame header included */
 	int64_t heartbeat_timeout_ms;	/* heartbeat: silence that declares the peer dead */
 	int64_t port;			/* server only: the listening port */
+	struct app_cfg app;		/* app.command NULL: the built-in endpoint */
 	struct sysctl_setting sysctls[MAX_SYSCTLS];
 	size_t n_sysctls;
 };
@@ -96,6 +140,26 @@ struct expect {
 	bool answered;			/* "answered": the peer acknowledged every one of them */
 };
 
+/* What a program did when its connection died, as application endpoints report it. */
+enum app_reaction {
+	APP_REACT_NONE,		/* nothing by the deadline */
+	APP_REACT_ERROR,	/* a system call on the socket returned the socket's error */
+	APP_REACT_EOF,		/* a read on the socket returned 0 */
+	APP_REACT_CLOSE,	/* it closed the socket */
+	APP_REACT_EXIT,		/* the process holding the socket exited */
+	APP_REACT_LINE,		/* it printed its notice line */
+	APP_REACT_COUNT
+};
+const char *app_reaction_name(enum app_reaction r);
+
+/* One [expect] client_app / server_app line: REACTION [within MIN..MAX]. */
+struct app_expect {
+	const char *text;		/* verbatim; NULL: no expectation */
+	enum app_reaction reaction;
+	bool has_window;		/* on app_detect_ms */
+	int64_t min_ms, max_ms;
+};
+
 /* One concrete run configuration: a scenario with every list resolved. */
 struct variant {
 	char *name;			/* "name" or "name[key=value,...]"; owned */
@@ -109,6 +173,7 @@ struct variant {
 	struct fault_cfg faults[MAX_FAULTS];	/* in the order of the file */
 	size_t n_faults;
 	struct expect expect[SIDE_COUNT];
+	struct app_expect expect_app[SIDE_COUNT];
 };
 
 /* A parsed scenario file; see parse.c. Opaque outside parse.c/expand.c. */

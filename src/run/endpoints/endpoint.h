@@ -29,15 +29,42 @@ struct tcp_snapshot {
 
 enum ep_msg_type { EP_LISTENING, EP_ESTABLISHED, EP_RESULT, EP_ERROR };
 
+/* Who watched a side's socket. */
+enum observer {
+	OBSERVER_BUILTIN,	/* the built-in endpoint, from inside its own process */
+	OBSERVER_EBPF,		/* tracepoints in the kernel, joined by socket cookie */
+	OBSERVER_SOCK_DIAG,	/* sock_diag lookups and destroy notifications (no BPF) */
+	OBSERVER_COUNT
+};
+const char *observer_name(enum observer o);
+
+#define APP_LINE_MAX 160
+#define APP_CONNECTIONS_MAX 16
+
+/* The program's own view of its connection (SPEC "Application endpoints"). */
+struct app_view {
+	enum observer observer;
+	enum app_reaction reaction;	/* the first thing it did about the dead connection */
+	int64_t ts_ns;			/* when; 0: it did nothing */
+	int err;			/* APP_REACT_ERROR: the errno its system call returned */
+	bool exited;			/* the command's first process ended during the run */
+	int exit_status;		/* then its wait status */
+	char line[APP_LINE_MAX];	/* the notice line it printed, else the last line it printed */
+	uint32_t connections;		/* TCP connections established between the hosts on the server port */
+	int64_t conn_ns[APP_CONNECTIONS_MAX];	/* when the first ones were established */
+};
+
 /* What an endpoint reports when it decides: the instant, the errno, its socket. */
 struct ep_report {
 	int64_t ts_ns;			/* when it noticed, CLOCK_MONOTONIC */
 	enum outcome outcome;
 	int err;			/* errno that told, 0 for fin/heartbeat/none */
 	int64_t last_rx_ns;		/* last time anything came from the peer; 0 unknown */
+	int keepalive;			/* SO_KEEPALIVE as set; -1 unknown */
 	int64_t keepidle_ms, keepintvl_ms, keepcnt, user_timeout_ms;	/* effective values */
 	struct tcp_snapshot before;	/* last snapshot while the connection was alive */
 	struct tcp_snapshot after;	/* snapshot when it was decided */
+	struct app_view app;		/* the program's view (the built-in endpoint's, for it) */
 };
 
 /* Endpoint to harness. */
@@ -57,6 +84,8 @@ struct endpoint_args {
 	const char *server_addr;	/* numeric */
 	uint16_t port;
 	int nsfd;			/* the host's namespace */
+	const char *addr, *peer;	/* this host's and the peer's address, numeric */
+	const char *suite_dir;		/* {suite}: shared by the suite's runs; NULL: none */
 };
 
 /*
