@@ -6,6 +6,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "classify.h"
 #include "predict.h"
@@ -70,6 +71,79 @@ enum verdict expect_verdict(const struct expect *e, const struct side_result *r)
 	return VERDICT_PASS;
 }
 
+/* A wait status as a shell shows it: the exit code, or 128 + the signal. */
+static int exit_code(int status)
+{
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/*
+ * The program's view (SPEC "Application endpoints"). A built-in endpoint
+ * reacts the instant it notices, by the error or end of file that told it,
+ * or by giving up on its heartbeat.
+ */
+static void app_view(const struct variant *v, const struct observation *o, enum host s, int64_t origin,
+		     struct side_result *r)
+{
+	const struct obs_side *os = &o->side[s];
+	const struct app_view *a = &os->report.app;
+
+	r->observer = a->observer;
+	if (!v->side[s].app.command) {
+		r->connections = os->started ? 1 : 0;
+		if (!r->detected)
+			return;
+		r->app_reaction = r->outcome == OUTCOME_FIN ? APP_REACT_EOF
+				: r->outcome == OUTCOME_HEARTBEAT ? APP_REACT_CLOSE : APP_REACT_ERROR;
+		r->app_err = r->app_reaction == APP_REACT_ERROR ? r->err : 0;
+		r->app_detected = r->has_app_lag = true;
+		r->app_detect_ms = r->detect_ms;
+		r->app_lag_ms = 0;
+		return;
+	}
+	r->connections = a->connections;
+	for (uint32_t i = 0; o->fault_ns && i < a->connections && i < APP_CONNECTIONS_MAX; i++)
+		if (a->conn_ns[i] > o->fault_ns) {
+			r->has_reconnect = true;
+			r->reconnect_ms = (a->conn_ns[i] - origin) / 1000000;
+			break;
+		}
+	r->app_exited = a->exited;
+	r->app_exit_status = a->exited ? exit_code(a->exit_status) : 0;
+	snprintf(r->app_line, sizeof(r->app_line), "%s", a->line);
+	if (!os->decided || os->killed || !a->ts_ns || a->reaction == APP_REACT_NONE)
+		return;
+	/* As for the kernel's view: what it does after the deadline is too late. */
+	if (o->deadline_ns && a->ts_ns > o->deadline_ns)
+		return;
+	r->app_reaction = a->reaction;
+	r->app_err = a->err;
+	r->app_detected = true;
+	r->app_detect_ms = (a->ts_ns - origin) / 1000000;
+	if (r->detected) {
+		r->has_app_lag = true;
+		r->app_lag_ms = (a->ts_ns - os->report.ts_ns) / 1000000;
+	}
+}
+
+/*
+ * The options a side's socket had: the scenario's for the built-in
+ * endpoint, what was read back from the program's socket for an app.
+ */
+static struct side_cfg effective_cfg(const struct side_cfg *cfg, const struct ep_report *m)
+{
+	struct side_cfg eff = *cfg;
+
+	if (!cfg->app.command)
+		return eff;
+	eff.keepalive = m->keepalive > 0;
+	eff.keepidle_ms = m->keepidle_ms;
+	eff.keepintvl_ms = m->keepintvl_ms;
+	eff.keepcnt = m->keepcnt;
+	eff.user_timeout_ms = m->user_timeout_ms > 0 ? m->user_timeout_ms : 0;
+	return eff;
+}
+
 /*
  * One side's figures from what it reported and what its host's wire showed.
  * Detection times count from @origin: the instant before the first fault
@@ -83,20 +157,24 @@ static void classify_side(const struct variant *v, const struct observation *o, 
 
 	*r = (struct side_result){
 		.outcome = OUTCOME_NONE, .keepidle_ms = -1, .keepintvl_ms = -1, .keepcnt = -1,
-		.user_timeout_ms = -1,
+		.user_timeout_ms = -1, .keepalive = -1,
 	};
 	if (os->killed) {
 		r->outcome = OUTCOME_KILLED;
+		app_view(v, o, s, origin, r);
 		return;
 	}
-	if (!os->decided)
+	if (!os->decided) {
+		app_view(v, o, s, origin, r);
 		return;
+	}
 	/*
 	 * A frozen side thawed at the deadline may act on what queued up while
 	 * it was stopped; whatever it notices after the deadline is too late.
 	 */
 	r->outcome = o->deadline_ns && m->ts_ns > o->deadline_ns ? OUTCOME_NONE : m->outcome;
 	r->err = m->err;
+	r->keepalive = m->keepalive;
 	r->keepidle_ms = m->keepidle_ms;
 	r->keepintvl_ms = m->keepintvl_ms;
 	r->keepcnt = m->keepcnt;
@@ -114,7 +192,9 @@ static void classify_side(const struct variant *v, const struct observation *o, 
 	} else {
 		r->err = 0;
 	}
-	r->mechanism = classify_mechanism(r->outcome, r->err, &v->side[s], &m->before, &m->after);
+	struct side_cfg eff = effective_cfg(&v->side[s], m);
+	r->mechanism = classify_mechanism(r->outcome, r->err, &eff, &m->before, &m->after);
+	app_view(v, o, s, origin, r);
 
 	/*
 	 * Counts come from the wire, which sees every packet the host sent

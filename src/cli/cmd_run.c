@@ -20,6 +20,7 @@
 #include "commands.h"
 #include "plan.h"
 #include "preflight.h"
+#include "sandbox.h"
 #include "report.h"
 #include "scheduler.h"
 #include "suite.h"
@@ -289,7 +290,14 @@ enum status cmd_run(int argc, char **argv)
 	for (size_t i = 0; i < n; i++)
 		vs[i] = &runs[i].v;
 	int pre = run_preflight(vs, n, &probe_ns, msg, sizeof(msg));
+	bool apps = false;
+	for (size_t i = 0; i < n; i++)
+		for (int side = 0; side < SIDE_COUNT; side++)
+			apps |= vs[i]->side[side].app.command != NULL;
 	free(vs);
+	/* Programs' sandboxes live under one cgroup, with a janitor that outlives us. */
+	if (pre >= 0 && apps)
+		pre = sandbox_session_begin(msg, sizeof(msg));
 	if (pre < 0) {
 		fprintf(stderr, "deadpeer: %s\n", msg);
 		code = STATUS_ENV;
@@ -375,6 +383,7 @@ enum status cmd_run(int argc, char **argv)
 	free(sch.finished);
 	free(res);
 out:
+	sandbox_session_end();
 	if (probe_ns >= 0)
 		close(probe_ns);
 	if (lock >= 0)

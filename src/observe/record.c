@@ -21,6 +21,7 @@ enum obs_tag {
 	OBS_TAG_RUN = 2,	/* failed, error, instants, harness timings */
 	OBS_TAG_SIDE = 3,	/* one per side: its endpoint's report and wire counts */
 	OBS_TAG_TIMELINE = 4,	/* one per side with packets */
+	OBS_TAG_APP = 5,	/* one per side: the options it set and the program's view */
 };
 
 #define OBS_MAGIC "DPOB"
@@ -217,6 +218,26 @@ static void codec_report(struct codec *c, struct ep_report *r)
 	codec_snapshot(c, &r->after);
 }
 
+static void codec_app(struct codec *c, struct ep_report *r)
+{
+	struct app_view *a = &r->app;
+	int observer = (int)a->observer, reaction = (int)a->reaction;
+
+	codec_int(c, &r->keepalive);
+	codec_enum(c, &observer, OBSERVER_COUNT);
+	codec_enum(c, &reaction, APP_REACT_COUNT);
+	a->observer = (enum observer)observer;
+	a->reaction = (enum app_reaction)reaction;
+	codec_i64(c, &a->ts_ns);
+	codec_int(c, &a->err);
+	codec_bool(c, &a->exited);
+	codec_int(c, &a->exit_status);
+	codec_str(c, a->line, sizeof(a->line));
+	codec_u32(c, &a->connections);
+	for (size_t i = 0; i < APP_CONNECTIONS_MAX; i++)
+		codec_i64(c, &a->conn_ns[i]);
+}
+
 static void codec_wire(struct codec *c, struct wire_counts *w)
 {
 	codec_u32(c, &w->probes);
@@ -310,6 +331,8 @@ void obs_init(struct observation *o)
 	*o = (struct observation){
 		.setup_us = -1, .connect_us = -1, .teardown_us = -1, .fault_lag_us = -1, .fault_hits = -1,
 	};
+	for (int s = 0; s < SIDE_COUNT; s++)
+		o->side[s].report.keepalive = -1;	/* records from before the APP item did not say */
 }
 
 void obs_release(struct observation *o)
@@ -386,6 +409,14 @@ static void item_side(struct codec *c, struct observation *o, int side)
 	codec_side(c, &o->side[side]);
 }
 
+static void item_app(struct codec *c, struct observation *o, int side)
+{
+	uint8_t s = (uint8_t)side;
+
+	codec_u8(c, &s);
+	codec_app(c, &o->side[side].report);
+}
+
 static void item_timeline(struct codec *c, struct observation *o, int side)
 {
 	uint8_t s = (uint8_t)side;
@@ -410,6 +441,7 @@ int obs_encode(const struct observation *o, uint8_t **buf, size_t *len)
 	item(&c, OBS_TAG_RUN, 0, rw, item_run);
 	for (int s = 0; s < SIDE_COUNT; s++) {
 		item(&c, OBS_TAG_SIDE, s, rw, item_side);
+		item(&c, OBS_TAG_APP, s, rw, item_app);
 		if (o->side[s].n_timeline || o->side[s].timeline_dropped)
 			item(&c, OBS_TAG_TIMELINE, s, rw, item_timeline);
 	}
@@ -454,12 +486,15 @@ int obs_decode(const uint8_t *buf, size_t len, struct observation *o)
 			codec_run(&c, o);
 			break;
 		case OBS_TAG_SIDE:
+		case OBS_TAG_APP:
 		case OBS_TAG_TIMELINE:
 			codec_u8(&c, &side);
 			if (side >= SIDE_COUNT)
 				return -EBADMSG;
 			if (tag == OBS_TAG_SIDE)
 				codec_side(&c, &o->side[side]);
+			else if (tag == OBS_TAG_APP)
+				codec_app(&c, &o->side[side].report);
 			else
 				codec_timeline(&c, &o->side[side]);
 			break;

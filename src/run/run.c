@@ -206,23 +206,31 @@ static struct endpoint_args endpoint_args(const struct run_state *st, enum host 
 {
 	const struct variant *v = st->v;
 
+	bool v6 = v->family == FAMILY_IPV6;
+	enum topo_node self = s == HOST_CLIENT ? TOPO_CLIENT : TOPO_SERVER;
+	enum topo_node peer = s == HOST_CLIENT ? TOPO_SERVER : TOPO_CLIENT;
+
 	return (struct endpoint_args){
 		.side = s,
 		.cfg = &v->side[s],
 		.family = v->family,
-		.server_addr = topo_addr(TOPO_SERVER, v->family == FAMILY_IPV6),
+		.server_addr = topo_addr(TOPO_SERVER, v6),
 		.port = (uint16_t)v->side[HOST_SERVER].port,
 		.nsfd = st->topo.host[s].nsfd,
+		.addr = topo_addr(self, v6),
+		.peer = topo_addr(peer, v6),
+		.suite_dir = st->opts ? st->opts->suite_dir : NULL,
 	};
 }
 
 static int start_endpoint(struct run_state *st, enum host s)
 {
 	struct endpoint_args a = endpoint_args(st, s);
-	int ret = st->ep[s].ops->start(&st->ep[s], &a);
+	char err[256] = "";
+	int ret = st->ep[s].ops->start(&st->ep[s], &a, err, sizeof(err));
 
 	if (ret < 0)
-		return run_fail(st, "cannot start the %s: %s", host_name(s), strerror(-ret));
+		return run_fail(st, "cannot start the %s: %s", host_name(s), err[0] ? err : strerror(-ret));
 	st->obs->side[s].started = true;
 	return 0;
 }
@@ -233,12 +241,13 @@ static int start_service(struct run_state *st)
 	struct endpoint_args a = endpoint_args(st, HOST_SERVER);
 	struct endpoint *svc = &st->service;
 	struct ep_msg m;
+	char err[256] = "";
 	int ret;
 
 	svc->ops->release(svc);
-	ret = svc->ops->start(svc, &a);
+	ret = svc->ops->start(svc, &a, err, sizeof(err));
 	if (ret < 0)
-		return run_fail(st, "cannot restart the server's service: %s", strerror(-ret));
+		return run_fail(st, "cannot restart the server's service: %s", err[0] ? err : strerror(-ret));
 	if (svc->ops->ready(svc, EP_LISTENING, SETUP_TIMEOUT_MS, &m) != 0)
 		return run_fail(st, "the restarted server did not listen within %d ms", SETUP_TIMEOUT_MS);
 	return 0;
@@ -455,10 +464,10 @@ int run_variant(const struct variant *v, unsigned run, const struct run_opts *op
 	o->variant_index = (uint32_t)v->index;
 	o->run = run;
 	for (int s = 0; s < SIDE_COUNT; s++) {
-		st.ep[s] = (struct endpoint){ .ops = &endpoint_builtin, .fd = -1 };
+		st.ep[s] = (struct endpoint){ .ops = endpoint_ops_for(&v->side[s]), .fd = -1 };
 		st.env.ep[s] = &st.ep[s];
 	}
-	st.service = (struct endpoint){ .ops = &endpoint_builtin, .fd = -1 };
+	st.service = (struct endpoint){ .ops = endpoint_ops_for(&v->side[HOST_SERVER]), .fd = -1 };
 	st.env.service = &st.service;
 	st.env.hits = -1;
 	st.env.topo = &st.topo;

@@ -12,6 +12,7 @@
 
 struct run_opts {
 	const char *pcap_prefix;	/* keep "<prefix>-client.pcap" and "-server.pcap"; NULL: none */
+	const char *suite_dir;		/* {suite} of application endpoints (sandbox_suite_dir); NULL: none */
 	/*
 	 * Called with the finished record as soon as it is complete, before the
 	 * captures' sockets and the namespaces are released (which waits on the

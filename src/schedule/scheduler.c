@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "netns.h"
+#include "sandbox.h"
 #include "classify.h"
 #include "scheduler.h"
 
@@ -139,6 +140,7 @@ static void NORETURN worker_main(const struct scheduler *sch, size_t i, int fd, 
 		snprintf(prefix, sizeof(prefix), "%s/pcap/%s", sch->dir, planned_stem(&sch->runs[i], stem, sizeof(stem)));
 		ro.pcap_prefix = prefix;
 	}
+	ro.suite_dir = sandbox_suite_dir();
 	ro.publish = publish;
 	ro.established = announce_established;
 	ro.publish_arg = &fd;

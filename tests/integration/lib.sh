@@ -31,6 +31,10 @@ host_state() {
 	ls /run/netns 2>/dev/null
 	find /proc/sys/net -type f -readable 2>/dev/null | grep -v nf_conntrack_count | sort |
 		while read -r f; do printf '%s=%s\n' "$f" "$(tr '\t\n' '  ' < "$f" 2>/dev/null)"; done
+	# What application endpoints' sandboxes use: mounts, cgroups, the {suite} directory.
+	awk '{ print "mount", $5, $9 }' /proc/self/mountinfo | sort
+	find "$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)" -type d -name 'deadpeer-*' 2>/dev/null
+	ls -d /var/tmp/deadpeer-suite.* 2>/dev/null
 }
 
 # Every network namespace something still holds: a process or thread in it,

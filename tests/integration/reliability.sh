@@ -126,10 +126,10 @@ moment_teardown() {
 }
 
 kill_at() {
-	local signal=$1 moment=$2 out=$3
+	local signal=$1 moment=$2 out=$3 suite=${4:-suite}
 	rm -f seen-ns.txt had-endpoints.txt
 	start=$(date +%s%N)
-	"$DEADPEER" run -q -j 16 -o "$out" suite > "$out.log" 2>&1 &
+	"$DEADPEER" run -q -j 16 -o "$out" "$suite" > "$out.log" 2>&1 &
 	pid=$!
 	local came=no
 	for _ in $(seq 600); do
@@ -173,6 +173,67 @@ kill_at() {
 for moment in setup fault restart teardown; do
 	kill_at KILL $moment "k-$moment"
 done
+
+# --- programs that fork, daemonize and leave grandchildren --------------------
+# Each server forks a worker and a double-forked daemon (its own session,
+# reparented to the sandbox's init), each holding a sleep; the client holds
+# its connection. Killed in the middle of a fault, or at the end of a run,
+# none of them may survive, nor the sandboxes' cgroups, mounts or {suite}.
+mkdir apps
+cat > apps/daemonize.py <<'PY'
+import os, socket, sys, time
+def hold(tag):
+    os.execvp("sh", ["sh", "-c", "sleep 1000; :", tag])
+if os.fork() == 0:
+    hold("deadpeer-app-worker")
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        hold("deadpeer-app-daemon")
+    os._exit(0)
+s = socket.create_server((sys.argv[1], int(sys.argv[2])), family=socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET)
+c, _ = s.accept()
+open(os.path.join(sys.argv[3], "suite-file"), "w").write("x")
+time.sleep(1000)
+PY
+cat > apps/daemons.scn <<'SCN'
+[scenario]
+deadline = 20s
+repeat = 3
+[server]
+app = python3 {dir}/daemonize.py {addr} {port} {suite}
+[client]
+app = python3 -c "import socket, sys, time; s = socket.create_connection((sys.argv[1], int(sys.argv[2]))); time.sleep(1000)" {peer} {port}
+[fault]
+at = 300ms
+action = drop
+target = server
+SCN
+cat > apps/daemons-kill.scn <<'SCN'
+[scenario]
+deadline = 1s
+repeat = 3
+[server]
+app = python3 {dir}/daemonize.py {addr} {port} {suite}
+[client]
+app = python3 -c "import socket, sys, time; s = socket.create_connection((sys.argv[1], int(sys.argv[2]))); time.sleep(1000)" {peer} {port}
+[fault]
+at = 100ms
+action = kill
+target = server
+SCN
+moment_apps() { pgrep -f deadpeer-app-daemon > /dev/null && moment_fault; }
+kill_at KILL apps k-apps apps
+kill_at TERM apps t-apps apps
+# Finished normally: the suite's own end removes everything too.
+"$DEADPEER" run -q -j 4 -o apps-done apps/daemons-kill.scn > apps-done.log 2>&1
+rc=$?
+check "an apps suite that ends normally exits 0 or 1 (got $rc)" test $rc -le 1
+check "after it, no process of its programs is left" test -z "$(pgrep -f 'deadpeer-app-(worker|daemon)')"
+host_state > after.txt
+check "after it, mounts, cgroups and {suite} are as before" cmp -s before.txt after.txt
+cmp -s before.txt after.txt || diff before.txt after.txt | head -20 | sed 's/^/#   /'
+
 kill_at TERM fault t-fault
 kill_at INT restart i-restart
 kill_at TERM teardown t-teardown

@@ -151,6 +151,7 @@ static void NORETURN finish(struct child *ep, enum outcome o, int err, int64_t t
 			       m.r.after.last_ack_recv_ms : m.r.after.last_data_recv_ms;
 		m.r.last_rx_ns = m.r.after.ts_ns - (int64_t)ago * 1000000;
 	}
+	m.r.keepalive = get_sockopt_int(ep->sock, SOL_SOCKET, SO_KEEPALIVE);
 	m.r.keepidle_ms = get_sockopt_int(ep->sock, IPPROTO_TCP, TCP_KEEPIDLE) * 1000;
 	m.r.keepintvl_ms = get_sockopt_int(ep->sock, IPPROTO_TCP, TCP_KEEPINTVL) * 1000;
 	m.r.keepcnt = get_sockopt_int(ep->sock, IPPROTO_TCP, TCP_KEEPCNT);
@@ -483,12 +484,14 @@ static pid_t spawn(const struct endpoint_args *a, int *ctl)
 
 /* ---- the harness's side: struct endpoint_ops over the control socket ---- */
 
-static int builtin_start(struct endpoint *ep, const struct endpoint_args *a)
+static int builtin_start(struct endpoint *ep, const struct endpoint_args *a, char *err, size_t len)
 {
 	pid_t pid = spawn(a, &ep->fd);
 
-	if (pid < 0)
+	if (pid < 0) {
+		snprintf(err, len, "%s", strerror((int)-pid));
 		return (int)pid;
+	}
 	ep->pid = pid;
 	return 0;
 }

@@ -97,12 +97,13 @@ struct endpoint {
 	const struct endpoint_ops *ops;
 	pid_t pid;			/* its process; 0 when not started or reaped */
 	int fd;				/* polled by the run loop for observe(); -1: closed */
+	void *priv;			/* the kind's own state */
 };
 
 struct endpoint_ops {
 	const char *name;
-	/* Start it in its host's namespace: 0 or -errno. */
-	int (*start)(struct endpoint *ep, const struct endpoint_args *a);
+	/* Start it in its host's namespace: 0, or -errno with @err saying why. */
+	int (*start)(struct endpoint *ep, const struct endpoint_args *a, char *err, size_t len);
 	/*
 	 * Wait at most @timeout_ms until it is @want (EP_LISTENING or
 	 * EP_ESTABLISHED). Returns 0 when it is; 1 when it decided instead (the
@@ -125,6 +126,14 @@ struct endpoint_ops {
 
 /* The built-in client and server (builtin.c): a child process per side. */
 extern const struct endpoint_ops endpoint_builtin;
+/* An unmodified program, sandboxed and watched from outside (app.c). */
+extern const struct endpoint_ops endpoint_app;
+
+/* The kind of endpoint a side's configuration asks for. */
+static inline const struct endpoint_ops *endpoint_ops_for(const struct side_cfg *cfg)
+{
+	return cfg->app.command ? &endpoint_app : &endpoint_builtin;
+}
 
 /* Outcome an errno stands for when a read, write or poll reports it (0: fin). */
 int outcome_from_errno(int err, enum outcome *o);
