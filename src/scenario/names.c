@@ -11,6 +11,7 @@
 #include "names.h"
 #include "classify.h"
 #include "scenario_priv.h"
+#include "sockwatch.h"
 #include "wire.h"
 
 const char *const family_words[] = {
@@ -86,6 +87,16 @@ const char *const wire_class_words[] = {
 };
 static_assert(ARRAY_SIZE(wire_class_words) == WIRE_CLASS_COUNT, "a word for every wire class");
 
+const char *const sw_type_words[] = {
+	[SW_STATE] = "state",
+	[SW_ERROR] = "error",
+	[SW_RST_RECV] = "rst-recv",
+	[SW_RST_SENT] = "rst-sent",
+	[SW_DESTROY] = "destroy",
+	[SW_SYSCALL] = "syscall",
+};
+static_assert(ARRAY_SIZE(sw_type_words) == SW_TYPE_COUNT, "a word for every sockwatch event type");
+
 const char *const section_words[] = {
 	[SECT_SCENARIO] = "scenario",
 	[SECT_CLIENT] = "client",
@@ -104,6 +115,7 @@ const char *outcome_name(enum outcome o) { return outcome_words[o]; }
 const char *mechanism_name(enum mechanism m) { return mechanism_words[m]; }
 const char *verdict_name(enum verdict v) { return verdict_words[v]; }
 const char *wire_class_name(enum wire_class c) { return wire_class_words[c]; }
+const char *sw_type_name(enum sw_type t) { return sw_type_words[t]; }
 const char *section_kind_name(enum section_kind kind) { return section_words[kind]; }
 
 int name_find(const char *const *table, size_t n, const char *word)

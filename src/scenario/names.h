@@ -23,6 +23,7 @@ extern const char *const outcome_words[];	/* OUTCOME_COUNT */
 extern const char *const mechanism_words[];	/* MECH_COUNT; MECH_NONE is "-" */
 extern const char *const verdict_words[];	/* VERDICT_COUNT (run.h); VERDICT_NONE is "-" */
 extern const char *const wire_class_words[];	/* WIRE_CLASS_COUNT (wire.h) */
+extern const char *const sw_type_words[];	/* SW_TYPE_COUNT (sockwatch.h) */
 extern const char *const section_words[];	/* SECT_COUNT (scenario_priv.h) */
 
 /* The value whose word is @word among the first @n of @table, or -1. */

@@ -14,6 +14,7 @@
 #include "names.h"
 #include "classify.h"
 #include "scenario_priv.h"
+#include "sockwatch.h"
 #include "wire.h"
 
 /* A designated initializer that skips a value leaves a NULL the static_asserts cannot see. */
@@ -38,6 +39,7 @@ static void test_tables(void **state)
 	check_table(mechanism_words, MECH_COUNT);
 	check_table(verdict_words, VERDICT_COUNT);
 	check_table(wire_class_words, WIRE_CLASS_COUNT);
+	check_table(sw_type_words, SW_TYPE_COUNT);
 	check_table(section_words, SECT_COUNT);
 }
 
