@@ -144,6 +144,31 @@ static struct side_cfg effective_cfg(const struct side_cfg *cfg, const struct ep
 	return eff;
 }
 
+enum verdict app_expect_verdict(const struct app_expect *e, const struct side_result *r)
+{
+	if (!e->text)
+		return VERDICT_NONE;
+	if (r->app_reaction != e->reaction)
+		return VERDICT_FAIL;
+	if (e->has_window && (!r->app_detected || r->app_detect_ms < e->min_ms || r->app_detect_ms > e->max_ms))
+		return VERDICT_FAIL;
+	return VERDICT_PASS;
+}
+
+enum verdict side_verdict(const struct expect *e, const struct app_expect *a, const struct side_result *r,
+			  bool run_failed)
+{
+	enum verdict k, p;
+
+	if (run_failed)
+		return e->text || a->text ? VERDICT_FAIL : VERDICT_NONE;
+	k = expect_verdict(e, r);
+	p = app_expect_verdict(a, r);
+	if (k == VERDICT_FAIL || p == VERDICT_FAIL)
+		return VERDICT_FAIL;
+	return k == VERDICT_PASS || p == VERDICT_PASS ? VERDICT_PASS : VERDICT_NONE;
+}
+
 /*
  * One side's figures from what it reported and what its host's wire showed.
  * Detection times count from @origin: the instant before the first fault
@@ -259,7 +284,6 @@ void classify_run(const struct variant *v, const struct observation *o, struct r
 		sr->predicted_outcome = p.outcome;
 		sr->predicted_mechanism = p.mechanism;
 		sr->predicted_ms = p.ms;
-		sr->verdict = r->failed ? (v->expect[s].text ? VERDICT_FAIL : VERDICT_NONE)
-					: expect_verdict(&v->expect[s], sr);
+		sr->verdict = side_verdict(&v->expect[s], &v->expect_app[s], sr, r->failed);
 	}
 }

@@ -79,5 +79,14 @@ enum mechanism classify_mechanism(enum outcome o, int err, const struct side_cfg
 
 /* Decide the verdict of a side against its expectation. */
 enum verdict expect_verdict(const struct expect *e, const struct side_result *r);
+/* The same for its program's view: app_reaction, and app_detect_ms within the window. */
+enum verdict app_expect_verdict(const struct app_expect *e, const struct side_result *r);
+/*
+ * A side's one verdict from both: fail if either fails, pass if one passes,
+ * "-" without either expectation. A run that failed fails every side that
+ * expected something.
+ */
+enum verdict side_verdict(const struct expect *e, const struct app_expect *a, const struct side_result *r,
+			  bool run_failed);
 
 #endif

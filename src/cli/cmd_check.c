@@ -8,9 +8,35 @@
 #include "fault.h"
 #include "suite.h"
 
+/* An app side: its command as written, then how it is started and watched. */
+static void describe_app(const char *side, const struct app_cfg *a)
+{
+	char t[32];
+
+	printf("      %s: app %s\n", side, a->command);
+	printf("        ready %s", app_ready_name(a->ready));
+	if (a->ready == READY_LINE)
+		printf(" %s", a->ready_regex);
+	if (a->ready == READY_AFTER) {
+		format_duration(t, sizeof(t), a->ready_after_ms);
+		printf(" %s", t);
+	}
+	if (a->notice)
+		printf("; notice line %s", a->notice);
+	printf("; user %s", a->user ? a->user : "root");
+	for (size_t k = 0; k < a->n_env; k++)
+		printf("%s%s", k ? " " : "; env ", a->env[k].name);
+	putchar('\n');
+}
+
 static void describe_side(const char *side, const struct side_cfg *c)
 {
 	char i[32] = "default", v[32] = "default", cnt[32] = "default";
+
+	if (c->app.command) {
+		describe_app(side, &c->app);
+		return;
+	}
 
 	if (c->keepidle_ms >= 0)
 		format_duration(i, sizeof(i), c->keepidle_ms);
@@ -64,9 +90,12 @@ enum status cmd_check(int argc, char **argv)
 				}
 				putchar('\n');
 			}
-			for (int side = 0; side < SIDE_COUNT; side++)
+			for (int side = 0; side < SIDE_COUNT; side++) {
 				if (v.expect[side].text)
 					printf("      expect %s: %s\n", host_name(side), v.expect[side].text);
+				if (v.expect_app[side].text)
+					printf("      expect %s_app: %s\n", host_name(side), v.expect_app[side].text);
+			}
 			runs += (size_t)v.repeat;
 			variant_release(&v);
 		}

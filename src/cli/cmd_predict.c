@@ -24,7 +24,10 @@ enum status cmd_predict(int argc, char **argv)
 				struct prediction p;
 				char what[48], t[32] = "";
 				predict_side(&v, side, false, 0, &p);
-				format_outcome(what, sizeof(what), p.outcome, p.mechanism);
+				if (p.outcome == OUTCOME_COUNT)
+					snprintf(what, sizeof(what), "no prediction");
+				else
+					format_outcome(what, sizeof(what), p.outcome, p.mechanism);
 				if (p.has_time)
 					format_duration(t, sizeof(t), p.ms);
 				printf("  %s: %s%s%s  (%s)\n", host_name(side), what, p.has_time ? " at " : "", t, p.rule);

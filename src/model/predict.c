@@ -275,6 +275,20 @@ void predict_side(const struct variant *v, enum host side, bool have_last_rx, in
 	for (size_t i = 0; i < v->n_faults; i++)
 		order[i] = &v->faults[i];
 	qsort(order, v->n_faults, sizeof(order[0]), by_at);
+	if (v->side[side].app.command) {
+		/*
+		 * A program's socket options and traffic are its own, unknown
+		 * until it runs: only being the first fault's victim is certain.
+		 */
+		if (v->n_faults) {
+			predict_fault(v, side, order[0], have_last_rx, last_rx_ms, p);
+			if (p->outcome == OUTCOME_KILLED)
+				return;
+		}
+		predict_say(p, OUTCOME_COUNT, MECH_NONE, INT64_MIN,
+			    "the program sets its own socket options: see the measured run");
+		return;
+	}
 	if (!v->n_faults) {
 		predict_no_fault(v, side, p);
 		return;

@@ -9,7 +9,7 @@
 #include "scenario.h"
 
 struct prediction {
-	enum outcome outcome;
+	enum outcome outcome;		/* OUTCOME_COUNT: nothing predicted (an app side); @rule says why */
 	enum mechanism mechanism;
 	bool has_time;
 	int64_t ms;			/* from the first fault (no fault: establishment) */

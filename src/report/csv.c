@@ -186,6 +186,37 @@ static const char *fault_list(char *buf, size_t len, const struct variant *v, bo
 	return buf;
 }
 
+/* An application side: its socket options are what was read back from its sockets, never the file's. */
+static bool app_side(const struct run_result *r, int s)
+{
+	return r->v->side[s].app.command != NULL;
+}
+
+/* SO_KEEPALIVE: an app side's as read back (empty: unknown), a built-in side's as configured. */
+COLUMN(col_keepalive)
+{
+	int k = r->side[s].keepalive;
+
+	if (!app_side(r, s))
+		return r->v->side[s].keepalive ? "yes" : "no";
+	return r->failed || k < 0 ? "" : k ? "yes" : "no";
+}
+
+/* A socket option: see option(); an app side has nothing configured to fall back on. */
+static const char *side_option(const struct run_result *r, int s, char *buf, size_t len, int64_t measured,
+			       int64_t configured)
+{
+	return option(buf, len, measured, app_side(r, s) ? -1 : configured);
+}
+
+const char *side_expected(const struct variant *v, int s, char *buf, size_t len)
+{
+	const char *k = v->expect[s].text, *a = v->expect_app[s].text;
+
+	snprintf(buf, len, "%s%s%s", k ? k : "", k && a ? "; " : "", a ? a : "");
+	return buf;
+}
+
 COLUMN(col_scenario) { return scenario_name(r->v->scenario); }
 COLUMN(col_variant) { return variant_label(r->v, buf, len); }
 COLUMN(col_run) { return num(buf, len, true, r->run); }
@@ -193,13 +224,14 @@ COLUMN(col_side) { return host_name(s); }
 COLUMN(col_family) { return family_name(r->v->family); }
 COLUMN(col_action) { return fault_list(buf, len, r->v, false); }
 COLUMN(col_target) { return fault_list(buf, len, r->v, true); }
-COLUMN(col_keepalive) { return r->v->side[s].keepalive ? "yes" : "no"; }
-
-COLUMN(col_keepidle) { return option(buf, len, r->side[s].keepidle_ms, r->v->side[s].keepidle_ms); }
-COLUMN(col_keepintvl) { return option(buf, len, r->side[s].keepintvl_ms, r->v->side[s].keepintvl_ms); }
-COLUMN(col_keepcnt) { return option(buf, len, r->side[s].keepcnt, r->v->side[s].keepcnt); }
-COLUMN(col_user_timeout) { return option(buf, len, r->side[s].user_timeout_ms, r->v->side[s].user_timeout_ms); }
-COLUMN(col_traffic) { return traffic_name(r->v->side[s].traffic); }
+COLUMN(col_keepidle) { return side_option(r, s, buf, len, r->side[s].keepidle_ms, r->v->side[s].keepidle_ms); }
+COLUMN(col_keepintvl) { return side_option(r, s, buf, len, r->side[s].keepintvl_ms, r->v->side[s].keepintvl_ms); }
+COLUMN(col_keepcnt) { return side_option(r, s, buf, len, r->side[s].keepcnt, r->v->side[s].keepcnt); }
+COLUMN(col_user_timeout)
+{
+	return side_option(r, s, buf, len, r->side[s].user_timeout_ms, r->v->side[s].user_timeout_ms);
+}
+COLUMN(col_traffic) { return app_side(r, s) ? "app" : traffic_name(r->v->side[s].traffic); }
 COLUMN(col_fault_at) { return num(buf, len, r->fault_at_ms >= 0, r->fault_at_ms); }
 COLUMN(col_outcome) { return r->failed ? "" : outcome_name(r->side[s].outcome); }
 COLUMN(col_mechanism) { return r->failed ? "" : mechanism_name(r->side[s].mechanism); }
@@ -209,7 +241,7 @@ COLUMN(col_last_rx) { return num(buf, len, r->side[s].has_last_rx, r->side[s].la
 COLUMN(col_predicted_ms) { return num(buf, len, r->side[s].has_prediction, r->side[s].predicted_ms); }
 COLUMN(col_probes) { return num(buf, len, counted(r, s), r->side[s].probes); }
 COLUMN(col_retransmits) { return num(buf, len, counted(r, s), r->side[s].retransmits); }
-COLUMN(col_expected) { return r->v->expect[s].text ? r->v->expect[s].text : ""; }
+COLUMN(col_expected) { return side_expected(r->v, s, buf, len); }
 COLUMN(col_verdict) { return verdict_name(r->side[s].verdict); }
 
 /* Signed: the side may notice before the wire event is seen on its host's interface. */
@@ -261,6 +293,21 @@ COLUMN(col_teardown) { return micros(buf, len, r->teardown_us); }
 COLUMN(col_fault_lag) { return micros(buf, len, r->fault_lag_us); }
 COLUMN(col_fault_hits) { return num(buf, len, r->fault_hits >= 0, r->fault_hits); }
 
+COLUMN(col_observer) { return r->failed ? "" : observer_name(r->side[s].observer); }
+COLUMN(col_connections) { return num(buf, len, !r->failed, r->side[s].connections); }
+COLUMN(col_reconnect) { return num(buf, len, r->side[s].has_reconnect, r->side[s].reconnect_ms); }
+COLUMN(col_app_reaction) { return r->failed ? "" : app_reaction_name(r->side[s].app_reaction); }
+COLUMN(col_app_detect) { return num(buf, len, r->side[s].app_detected, r->side[s].app_detect_ms); }
+COLUMN(col_app_lag) { return num(buf, len, r->side[s].has_app_lag, r->side[s].app_lag_ms); }
+COLUMN(col_app_exit_status) { return num(buf, len, r->side[s].app_exited, r->side[s].app_exit_status); }
+
+/* What the program printed, bounded by its array whether or not it ends there. */
+COLUMN(col_app_line)
+{
+	snprintf(buf, len, "%.*s", (int)sizeof(r->side[s].app_line), r->side[s].app_line);
+	return buf;
+}
+
 /* The one list of columns: each one's header word and text, in the order of enum csv_column. */
 static const struct {
 	const char *name;
@@ -304,6 +351,14 @@ static const struct {
 	[COL_TEARDOWN_MS] = { "teardown_ms", col_teardown },
 	[COL_FAULT_LAG_MS] = { "fault_lag_ms", col_fault_lag },
 	[COL_FAULT_HITS] = { "fault_hits", col_fault_hits },
+	[COL_OBSERVER] = { "observer", col_observer },
+	[COL_CONNECTIONS] = { "connections", col_connections },
+	[COL_RECONNECT_MS] = { "reconnect_ms", col_reconnect },
+	[COL_APP_REACTION] = { "app_reaction", col_app_reaction },
+	[COL_APP_DETECT_MS] = { "app_detect_ms", col_app_detect },
+	[COL_APP_LAG_MS] = { "app_lag_ms", col_app_lag },
+	[COL_APP_EXIT_STATUS] = { "app_exit_status", col_app_exit_status },
+	[COL_APP_LINE] = { "app_line", col_app_line },
 };
 static_assert(ARRAY_SIZE(columns) == COL_COUNT, "a name and a text for every column");
 
@@ -334,6 +389,18 @@ int csv_rows(FILE *f, const struct run_result *r)
 		fputs("\r\n", f);
 	}
 	return file_flush_checked(f);
+}
+
+void app_summary(char *buf, size_t len, const struct side_result *s)
+{
+	char t[32];
+
+	if (!s->app_detected) {
+		snprintf(buf, len, "%s", app_reaction_name(s->app_reaction));
+		return;
+	}
+	format_duration(t, sizeof(t), s->app_detect_ms);
+	snprintf(buf, len, "%s %s", app_reaction_name(s->app_reaction), t);
 }
 
 void side_summary(char *buf, size_t len, const struct side_result *s)

@@ -30,6 +30,9 @@ enum csv_column {
 	COL_RETRANSMITS, COL_EXPECTED, COL_VERDICT, COL_WIRE_LAG_MS, COL_MODEL_ERROR_MS, COL_COUNTS_FROM,
 	COL_ZERO_WINDOW_PROBES, COL_PREDICTED, COL_ERROR, COL_PROBE_REPLIES, COL_PROBE_REPLY_MAX_MS,
 	COL_DESCRIPTION, COL_SETUP_MS, COL_CONNECT_MS, COL_TEARDOWN_MS, COL_FAULT_LAG_MS, COL_FAULT_HITS,
+	/* SPEC "Application endpoints": who observed, and the program's view. */
+	COL_OBSERVER, COL_CONNECTIONS, COL_RECONNECT_MS, COL_APP_REACTION, COL_APP_DETECT_MS, COL_APP_LAG_MS,
+	COL_APP_EXIT_STATUS, COL_APP_LINE,
 	COL_COUNT
 };
 
@@ -52,6 +55,13 @@ int file_flush_checked(FILE *f) MUST_CHECK;
 
 /* "timeout/keepalive 5.012s"; the outcome alone when not detected ("none"). */
 void side_summary(char *buf, size_t len, const struct side_result *s);
+/* The program's view the same way: "error 5.1s", "none". */
+void app_summary(char *buf, size_t len, const struct side_result *s);
+/*
+ * What side @s of @v expects, as the expected column writes it: its [expect]
+ * line, its _app line, or both joined by "; "; "" for neither. Returns @buf.
+ */
+const char *side_expected(const struct variant *v, int s, char *buf, size_t len);
 /* The sweep part of a variant name ("client.keepidle=1s"), "" without a sweep. */
 const char *variant_label(const struct variant *v, char *buf, size_t len);
 

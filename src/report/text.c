@@ -41,6 +41,8 @@ void print_details(FILE *f, const struct run_result *r)
 {
 	for (int s = 0; s < SIDE_COUNT && !r->failed; s++) {
 		const struct side_result *sr = &r->side[s];
+		char what[512];
+
 		fprintf(f, "      %s: %s/%s", host_name(s), outcome_name(sr->outcome), mechanism_name(sr->mechanism));
 		if (sr->err)
 			fprintf(f, " %s", errno_name(sr->err));
@@ -53,8 +55,13 @@ void print_details(FILE *f, const struct run_result *r)
 		if (sr->before.ts_ns)
 			fprintf(f, " [before: unacked=%u outq=%u notsent=%u snd_wnd=%u probes=%u]", sr->before.unacked,
 				sr->before.outq, sr->before.notsent, sr->before.snd_wnd, sr->before.probes);
+		if (r->v->side[s].app.command || r->v->expect_app[s].text) {
+			app_summary(what, sizeof(what), sr);
+			fprintf(f, " app=%s", what);
+		}
 		if (sr->verdict != VERDICT_NONE)
-			fprintf(f, " expected '%s': %s", r->v->expect[s].text, verdict_name(sr->verdict));
+			fprintf(f, " expected '%s': %s", side_expected(r->v, s, what, sizeof(what)),
+				verdict_name(sr->verdict));
 		fputc('\n', f);
 	}
 }
@@ -89,10 +96,17 @@ void print_summary(FILE *f, const struct planned *p, const struct run_result *re
 				continue;
 			}
 			fprintf(f, "%-*s  %-31s %-31s %s\n", (int)width, name, c, s, run_verdict(r));
-			for (int side = 0; side < SIDE_COUNT && !run_passed(r); side++)
-				if (r->side[side].verdict == VERDICT_FAIL)
-					fprintf(f, "%-*s    %s: expected %s, got %s\n", (int)width, "", host_name(side),
-						p[i].v.expect[side].text, side == HOST_CLIENT ? c : s);
+			for (int side = 0; side < SIDE_COUNT && !run_passed(r); side++) {
+				char want[512], app[64] = "";
+				if (r->side[side].verdict != VERDICT_FAIL)
+					continue;
+				if (p[i].v.expect_app[side].text) {
+					strcpy(app, "; app ");
+					app_summary(app + 6, sizeof(app) - 6, &r->side[side]);
+				}
+				fprintf(f, "%-*s    %s: expected %s, got %s%s\n", (int)width, "", host_name(side),
+					side_expected(&p[i].v, side, want, sizeof(want)), side == HOST_CLIENT ? c : s, app);
+			}
 		}
 	}
 	fprintf(f, "\n%zu run%s, %zu passed, %zu failed", ran, ran == 1 ? "" : "s", ran - failed, failed);

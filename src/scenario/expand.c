@@ -30,7 +30,7 @@ size_t scenario_variant_count(const struct scenario *s)
 	return n;
 }
 
-static void side_defaults(struct side_cfg *c)
+static void side_defaults(struct side_cfg *c, enum host side)
 {
 	*c = (struct side_cfg){
 		.keepalive = false,
@@ -43,6 +43,7 @@ static void side_defaults(struct side_cfg *c)
 		.size = 100,
 		.heartbeat_timeout_ms = 3000,
 		.port = DEFAULT_PORT,
+		.app = { .ready = side == HOST_SERVER ? READY_LISTEN : READY_CONNECTED },
 	};
 }
 
@@ -133,8 +134,11 @@ static void check_fault(struct checker *c, const struct fault_cfg *f, size_t sec
 		complain(c, scenario_key_line(c->s, sec, key), "%s", msg);
 }
 
+/* The built-in endpoint's rules; an app side has none of its keys (parse.c refuses them). */
 static void check_side(struct checker *c, const struct side_cfg *side, size_t sec)
 {
+	if (side->app.command)
+		return;
 	if (side->traffic == TRAFFIC_HEARTBEAT && side->heartbeat_timeout_ms <= side->interval_ms)
 		complain(c, scenario_key_line(c->s, sec, "heartbeat_timeout"),
 			 "heartbeat_timeout must be longer than interval, or every heartbeat expires before the next ping");
@@ -150,6 +154,63 @@ static void append_name(char **name, size_t *len, size_t *cap, const char *text)
 	}
 	memcpy(*name + *len, text, n + 1);
 	*len += n;
+}
+
+/* An application side's key (app, ready, notice, user, env.NAME), checked by parse.c, into @a. */
+static void set_app_key(const struct scenario *s, const struct entry *e, enum host side, struct app_cfg *a)
+{
+	char msg[256];
+
+	if (strcmp(e->key, "app") == 0) {
+		a->command = e->values[0];
+		a->line = e->line;
+		a->words = (const char *const *)e->words;
+		a->n_words = e->n_words;
+		a->dir = s->dir;
+	} else if (strcmp(e->key, "ready") == 0) {
+		(void)app_ready_parse(e->values[0], side, a, msg, sizeof(msg));
+		a->ready_line = e->line;
+	} else if (strcmp(e->key, "notice") == 0) {
+		a->notice = app_notice_parse(e->values[0], msg, sizeof(msg));
+		a->notice_line = e->line;
+	} else if (strcmp(e->key, "user") == 0) {
+		a->user = e->values[0];
+		a->user_line = e->line;
+	} else if (a->n_env < MAX_APP_ENV) {
+		a->env[a->n_env++] = (struct env_setting){ e->key + 4, e->values[0], e->line };
+	}
+}
+
+/*
+ * An [expect] line of @e into @v: the kernel's view (client, server) or the
+ * program's (client_app, server_app), whose line is kept in @app_line.
+ */
+static void set_expect(struct checker *c, struct variant *v, const struct entry *e, const char *value,
+		       int app_line[SIDE_COUNT])
+{
+	char msg[512];
+	bool app;
+	int side = expect_key(e->key, &app);	/* checked by parse.c */
+	int rc;
+
+	if (app) {
+		rc = app_expect_parse(value, &v->expect_app[side], msg, sizeof(msg));
+		app_line[side] = e->line;
+	} else {
+		rc = expect_parse(value, &v->expect[side], msg, sizeof(msg));
+	}
+	if (rc < 0)
+		complain(c, e->line, "%s", msg);
+}
+
+/* A program's "line" reaction is its notice line: a side without one never has it. */
+static void check_app_expects(struct checker *c, const struct variant *v, const int app_line[SIDE_COUNT])
+{
+	for (int side = 0; side < SIDE_COUNT; side++)
+		if (v->expect_app[side].text && v->expect_app[side].reaction == APP_REACT_LINE &&
+		    !v->side[side].app.notice)
+			complain(c, app_line[side], "%s_app: reaction 'line' needs notice = line REGEX in [%s]",
+				 host_name(side), host_name(side));
 }
 
 /* How a swept value shows in variant names: "family=ipv6", "client.keepidle=1s", "fault probe.at=2s". */
@@ -198,10 +259,9 @@ static bool named(const char *name, const char *item)
  * of the variants whose name holds every KEY=VALUE of WHEN. A WHEN item that
  * no variant of the file can hold is a typo, reported at its header.
  */
-static void apply_conditional_expects(struct checker *c, struct variant *v)
+static void apply_conditional_expects(struct checker *c, struct variant *v, int app_line[SIDE_COUNT])
 {
 	const struct scenario *s = c->s;
-	char msg[512];
 
 	for (size_t i = 0; i < s->n_sections; i++) {
 		const struct section *sec = &s->sections[i];
@@ -223,11 +283,8 @@ static void apply_conditional_expects(struct checker *c, struct variant *v)
 		free(when);
 		for (size_t j = 0; match && j < s->n_entries; j++) {
 			const struct entry *e = &s->entries[j];
-			if (e->section != i)
-				continue;
-			enum host side = name_find(host_words, SIDE_COUNT, e->key);	/* checked by parse.c */
-			if (expect_parse(e->values[0], &v->expect[side], msg, sizeof(msg)) < 0)
-				complain(c, e->line, "%s", msg);
+			if (e->section == i)
+				set_expect(c, v, e, e->values[0], app_line);
 		}
 	}
 }
@@ -237,6 +294,7 @@ int scenario_variant(const struct scenario *s, size_t index, struct variant *v, 
 	struct checker c = { .s = s, .err = err };
 	size_t side_section[SIDE_COUNT] = { SIZE_MAX, SIZE_MAX };
 	size_t radix = 1, len = 0, cap = 0, swept = 0;
+	int app_line[SIDE_COUNT] = { 0 };
 	char *name = NULL;
 	char msg[512];
 
@@ -246,8 +304,8 @@ int scenario_variant(const struct scenario *s, size_t index, struct variant *v, 
 	v->family = FAMILY_IPV4;
 	v->deadline_ms = 30000;
 	v->repeat = 1;
-	side_defaults(&v->side[HOST_CLIENT]);
-	side_defaults(&v->side[HOST_SERVER]);
+	side_defaults(&v->side[HOST_CLIENT], HOST_CLIENT);
+	side_defaults(&v->side[HOST_SERVER], HOST_SERVER);
 	v->router.idle_timeout_ms = -1;
 
 	for (size_t i = 0; i < s->n_sections; i++) {
@@ -284,7 +342,12 @@ int scenario_variant(const struct scenario *s, size_t index, struct variant *v, 
 			break;
 		case SECT_CLIENT:
 		case SECT_SERVER: {
-			struct side_cfg *side = &v->side[sec->kind == SECT_CLIENT ? HOST_CLIENT : HOST_SERVER];
+			enum host h = sec->kind == SECT_CLIENT ? HOST_CLIENT : HOST_SERVER;
+			struct side_cfg *side = &v->side[h];
+			if (is_app_key(e->key)) {
+				set_app_key(s, e, h, &side->app);
+				continue;
+			}
 			obj = side;
 			ss = side->sysctls;
 			nss = &side->n_sysctls;
@@ -298,14 +361,10 @@ int scenario_variant(const struct scenario *s, size_t index, struct variant *v, 
 		case SECT_FAULT:
 			obj = &v->faults[sec->fault];
 			break;
-		case SECT_EXPECT: {
-			if (*sec->name)
-				continue;	/* [expect WHEN]: once the variant's name is known */
-			enum host side = name_find(host_words, SIDE_COUNT, e->key);	/* checked by parse.c */
-			if (expect_parse(value, &v->expect[side], msg, sizeof(msg)) < 0)
-				complain(&c, e->line, "%s", msg);
+		case SECT_EXPECT:
+			if (!*sec->name)	/* [expect WHEN]: once the variant's name is known */
+				set_expect(&c, v, e, value, app_line);
 			continue;
-		}
 		case SECT_COUNT:
 			continue;
 		}
@@ -321,7 +380,8 @@ int scenario_variant(const struct scenario *s, size_t index, struct variant *v, 
 	if (swept)
 		append_name(&name, &len, &cap, "]");
 	v->name = name;
-	apply_conditional_expects(&c, v);
+	apply_conditional_expects(&c, v, app_line);
+	check_app_expects(&c, v, app_line);
 
 	for (size_t i = 0; i < s->n_sections; i++)
 		if (s->sections[i].kind == SECT_FAULT)

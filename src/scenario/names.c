@@ -97,6 +97,31 @@ const char *const sw_type_words[] = {
 };
 static_assert(ARRAY_SIZE(sw_type_words) == SW_TYPE_COUNT, "a word for every sockwatch event type");
 
+const char *const app_ready_words[] = {
+	[READY_LISTEN] = "listen",
+	[READY_CONNECTED] = "connected",
+	[READY_LINE] = "line",
+	[READY_AFTER] = "after",
+};
+static_assert(ARRAY_SIZE(app_ready_words) == READY_COUNT, "a word for every kind of readiness");
+
+const char *const app_reaction_words[] = {
+	[APP_REACT_NONE] = "none",
+	[APP_REACT_ERROR] = "error",
+	[APP_REACT_EOF] = "eof",
+	[APP_REACT_CLOSE] = "close",
+	[APP_REACT_EXIT] = "exit",
+	[APP_REACT_LINE] = "line",
+};
+static_assert(ARRAY_SIZE(app_reaction_words) == APP_REACT_COUNT, "a word for every reaction");
+
+const char *const observer_words[] = {
+	[OBSERVER_BUILTIN] = "builtin",
+	[OBSERVER_EBPF] = "ebpf",
+	[OBSERVER_SOCK_DIAG] = "sock_diag",
+};
+static_assert(ARRAY_SIZE(observer_words) == OBSERVER_COUNT, "a word for every observer");
+
 const char *const section_words[] = {
 	[SECT_SCENARIO] = "scenario",
 	[SECT_CLIENT] = "client",
@@ -117,6 +142,9 @@ const char *verdict_name(enum verdict v) { return verdict_words[v]; }
 const char *wire_class_name(enum wire_class c) { return wire_class_words[c]; }
 const char *sw_type_name(enum sw_type t) { return sw_type_words[t]; }
 const char *section_kind_name(enum section_kind kind) { return section_words[kind]; }
+const char *app_ready_name(enum app_ready r) { return app_ready_words[r]; }
+const char *app_reaction_name(enum app_reaction r) { return app_reaction_words[r]; }
+const char *observer_name(enum observer o) { return observer_words[o]; }
 
 int name_find(const char *const *table, size_t n, const char *word)
 {

@@ -25,6 +25,9 @@ extern const char *const verdict_words[];	/* VERDICT_COUNT (run.h); VERDICT_NONE
 extern const char *const wire_class_words[];	/* WIRE_CLASS_COUNT (wire.h) */
 extern const char *const sw_type_words[];	/* SW_TYPE_COUNT (sockwatch.h) */
 extern const char *const section_words[];	/* SECT_COUNT (scenario_priv.h) */
+extern const char *const app_ready_words[];	/* READY_COUNT */
+extern const char *const app_reaction_words[];	/* APP_REACT_COUNT */
+extern const char *const observer_words[];	/* OBSERVER_COUNT (endpoint.h) */
 
 /* The value whose word is @word among the first @n of @table, or -1. */
 int name_find(const char *const *table, size_t n, const char *word);

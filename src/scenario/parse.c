@@ -11,6 +11,9 @@
 #include <errno.h>
 #include <ini.h>
 #include <inttypes.h>
+#include <math.h>
+#include <pwd.h>
+#include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -147,31 +150,87 @@ int key_apply(const struct key_def *k, void *obj, const char *value, char *msg, 
 	return -1;
 }
 
-int expect_parse(const char *text, struct expect *e, char *msg, size_t len)
+/*
+ * The "MIN..MAX" after a "within" that strtok_r(@save) stands at, into
+ * *@min_ms and *@max_ms; *@has set, and already set is an error. @untimed:
+ * what has no detection time to check it against ("outcome 'none'"), which
+ * makes any window an error; NULL: none. 0 or -1 with @msg.
+ */
+static int window_parse(char **save, bool *has, int64_t *min_ms, int64_t *max_ms, const char *untimed,
+			char *msg, size_t len)
 {
-	char buf[256], words[256];
-	char *save = NULL, *tok;
+	const char *why;
+	char *range, *dots;
+
+	if (*has) {
+		snprintf(msg, len, "'within' given twice");
+		return -1;
+	}
+	range = strtok_r(NULL, " \t", save);
+	if (!range || !(dots = strstr(range, ".."))) {
+		snprintf(msg, len, "'within' needs a range MIN..MAX such as 1s..3s");
+		return -1;
+	}
+	*dots = '\0';
+	if (parse_duration_ms(range, min_ms, &why) < 0 || parse_duration_ms(dots + 2, max_ms, &why) < 0) {
+		snprintf(msg, len, "invalid range '%s..%s': %s", range, dots + 2, why);
+		return -1;
+	}
+	if (*min_ms > *max_ms) {
+		snprintf(msg, len, "empty range '%s..%s' (MIN is above MAX)", range, dots + 2);
+		return -1;
+	}
+	if (untimed) {
+		snprintf(msg, len, "%s has no detection time to check 'within' against", untimed);
+		return -1;
+	}
+	*has = true;
+	return 0;
+}
+
+/*
+ * Copy an expectation's @text into @buf (of @size) for strtok_r(@save) and
+ * read its first word, which must be one of the @n words of @table: its
+ * index, or -1 with @msg ("unknown @what 'x' (expected ...)"; without a
+ * word, "empty expectation (expected @form)").
+ */
+static int expect_head(const char *text, char *buf, size_t size, char **save, const char *const *table, size_t n,
+		       const char *what, const char *form, char *msg, size_t len)
+{
+	char words[256], *tok;
 	int w;
 
-	if (strlen(text) >= sizeof(buf)) {
+	if (strlen(text) >= size) {
 		snprintf(msg, len, "expectation too long");
 		return -1;
 	}
+	strcpy(buf, text);
+	tok = strtok_r(buf, " \t", save);
+	if (!tok) {
+		snprintf(msg, len, "empty expectation (expected %s)", form);
+		return -1;
+	}
+	w = name_find(table, n, tok);
+	if (w < 0) {
+		join_words(words, sizeof(words), table, n);
+		snprintf(msg, len, "unknown %s '%s' (expected %s)", what, tok, words);
+	}
+	return w;
+}
+
+int expect_parse(const char *text, struct expect *e, char *msg, size_t len)
+{
+	char buf[256], words[256], untimed[32];
+	char *save = NULL, *tok;
+	int w;
+
 	memset(e, 0, sizeof(*e));
 	e->text = text;
 	e->any_mechanism = true;
-	strcpy(buf, text);
-	tok = strtok_r(buf, " \t", &save);
-	if (!tok) {
-		snprintf(msg, len, "empty expectation (expected OUTCOME [MECHANISM] [within MIN..MAX] [probes N[..M]] [answered])");
+	w = expect_head(text, buf, sizeof(buf), &save, outcome_words, OUTCOME_COUNT, "outcome",
+			"OUTCOME [MECHANISM] [within MIN..MAX] [probes N[..M]] [answered]", msg, len);
+	if (w < 0)
 		return -1;
-	}
-	w = name_find(outcome_words, OUTCOME_COUNT, tok);
-	if (w < 0) {
-		join_words(words, sizeof(words), outcome_words, OUTCOME_COUNT);
-		snprintf(msg, len, "unknown outcome '%s' (expected %s)", tok, words);
-		return -1;
-	}
 	e->outcome = w;
 	tok = strtok_r(NULL, " \t", &save);
 	if (tok && strcmp(tok, "within") != 0 && strcmp(tok, "probes") != 0 && strcmp(tok, "answered") != 0) {
@@ -205,7 +264,6 @@ int expect_parse(const char *text, struct expect *e, char *msg, size_t len)
 		tok = strtok_r(NULL, " \t", &save);
 	}
 	while (tok) {
-		const char *why;
 		char *range, *dots;
 
 		if (strcmp(tok, "answered") == 0) {
@@ -257,31 +315,10 @@ int expect_parse(const char *text, struct expect *e, char *msg, size_t len)
 			snprintf(msg, len, "unexpected '%s' (expected 'within MIN..MAX', 'probes N[..M]' or 'answered')", tok);
 			return -1;
 		}
-		if (e->has_window) {
-			snprintf(msg, len, "'within' given twice");
+		snprintf(untimed, sizeof(untimed), "outcome '%s'", outcome_name(e->outcome));
+		if (window_parse(&save, &e->has_window, &e->min_ms, &e->max_ms,
+				 e->outcome == OUTCOME_NONE || e->outcome == OUTCOME_KILLED ? untimed : NULL, msg, len) < 0)
 			return -1;
-		}
-		range = strtok_r(NULL, " \t", &save);
-		if (!range || !(dots = strstr(range, ".."))) {
-			snprintf(msg, len, "'within' needs a range MIN..MAX such as 1s..3s");
-			return -1;
-		}
-		*dots = '\0';
-		if (parse_duration_ms(range, &e->min_ms, &why) < 0 ||
-		    parse_duration_ms(dots + 2, &e->max_ms, &why) < 0) {
-			snprintf(msg, len, "invalid range '%s..%s': %s", range, dots + 2, why);
-			return -1;
-		}
-		if (e->min_ms > e->max_ms) {
-			snprintf(msg, len, "empty range '%s..%s' (MIN is above MAX)", range, dots + 2);
-			return -1;
-		}
-		if (e->outcome == OUTCOME_NONE || e->outcome == OUTCOME_KILLED) {
-			snprintf(msg, len, "outcome '%s' has no detection time to check 'within' against",
-				 outcome_name(e->outcome));
-			return -1;
-		}
-		e->has_window = true;
 		tok = strtok_r(NULL, " \t", &save);
 	}
 	if ((e->has_probes || e->answered) && e->outcome == OUTCOME_KILLED) {
@@ -289,6 +326,110 @@ int expect_parse(const char *text, struct expect *e, char *msg, size_t len)
 		return -1;
 	}
 	return 0;
+}
+
+int app_expect_parse(const char *text, struct app_expect *e, char *msg, size_t len)
+{
+	char buf[256];
+	char *save = NULL, *tok;
+	int w;
+
+	memset(e, 0, sizeof(*e));
+	e->text = text;
+	w = expect_head(text, buf, sizeof(buf), &save, app_reaction_words, APP_REACT_COUNT, "reaction",
+			"REACTION [within MIN..MAX]", msg, len);
+	if (w < 0)
+		return -1;
+	e->reaction = w;
+	while ((tok = strtok_r(NULL, " \t", &save))) {
+		if (strcmp(tok, "within") != 0) {
+			snprintf(msg, len, "unexpected '%s' (expected 'within MIN..MAX')", tok);
+			return -1;
+		}
+		if (window_parse(&save, &e->has_window, &e->min_ms, &e->max_ms,
+				 e->reaction == APP_REACT_NONE ? "reaction 'none'" : NULL, msg, len) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int expect_key(const char *key, bool *app)
+{
+	char side[16];
+	size_t n = strlen(key);
+
+	*app = n > 4 && n < sizeof(side) && strcmp(key + n - 4, "_app") == 0;
+	if (!*app)
+		return name_find(host_words, SIDE_COUNT, key);
+	snprintf(side, sizeof(side), "%.*s", (int)(n - 4), key);
+	return name_find(host_words, SIDE_COUNT, side);
+}
+
+/* ---- application sides ------------------------------------------------ */
+
+bool is_app_key(const char *key)
+{
+	return strcmp(key, "app") == 0 || strcmp(key, "ready") == 0 || strcmp(key, "notice") == 0 ||
+	       strcmp(key, "user") == 0 || strncmp(key, "env.", 4) == 0;
+}
+
+/* "line REGEX": the REGEX, or NULL when @value is not that form. */
+static const char *line_regex(const char *value)
+{
+	if (strncmp(value, "line", 4) != 0 || (value[4] && value[4] != ' ' && value[4] != '\t'))
+		return NULL;
+	value += 4;
+	while (*value == ' ' || *value == '\t')
+		value++;
+	return value;
+}
+
+int app_ready_parse(const char *value, enum host side, struct app_cfg *a, char *msg, size_t len)
+{
+	const char *re = line_regex(value), *why;
+	int w = name_find(app_ready_words, READY_COUNT, value);
+
+	if (re) {
+		if (!*re) {
+			snprintf(msg, len, "ready: 'line' needs a regular expression (ready = line REGEX)");
+			return -1;
+		}
+		a->ready = READY_LINE;
+		a->ready_regex = re;
+		return 0;
+	}
+	if (strncmp(value, "after", 5) == 0 && (value[5] == ' ' || value[5] == '\t' || !value[5])) {
+		char *copy = xstrdup(value + 5), *d = strip(copy);
+		int rc = parse_duration_ms(d, &a->ready_after_ms, &why);
+		if (rc < 0)
+			snprintf(msg, len, "ready: invalid duration '%s': %s", d, why);
+		free(copy);
+		if (rc < 0)
+			return -1;
+		a->ready = READY_AFTER;
+		return 0;
+	}
+	if (w == READY_LISTEN && side != HOST_SERVER) {
+		snprintf(msg, len, "ready: listen is only for the server (the client connects: connected, line REGEX or after DURATION)");
+		return -1;
+	}
+	if (w != READY_LISTEN && w != READY_CONNECTED) {
+		snprintf(msg, len, "unknown ready '%s' (expected listen, connected, line REGEX or after DURATION)", value);
+		return -1;
+	}
+	a->ready = w;
+	return 0;
+}
+
+const char *app_notice_parse(const char *value, char *msg, size_t len)
+{
+	const char *re = line_regex(value);
+
+	if (!re || !*re) {
+		snprintf(msg, len, "notice: expected 'line REGEX', got '%s'", value);
+		return NULL;
+	}
+	return re;
 }
 
 /* ---- reading ---------------------------------------------------------- */
@@ -308,18 +449,34 @@ struct reader {
 	char buf[LINE_KEEP + 1];	/* the start of the current line */
 	struct scenario *s;
 	long cur;		/* current section index, -1 before the first */
+	bool app_tried[SIDE_COUNT];	/* the side has an app line, valid or not */
 };
+
+static void report_va(struct reader *r, int line, const char *fmt, va_list ap)
+{
+	fprintf(r->err, "%s:%d: ", r->path, line);
+	vfprintf(r->err, fmt, ap);
+	fputc('\n', r->err);
+	r->errors++;
+}
 
 static void PRINTF(2, 3) report(struct reader *r, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(r->err, "%s:%d: ", r->path, r->line);
 	va_start(ap, fmt);
-	vfprintf(r->err, fmt, ap);
+	report_va(r, r->line, fmt, ap);
 	va_end(ap);
-	fputc('\n', r->err);
-	r->errors++;
+}
+
+/* For checks made once the whole file is read: the line of the key at fault. */
+static void PRINTF(3, 4) report_at(struct reader *r, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	report_va(r, line, fmt, ap);
+	va_end(ap);
 }
 
 static bool valid_name_char(int c)
@@ -552,18 +709,17 @@ static char *read_line(char *str, int num, void *stream)
 	return str;
 }
 
-static const char *const side_key_names =
-	"keepalive, keepidle, keepintvl, keepcnt, user_timeout, traffic, interval, size, heartbeat_timeout, sysctl.*";
-
 static const char *expected_keys(enum section_kind kind)
 {
 	switch (kind) {
 	case SECT_SCENARIO: return "name, description, family, deadline, repeat";
-	case SECT_CLIENT: return side_key_names;
-	case SECT_SERVER: return "keepalive, keepidle, keepintvl, keepcnt, user_timeout, traffic, interval, size, heartbeat_timeout, port, sysctl.*";
+	case SECT_CLIENT: return "keepalive, keepidle, keepintvl, keepcnt, user_timeout, traffic, interval, size, "
+				 "heartbeat_timeout, app, ready, notice, user, env.*, sysctl.*";
+	case SECT_SERVER: return "keepalive, keepidle, keepintvl, keepcnt, user_timeout, traffic, interval, size, "
+				 "heartbeat_timeout, port, app, ready, notice, user, env.*, sysctl.*";
 	case SECT_ROUTER: return "idle_timeout, sysctl.*";
 	case SECT_FAULT: return "at, action, target, direction, duration, restart, restart_service";
-	case SECT_EXPECT: return "client, server";
+	case SECT_EXPECT: return "client, server, client_app, server_app";
 	case SECT_COUNT: break;
 	}
 	return "";
@@ -655,7 +811,306 @@ static void entry_free(struct entry *e)
 	for (size_t i = 0; i < e->n_values; i++)
 		free(e->values[i]);
 	free(e->values);
+	free(e->words);
 	free(e->key);
+}
+
+/*
+ * glibc's regcomp copies a repeated atom's tree once per count ("a+" is
+ * "aa*"), every quantifier a node of it, so nested and stacked counts
+ * multiply: "((a{255}){255}){255}", "a" and 24 "+", "(o" and 65 "?" then
+ * "{255}){255}" each take seconds and gigabytes to compile. A regex whose
+ * tree would have more nodes than this is refused unread.
+ */
+#define REGEX_MAX_NODES 100000
+#define REGEX_MAX_DEPTH MAX_LINE_CHARS	/* no line holds more groups */
+
+/* The end of the bracket expression that starts at @p ('['), or @p itself when it has none. */
+static const char *bracket_end(const char *p)
+{
+	const char *q = p + 1;
+
+	q += *q == '^';
+	q += *q == ']';		/* a ']' first is a member */
+	for (; *q && *q != ']'; q++) {
+		if (*q == '[' && (q[1] == ':' || q[1] == '.' || q[1] == '=')) {
+			const char *close = strchr(q + 2, q[1]);
+			while (close && close[1] != ']')
+				close = strchr(close + 1, q[1]);
+			if (close)
+				q = close + 1;
+		}
+	}
+	return *q ? q : p;
+}
+
+/* The decimal number at *@p, which is moved past it (not at all: none there). */
+static double digits(const char **p)
+{
+	double v = 0;
+
+	for (; isdigit((unsigned char)**p); (*p)++)
+		v = v * 10 + (**p - '0');
+	return v;
+}
+
+/* The last atom of @sum, of @last nodes, repeated @n times, with a node for the repetition. */
+static void repeat(double *sum, double *last, double n)
+{
+	double grown = *last * (n > 1 ? n : 1) + 1;
+
+	*sum += grown - *last;
+	*last = grown;
+}
+
+/*
+ * The nodes of the tree regcomp would build for @re, roughly: an atom is
+ * one, a quantifier one more around what it repeats, and a count of n
+ * repeats that n times ("+" twice).
+ */
+static double regex_nodes(const char *re)
+{
+	double sum[REGEX_MAX_DEPTH + 1] = { 0 }, last[REGEX_MAX_DEPTH + 1] = { 0 }, total = 0;
+	int depth = 0;
+
+	for (const char *p = re; *p; p++) {
+		double atom = 1;
+		switch (*p) {
+		case '(':
+			if (depth == REGEX_MAX_DEPTH)
+				return INFINITY;
+			depth++;
+			sum[depth] = last[depth] = 0;
+			continue;
+		case ')':
+			if (!depth)
+				break;
+			atom = sum[depth--];
+			break;
+		case '{': {
+			const char *end = p + 1;
+			double m = digits(&end), n = m;
+			if (end == p + 1)
+				break;		/* a literal '{' */
+			if (*end == ',') {
+				const char *from = ++end;
+				n = digits(&end);
+				if (end == from)	/* {m,}: m copies and a star */
+					n = m + 1;
+			}
+			if (*end != '}')
+				break;
+			repeat(&sum[depth], &last[depth], n);
+			p = end;
+			continue;
+		}
+		case '+':	/* {1,}: the atom and a starred copy */
+			repeat(&sum[depth], &last[depth], 2);
+			continue;
+		case '*':
+		case '?':
+			repeat(&sum[depth], &last[depth], 1);
+			continue;
+		case '[':
+			p = bracket_end(p);
+			break;
+		case '\\':
+			p += p[1] != '\0';
+			break;
+		case '|': case '^': case '$':
+			continue;
+		default:
+			break;
+		}
+		sum[depth] += atom;
+		last[depth] = atom;
+	}
+	for (int d = 0; d <= depth; d++)
+		total += sum[d];
+	return total;
+}
+
+/* @re of @key (ready, notice) must compile as regcomp(REG_EXTENDED | REG_NOSUB) will take it at run time. */
+static bool check_regex(struct reader *r, const char *key, const char *re)
+{
+	regex_t rx;
+	char why[160];
+	int rc;
+
+	if (regex_nodes(re) > REGEX_MAX_NODES) {
+		report(r, "%s: the regular expression's repetitions multiply out to more than %d nodes "
+		       "(it would take too long to build): '%s'", key, REGEX_MAX_NODES, re);
+		return false;
+	}
+	rc = regcomp(&rx, re, REG_EXTENDED | REG_NOSUB);
+	if (rc) {
+		regerror(rc, &rx, why, sizeof(why));
+		report(r, "%s: invalid regular expression '%s': %s", key, re, why);
+		return false;
+	}
+	regfree(&rx);
+	return true;
+}
+
+/* The directory of the file being read, absolute (for {dir}); NULL after a report. */
+static const char *scenario_dir(struct reader *r)
+{
+	const char *slash = strrchr(r->path, '/');
+	char *d;
+
+	if (r->s->dir)
+		return r->s->dir;
+	d = xstrdup(slash ? r->path : ".");
+	if (slash)
+		d[slash == r->path ? 1 : slash - r->path] = '\0';
+	r->s->dir = realpath(d, NULL);
+	if (!r->s->dir)
+		report(r, "app: cannot resolve the scenario's directory '%s' for {dir}: %s", d, strerror(errno));
+	free(d);
+	return r->s->dir;
+}
+
+/*
+ * "app = COMMAND": split into words; every placeholder known; the program,
+ * its first word with {dir} replaced, found as execvp will find it.
+ */
+static bool check_app(struct reader *r, const char *value, struct entry *e)
+{
+	char msg[320], *prog = NULL, *path = NULL;
+	const char *dir;
+	int rc;
+
+	if (app_split(value, &e->words, &e->n_words, msg, sizeof(msg)) < 0) {
+		report(r, "app: %s%s", msg, strstr(msg, "unterminated") ?
+		       " (a '#' or ';' after a blank starts a comment, inside quotes too)" : "");
+		return false;
+	}
+	for (size_t i = 0; i < e->n_words; i++)
+		if (app_subst_text(e->words[i], NULL, NULL, msg, sizeof(msg)) < 0) {
+			report(r, "app: %s", msg);
+			return false;
+		}
+	if (!(dir = scenario_dir(r)))
+		return false;
+	rc = app_subst_text(e->words[0], &(struct app_subst){ .dir = dir }, &prog, msg, sizeof(msg));
+	if (rc < 0) {
+		report(r, "app: the program's name may hold no placeholder but {dir}, as it is looked up "
+		       "before anything runs: '%s'", e->words[0]);
+		return false;
+	}
+	rc = app_which(prog, &path);
+	if (rc == -ENOENT)
+		report(r, "app: '%s' not found in PATH", prog);
+	else if (rc < 0)
+		report(r, "app: '%s' is not an executable file", prog);
+	free(prog);
+	free(path);
+	return rc == 0;
+}
+
+static bool valid_env_name(const char *name)
+{
+	if (!isalpha((unsigned char)*name) && *name != '_')
+		return false;
+	for (; *name; name++)
+		if (!isalnum((unsigned char)*name) && *name != '_')
+			return false;
+	return true;
+}
+
+/* How many keys of section @section start with @prefix ("sysctl.", "env."). */
+static size_t count_prefixed(const struct scenario *s, size_t section, const char *prefix)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->n_entries; i++)
+		n += s->entries[i].section == section && strncmp(s->entries[i].key, prefix, strlen(prefix)) == 0;
+	return n;
+}
+
+/* app, ready, notice, user, env.NAME: one value each, never a list (commas belong to commands and regexes). */
+static bool check_app_key(struct reader *r, enum section_kind kind, const char *key, const char *value,
+			  struct entry *e)
+{
+	enum host side = kind == SECT_CLIENT ? HOST_CLIENT : HOST_SERVER;
+	struct app_cfg scratch = { 0 };
+	const char *re;
+	char msg[320];
+
+	if (strcmp(key, "app") == 0) {
+		r->app_tried[side] = true;
+		if (!*value) {
+			report(r, "app: empty command");
+			return false;
+		}
+		return check_app(r, value, e);
+	}
+	if (strcmp(key, "ready") == 0) {
+		if (app_ready_parse(value, side, &scratch, msg, sizeof(msg)) < 0) {
+			report(r, "%s", msg);
+			return false;
+		}
+		return scratch.ready != READY_LINE || check_regex(r, key, scratch.ready_regex);
+	}
+	if (strcmp(key, "notice") == 0) {
+		if (!(re = app_notice_parse(value, msg, sizeof(msg)))) {
+			report(r, "%s", msg);
+			return false;
+		}
+		return check_regex(r, key, re);
+	}
+	if (strcmp(key, "user") == 0) {
+		if (!*value || !getpwnam(value)) {
+			report(r, "user: no such user '%s'", value);
+			return false;
+		}
+		return true;
+	}
+	if (!valid_env_name(key + 4)) {
+		report(r, "%s: '%s' is not a valid environment variable name (letters, digits and '_', not first a digit)",
+		       key, key + 4);
+		return false;
+	}
+	if (count_prefixed(r->s, (size_t)r->cur, "env.") >= MAX_APP_ENV) {
+		report(r, "too many env.* in [%s] (at most %d)", section_kind_name(kind), MAX_APP_ENV);
+		return false;
+	}
+	if (app_subst_text(value, NULL, NULL, msg, sizeof(msg)) < 0) {
+		report(r, "%s: %s", key, msg);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Once the file is read: a side with app takes none of the built-in
+ * endpoint's keys, and a side without one none of the app's.
+ */
+static void check_app_sides(struct reader *r)
+{
+	static const char *const options[] = { "keepalive", "keepidle", "keepintvl", "keepcnt", "user_timeout" };
+	static const char *const traffic[] = { "traffic", "interval", "size", "heartbeat_timeout" };
+	const struct scenario *s = r->s;
+
+	for (size_t i = 0; i < s->n_entries; i++) {
+		const struct entry *e = &s->entries[i];
+		enum section_kind kind = s->sections[e->section].kind;
+		bool app;
+
+		if (kind != SECT_CLIENT && kind != SECT_SERVER)
+			continue;
+		app = r->app_tried[kind == SECT_CLIENT ? HOST_CLIENT : HOST_SERVER];
+		if (!app && is_app_key(e->key) && strcmp(e->key, "app") != 0)
+			report_at(r, e->line, "%s applies only to a side with app = COMMAND", e->key);
+		for (size_t k = 0; app && k < ARRAY_SIZE(options); k++)
+			if (strcmp(e->key, options[k]) == 0)
+				report_at(r, e->line, "%s: a side with app sets no socket options: the program sets its own",
+					  e->key);
+		for (size_t k = 0; app && k < ARRAY_SIZE(traffic); k++)
+			if (strcmp(e->key, traffic[k]) == 0)
+				report_at(r, e->line, "%s: a side with app has no built-in traffic: the program makes its own",
+					  e->key);
+	}
 }
 
 static int handler(void *user, const char *section, const char *key, const char *value)
@@ -699,8 +1154,10 @@ static int handler(void *user, const char *section, const char *key, const char 
 		e.values[e.n_values++] = xstrdup(value);
 	} else if (kind == SECT_EXPECT) {
 		struct expect ex;
-		if (name_find(host_words, SIDE_COUNT, key) < 0) {
-			report(r, "unknown key '%s' in [expect] (expected client, server)", key);
+		struct app_expect ax;
+		bool app;
+		if (expect_key(key, &app) < 0) {
+			report(r, "unknown key '%s' in [expect] (expected %s)", key, expected_keys(kind));
 			return 1;
 		}
 		if (strchr(value, ',')) {
@@ -708,8 +1165,15 @@ static int handler(void *user, const char *section, const char *key, const char 
 				  "for some variants only, use an [expect KEY=VALUE] section)", key);
 			return 1;
 		}
-		if (expect_parse(value, &ex, msg, sizeof(msg)) < 0) {
+		if ((app ? app_expect_parse(value, &ax, msg, sizeof(msg)) : expect_parse(value, &ex, msg, sizeof(msg))) < 0) {
 			report(r, "%s", msg);
+			return 1;
+		}
+		e.values = xcalloc(1, sizeof(char *));
+		e.values[e.n_values++] = xstrdup(value);
+	} else if ((kind == SECT_CLIENT || kind == SECT_SERVER) && is_app_key(key)) {
+		if (!check_app_key(r, kind, key, value, &e)) {
+			entry_free(&e);
 			return 1;
 		}
 		e.values = xcalloc(1, sizeof(char *));
@@ -719,10 +1183,7 @@ static int handler(void *user, const char *section, const char *key, const char 
 			entry_free(&e);
 			return 1;
 		}
-		size_t n = 0;
-		for (size_t i = 0; i < s->n_entries; i++)
-			n += s->entries[i].section == e.section && strncmp(s->entries[i].key, "sysctl.", 7) == 0;
-		if (n >= MAX_SYSCTLS) {
+		if (count_prefixed(s, e.section, "sysctl.") >= MAX_SYSCTLS) {
 			report(r, "too many sysctls in [%s] (at most %d)", section_kind_name(kind), MAX_SYSCTLS);
 			entry_free(&e);
 			return 1;
@@ -801,6 +1262,7 @@ struct scenario *scenario_load(const char *path, FILE *err)
 		r.errors++;
 	}
 	fclose(r.f);
+	check_app_sides(&r);
 	if (!r.errors && s->n_sections == 0) {
 		fprintf(err, "%s:1: empty scenario (expected at least a [scenario] section)\n", path);
 		r.errors++;
@@ -832,6 +1294,7 @@ void scenario_free(struct scenario *s)
 	free(s->path);
 	free(s->name);
 	free(s->description);
+	free(s->dir);
 	free(s);
 }
 

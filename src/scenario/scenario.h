@@ -57,6 +57,8 @@ enum app_ready {
 	READY_AFTER,		/* ready_after_ms after it started (and the connection is up) */
 	READY_COUNT
 };
+/* "listen", "connected", "line", "after"; defined in names.c. */
+const char *app_ready_name(enum app_ready r);
 
 #define MAX_APP_ENV 32
 #define MAX_APP_WORDS 256
@@ -207,5 +209,47 @@ int64_t variant_first_fault_ms(const struct variant *v);
 
 /* Parse an [expect] value; returns 0 or -1 with a message in @msg. */
 int expect_parse(const char *text, struct expect *e, char *msg, size_t len);
+/* Parse an [expect] client_app/server_app value (REACTION [within MIN..MAX]); 0 or -1 with @msg. */
+int app_expect_parse(const char *text, struct app_expect *e, char *msg, size_t len);
+
+/*
+ * Application commands (command.c). The values of the placeholders for one
+ * run: {addr} this host's address, {peer} the other's, {port} the server
+ * port, {family} "4" or "6", {dir} the scenario file's directory (absolute),
+ * {suite} the directory shared by the suite's runs. NULL: no value there.
+ */
+struct app_subst {
+	const char *addr, *peer, *port, *family, *dir, *suite;
+};
+
+/*
+ * Split @cmd into words as a shell would, without expanding anything
+ * (quotes, backslashes; see command.c). Returns 0 with *@words, a
+ * NULL-terminated array of *@n words in one allocated block (free() it), or
+ * -1 with @msg: an unterminated quote, a trailing backslash, an unquoted
+ * shell operator, no word at all, more than MAX_APP_WORDS words.
+ */
+int app_split(const char *cmd, char ***words, size_t *n, char *msg, size_t len);
+/*
+ * @text with its placeholders replaced from @s, into *@out (allocated; @out
+ * NULL: only check). @s NULL: check the placeholders only. Returns 0, or
+ * with @msg: -EINVAL for an unknown {name}, a '{' without its '}' or a lone
+ * '}'; -ENOENT for a placeholder whose value in @s is NULL.
+ */
+int app_subst_text(const char *text, const struct app_subst *s, char **out, char *msg, size_t len);
+/*
+ * The argv of @a for a run: its words with their placeholders replaced,
+ * NULL-terminated, in one allocated block (free() it). 0, or -EINVAL /
+ * -ENOENT as app_subst_text (*@argv NULL).
+ */
+int app_command_argv(const struct app_cfg *a, const struct app_subst *s, char ***argv);
+/* An env.NAME value with its placeholders replaced, allocated into *@out; 0 or as app_subst_text. */
+int app_env_value(const char *value, const struct app_subst *s, char **out);
+/*
+ * Find @prog as execvp would: with a '/', it must be an executable regular
+ * file (-EACCES otherwise); else the first such file in a directory of PATH
+ * (-ENOENT: none). 0 with the path in *@path (allocated).
+ */
+int app_which(const char *prog, char **path);
 
 #endif

@@ -24,12 +24,15 @@ struct entry {
 	char **values;		/* owned, stripped; n_values >= 1 */
 	size_t n_values;
 	int line;
+	char **words;		/* "app": its value split into words (app_split: one block, owned); else NULL */
+	size_t n_words;
 };
 
 struct scenario {
 	char *path;		/* as given on the command line; owned */
 	char *name;		/* [scenario] name, or the file name without .scn; owned */
 	char *description;	/* owned, may be "" */
+	char *dir;		/* the file's directory, absolute, for {dir}; owned; NULL until an app needs it */
 	struct section *sections;
 	size_t n_sections;
 	struct entry *entries;
@@ -59,6 +62,18 @@ const struct key_def *key_lookup(enum section_kind kind, const char *key);
 int key_apply(const struct key_def *k, void *obj, const char *value, char *msg, size_t len);
 
 const char *section_kind_name(enum section_kind kind);
+
+/* An [expect] key: the side it is about, with *@app set for client_app/server_app; -1: no such key. */
+int expect_key(const char *key, bool *app);
+/* A [client]/[server] key that only an application side takes: app, ready, notice, user, env.NAME. */
+bool is_app_key(const char *key);
+/*
+ * Store a "ready" value into @a (READY_LINE: ready_regex points into
+ * @value); 0, or -1 with @msg. The regex itself is checked by the parser.
+ */
+int app_ready_parse(const char *value, enum host side, struct app_cfg *a, char *msg, size_t len);
+/* The regex of a "notice = line REGEX" value (pointing into @value), or NULL with @msg. */
+const char *app_notice_parse(const char *value, char *msg, size_t len);
 
 /* The line where @key is set in section @section, or the header's line. */
 int scenario_key_line(const struct scenario *s, size_t section, const char *key);

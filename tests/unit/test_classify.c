@@ -121,8 +121,75 @@ static void test_expect(void **state)
 	assert_int_equal(expect_verdict(&e, &r), VERDICT_NONE);
 }
 
+/* The program's view: its reaction, and when, against client_app/server_app. */
+static void test_app_expect(void **state)
+{
+	struct app_expect a;
+	char msg[256];
+	struct side_result r = { .app_reaction = APP_REACT_ERROR, .app_err = ECONNRESET, .app_detected = true,
+				 .app_detect_ms = 4100, .outcome = OUTCOME_NONE };
+
+	(void)state;
+	assert_int_equal(app_expect_parse("error within 4s..5s", &a, msg, sizeof(msg)), 0);
+	assert_int_equal(app_expect_verdict(&a, &r), VERDICT_PASS);
+	r.app_detect_ms = 5000;
+	assert_int_equal(app_expect_verdict(&a, &r), VERDICT_PASS);
+	r.app_detect_ms = 5001;
+	assert_int_equal(app_expect_verdict(&a, &r), VERDICT_FAIL);
+	r.app_detect_ms = 3999;
+	assert_int_equal(app_expect_verdict(&a, &r), VERDICT_FAIL);
+	/* The kernel's detection time is not the program's. */
+	r = (struct side_result){ .app_reaction = APP_REACT_ERROR, .detected = true, .detect_ms = 4100 };
+	assert_int_equal(app_expect_verdict(&a, &r), VERDICT_FAIL);
+	assert_int_equal(app_expect_parse("error", &a, msg, sizeof(msg)), 0);
+	assert_int_equal(app_expect_verdict(&a, &r), VERDICT_PASS);
+	r.app_reaction = APP_REACT_EOF;
+	assert_int_equal(app_expect_verdict(&a, &r), VERDICT_FAIL);
+	assert_int_equal(app_expect_parse("none", &a, msg, sizeof(msg)), 0);
+	r = (struct side_result){ .app_reaction = APP_REACT_NONE };
+	assert_int_equal(app_expect_verdict(&a, &r), VERDICT_PASS);
+	assert_int_equal(app_expect_parse("exit", &a, msg, sizeof(msg)), 0);
+	assert_int_equal(app_expect_verdict(&a, &r), VERDICT_FAIL);
+	memset(&a, 0, sizeof(a));
+	assert_int_equal(app_expect_verdict(&a, &r), VERDICT_NONE);
+}
+
+/* A side's verdict: fail if either view's expectation fails; pass if one passes; "-" if none is set. */
+static void test_side_verdict(void **state)
+{
+	struct expect k, no_k = { 0 };
+	struct app_expect a, no_a = { 0 };
+	char msg[256];
+	struct side_result r = { .outcome = OUTCOME_TIMEOUT, .mechanism = MECH_KEEPALIVE, .detected = true,
+				 .detect_ms = 4000, .app_reaction = APP_REACT_CLOSE, .app_detected = true,
+				 .app_detect_ms = 4001 };
+
+	(void)state;
+	assert_int_equal(expect_parse("timeout keepalive", &k, msg, sizeof(msg)), 0);
+	assert_int_equal(app_expect_parse("close within 4s..5s", &a, msg, sizeof(msg)), 0);
+	assert_int_equal(side_verdict(&k, &a, &r, false), VERDICT_PASS);
+	assert_int_equal(side_verdict(&k, &no_a, &r, false), VERDICT_PASS);
+	assert_int_equal(side_verdict(&no_k, &a, &r, false), VERDICT_PASS);
+	assert_int_equal(side_verdict(&no_k, &no_a, &r, false), VERDICT_NONE);
+	/* The program reacted too late: the side fails though its kernel did as expected. */
+	r.app_detect_ms = 6000;
+	assert_int_equal(side_verdict(&k, &a, &r, false), VERDICT_FAIL);
+	assert_int_equal(side_verdict(&k, &no_a, &r, false), VERDICT_PASS);
+	/* The kernel did otherwise: fails whatever the program did. */
+	r.app_detect_ms = 4001;
+	r.outcome = OUTCOME_NONE;
+	assert_int_equal(side_verdict(&k, &a, &r, false), VERDICT_FAIL);
+	assert_int_equal(side_verdict(&no_k, &a, &r, false), VERDICT_PASS);
+	/* A run that failed fails every side that expected anything. */
+	assert_int_equal(side_verdict(&no_k, &a, &r, true), VERDICT_FAIL);
+	assert_int_equal(side_verdict(&k, &no_a, &r, true), VERDICT_FAIL);
+	assert_int_equal(side_verdict(&no_k, &no_a, &r, true), VERDICT_NONE);
+}
+
 UNIT_TESTS(
 	cmocka_unit_test(test_errno),
 	cmocka_unit_test(test_mechanism),
-	cmocka_unit_test(test_expect)
+	cmocka_unit_test(test_expect),
+	cmocka_unit_test(test_app_expect),
+	cmocka_unit_test(test_side_verdict)
 )

@@ -41,6 +41,9 @@ static void test_tables(void **state)
 	check_table(wire_class_words, WIRE_CLASS_COUNT);
 	check_table(sw_type_words, SW_TYPE_COUNT);
 	check_table(section_words, SECT_COUNT);
+	check_table(app_ready_words, READY_COUNT);
+	check_table(app_reaction_words, APP_REACT_COUNT);
+	check_table(observer_words, OBSERVER_COUNT);
 }
 
 /* The words scenario files and results.csv already hold: renaming one breaks them. */
@@ -58,6 +61,14 @@ static void test_words(void **state)
 	assert_string_equal(verdict_name(VERDICT_FAIL), "fail");
 	assert_string_equal(wire_class_name(WIRE_ZERO_WINDOW_PROBE), "zero-window-probe");
 	assert_string_equal(section_kind_name(SECT_EXPECT), "expect");
+	assert_string_equal(app_ready_name(READY_LISTEN), "listen");
+	assert_string_equal(app_ready_name(READY_AFTER), "after");
+	assert_string_equal(app_reaction_name(APP_REACT_NONE), "none");
+	assert_string_equal(app_reaction_name(APP_REACT_EOF), "eof");
+	assert_string_equal(app_reaction_name(APP_REACT_LINE), "line");
+	assert_string_equal(observer_name(OBSERVER_BUILTIN), "builtin");
+	assert_string_equal(observer_name(OBSERVER_EBPF), "ebpf");
+	assert_string_equal(observer_name(OBSERVER_SOCK_DIAG), "sock_diag");
 }
 
 static void test_format_outcome(void **state)

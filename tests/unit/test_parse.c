@@ -362,7 +362,10 @@ static void test_expectations(void **state)
 	expect_error("[expect]\nclient = none probes 4..2\n", 2, "empty probe range '4..2' (N is above M)");
 	expect_error("[expect]\nclient = none answered answered\n", 2, "'answered' given twice");
 	expect_error("[expect]\nclient = killed probes 1\n", 2, "a killed side's probes are not counted; 'probes' and 'answered' do not apply");
-	expect_error("[expect]\nrouter = none\n", 2, "unknown key 'router' in [expect] (expected client, server)");
+	expect_error("[expect]\nrouter = none\n", 2,
+		     "unknown key 'router' in [expect] (expected client, server, client_app, server_app)");
+	expect_error("[expect]\nrouter_app = none\n", 2, "unknown key 'router_app' in [expect]");
+	expect_error("[expect]\n_app = none\n", 2, "unknown key '_app' in [expect]");
 	scenario_free(load_ok("[expect]\nclient = timeout retransmission within 0..1h\nserver = rst -\n"));
 	scenario_free(load_ok("[expect]\nclient = none probes 2..4 answered\nserver = timeout keepalive probes 3 within 1s..9s\n"));
 }
@@ -437,6 +440,222 @@ static void test_conditional_expects(void **state)
 		     "section [expect fault.action=crash] appears twice (first on line 4)");
 	expect_error("[fault]\naction = crash, freeze\ntarget = server\n[expect fault.action=crash]\n"
 		     "client = nothing\n", 5, "unknown outcome 'nothing'");
+}
+
+/* A program any machine running the tests has in PATH. */
+static const char app_sides[] =
+	"[scenario]\nname = apps\n"
+	"[server]\n"
+	"app = sh -c 'exec sleep \"$0\"' {port} --bind={addr} --save \"\" x\\ y\n"
+	"ready = line Ready to accept, at last\n"
+	"notice = line (error|closed), \\{x\n"
+	"user = nobody\n"
+	"env.HOME = {suite}/home, with a comma\n"
+	"env.EMPTY =\n"
+	"port = 6379, 6380\n"
+	"sysctl.net.ipv4.tcp_retries2 = 5\n"
+	"[client]\n"
+	"app = {dir}/../bin/sh -c true\n"
+	"[fault]\naction = kill, freeze, crash\ntarget = server\n"
+	"[expect]\nserver = killed\nserver_app = exit within 0..1s\nclient_app = eof\n";
+
+static void test_app_sides(void **state)
+{
+	struct scenario *s = load_ok(app_sides);
+	struct variant v;
+
+	(void)state;
+	/* Only port and action are lists: commas belong to commands, regexes and env values. */
+	assert_int_equal(scenario_variant_count(s), 6);
+	assert_int_equal(scenario_variant(s, 1, &v, stderr), 0);
+	assert_string_equal(v.name, "apps[server.port=6380,fault.action=kill]");
+	const struct app_cfg *a = &v.side[HOST_SERVER].app, *c = &v.side[HOST_CLIENT].app;
+	assert_string_equal(a->command, "sh -c 'exec sleep \"$0\"' {port} --bind={addr} --save \"\" x\\ y");
+	assert_int_equal(a->line, 4);
+	const char *want[] = { "sh", "-c", "exec sleep \"$0\"", "{port}", "--bind={addr}", "--save", "", "x y" };
+	assert_int_equal(a->n_words, ARRAY_SIZE(want));
+	for (size_t i = 0; i < a->n_words; i++)
+		assert_string_equal(a->words[i], want[i]);
+	assert_int_equal(a->ready, READY_LINE);
+	assert_string_equal(a->ready_regex, "Ready to accept, at last");
+	assert_int_equal(a->ready_line, 5);
+	assert_string_equal(a->notice, "(error|closed), \\{x");
+	assert_int_equal(a->notice_line, 6);
+	assert_string_equal(a->user, "nobody");
+	assert_int_equal(a->user_line, 7);
+	assert_int_equal(a->n_env, 2);
+	assert_string_equal(a->env[0].name, "HOME");
+	assert_string_equal(a->env[0].value, "{suite}/home, with a comma");
+	assert_int_equal(a->env[0].line, 8);
+	assert_string_equal(a->env[1].name, "EMPTY");
+	assert_string_equal(a->env[1].value, "");
+	assert_string_equal(a->dir, "/tmp");
+	assert_int_equal(v.side[HOST_SERVER].port, 6380);
+	assert_int_equal(v.side[HOST_SERVER].n_sysctls, 1);
+	/* The client's defaults: ready once connected; {dir} kept in the word until a run. */
+	assert_string_equal(c->words[0], "{dir}/../bin/sh");
+	assert_int_equal(c->ready, READY_CONNECTED);
+	assert_null(c->notice);
+	assert_null(c->user);
+	assert_int_equal(c->n_env, 0);
+	/* Both views' expectations. */
+	assert_string_equal(v.expect[HOST_SERVER].text, "killed");
+	assert_string_equal(v.expect_app[HOST_SERVER].text, "exit within 0..1s");
+	assert_int_equal(v.expect_app[HOST_SERVER].reaction, APP_REACT_EXIT);
+	assert_true(v.expect_app[HOST_SERVER].has_window);
+	assert_int_equal(v.expect_app[HOST_SERVER].max_ms, 1000);
+	assert_null(v.expect[HOST_CLIENT].text);
+	assert_int_equal(v.expect_app[HOST_CLIENT].reaction, APP_REACT_EOF);
+	assert_false(v.expect_app[HOST_CLIENT].has_window);
+	variant_release(&v);
+	scenario_free(s);
+
+	/* A built-in side keeps no app, and takes the server's ready default. */
+	s = load_ok("[server]\napp = sh\nready = after 1.5s\n[expect]\nclient_app = error within 1s..2s\n");
+	assert_int_equal(scenario_variant(s, 0, &v, stderr), 0);
+	assert_int_equal(v.side[HOST_SERVER].app.ready, READY_AFTER);
+	assert_int_equal(v.side[HOST_SERVER].app.ready_after_ms, 1500);
+	assert_null(v.side[HOST_CLIENT].app.command);
+	assert_int_equal(v.side[HOST_CLIENT].app.ready, READY_CONNECTED);
+	assert_int_equal(v.expect_app[HOST_CLIENT].reaction, APP_REACT_ERROR);
+	variant_release(&v);
+	scenario_free(s);
+	scenario_free(load_ok("[server]\napp = sh\nready = listen\n[client]\napp = sh\nready = connected\n"
+			      "notice = line ^ERROR\n[expect]\nclient_app = line\nserver_app = none\n"));
+}
+
+/* A file that must fail: its text, and the line and start of its first message. */
+struct bad_file {
+	const char *text;
+	int line;
+	const char *message;
+};
+
+static const struct bad_file app_errors[] = {
+	{ "[server]\napp =\n", 2, "app: empty command" },
+	{ "[server]\napp = sh -c 'exit 1\n", 2,
+	  "app: unterminated single quote (a '#' or ';' after a blank starts a comment, inside quotes too)" },
+	{ "[server]\napp = sh -c \"echo a ; echo b\"\n", 2, "app: unterminated double quote" },
+	{ "[server]\napp = sh a\\\n", 2, "app: a backslash at the end escapes nothing" },
+	{ "[server]\napp = redis-cli | grep x\n", 2,
+	  "app: '|' would be a shell operator, and no shell runs the command (quote it, or run sh -c '...')" },
+	{ "[server]\napp = sh -p {host}\n", 2, "app: unknown placeholder '{host}' (expected {addr}, {peer}, "
+	  "{port}, {family}, {dir} or {suite}; write {{ and }} for literal braces)" },
+	{ "[server]\napp = awk '{print $1}'\n", 2, "app: unknown placeholder '{print $1}'" },
+	{ "[server]\napp = sh }\n", 2, "app: a lone '}'" },
+	{ "[server]\napp = {suite}/bin/x\n", 2, "app: the program's name may hold no placeholder but {dir}, "
+	  "as it is looked up before anything runs: '{suite}/bin/x'" },
+	{ "[client]\napp = deadpeer-no-such-program -h {peer}\n", 2, "app: 'deadpeer-no-such-program' not found in PATH" },
+	{ "[client]\napp = {dir}/deadpeer-no-such-script.sh\n", 2,
+	  "app: '/tmp/deadpeer-no-such-script.sh' is not an executable file" },
+	{ "[client]\napp = /tmp\n", 2, "app: '/tmp' is not an executable file" },
+	{ "[router]\napp = sh\n", 2, "unknown key 'app' in [router]" },
+
+	{ "[server]\napp = sh\nready = soon\n", 3,
+	  "unknown ready 'soon' (expected listen, connected, line REGEX or after DURATION)" },
+	{ "[client]\napp = sh\nready = listen\n", 3, "ready: listen is only for the server" },
+	{ "[server]\napp = sh\nready = line\n", 3, "ready: 'line' needs a regular expression" },
+	{ "[server]\napp = sh\nready = lines x\n", 3, "unknown ready 'lines x'" },
+	{ "[server]\napp = sh\nready = after 2x\n", 3, "ready: invalid duration '2x': unknown unit (expected ms, s, m or h)" },
+	{ "[server]\napp = sh\nready = line x(\n", 3, "ready: invalid regular expression 'x(': Unmatched ( or \\(" },
+	{ "[server]\napp = sh\nnotice = line a{2,1}\n", 3, "notice: invalid regular expression 'a{2,1}': " },
+	{ "[server]\napp = sh\nnotice = ERROR\n", 3, "notice: expected 'line REGEX', got 'ERROR'" },
+	/* Nested counts that would take regcomp seconds and gigabytes: refused before it sees them. */
+	{ "[server]\napp = sh\nnotice = line ((a{255}){255}){255}\n", 3,
+	  "notice: the regular expression's repetitions multiply out to more than 100000 nodes" },
+	{ "[server]\napp = sh\nready = line ([ab]{1000}x){101}\n", 3, "ready: the regular expression's" },
+	{ "[server]\napp = sh\nready = line (e+++++++++++++++++++++++++++++ x)\n", 3, "ready: the regular expression's" },
+	{ "[server]\napp = sh\nready = line ((((((((((((((((((a+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)\n", 3,
+	  "ready: the regular expression's" },
+	{ "[server]\napp = sh\nnotice = line (clo?????????????????????????????????????????????????????????????????"
+	  "{255}){255}\n", 3, "notice: the regular expression's" },
+	{ "[server]\napp = sh\nuser = deadpeer-no-such-user\n", 3, "user: no such user 'deadpeer-no-such-user'" },
+	{ "[server]\napp = sh\nenv.1X = y\n", 3, "env.1X: '1X' is not a valid environment variable name" },
+	{ "[server]\napp = sh\nenv.A-B = y\n", 3, "env.A-B: 'A-B' is not a valid environment" },
+	{ "[server]\napp = sh\nenv. = y\n", 3, "env.: '' is not a valid environment" },
+	{ "[server]\napp = sh\nenv.X = {nope}\n", 3, "env.X: unknown placeholder '{nope}'" },
+	{ "[server]\napp = sh\nenv.X = 1\nenv.X = 2\n", 4, "'env.X' is already set on line 3" },
+
+	/* The built-in endpoint's keys on an app side are refused at their own line, wherever app stands. */
+	{ "[client]\nkeepidle = 3s\napp = sh\n", 2, "keepidle: a side with app sets no socket options: the program sets its own" },
+	{ "[server]\napp = sh\ntraffic = stream\n", 3,
+	  "traffic: a side with app has no built-in traffic: the program makes its own" },
+	/* An app line that was refused does not make its side built-in. */
+	{ "[server]\napp = deadpeer-no-such-program\nkeepalive = yes\nready = listen\n", 2,
+	  "app: 'deadpeer-no-such-program' not found in PATH" },
+	/* ... and the app's keys need an app. */
+	{ "[server]\nready = listen\n", 2, "ready applies only to a side with app = COMMAND" },
+	{ "[client]\nnotice = line x\n", 2, "notice applies only to a side with app = COMMAND" },
+	{ "[client]\nuser = nobody\n", 2, "user applies only to a side with app = COMMAND" },
+	{ "[server]\napp = sh\n[client]\nenv.X = y\n", 4, "env.X applies only to a side with app = COMMAND" },
+};
+
+static void test_app_errors(void **state)
+{
+	static const char *const options[] = { "keepalive = yes", "keepidle = 1s", "keepintvl = 1s", "keepcnt = 3",
+					       "user_timeout = 3s" };
+	static const char *const traffic[] = { "traffic = stream", "interval = 1s", "size = 10",
+					       "heartbeat_timeout = 3s" };
+	char text[128], message[128];
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(app_errors); i++)
+		expect_error(app_errors[i].text, app_errors[i].line, app_errors[i].message);
+	/* As many environment variables as an app_cfg holds, and not one more. */
+	char *many = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&many, &len);
+	fputs("[server]\napp = sh\n", f);
+	for (int i = 0; i < MAX_APP_ENV; i++)
+		fprintf(f, "env.V%d = %d\n", i, i);
+	fflush(f);
+	scenario_free(load_ok(many));
+	fputs("env.ONE_MORE = x\n", f);
+	fclose(f);
+	expect_error(many, MAX_APP_ENV + 3, "too many env.* in [server] (at most 32)");
+	free(many);
+	for (size_t i = 0; i < ARRAY_SIZE(options) + ARRAY_SIZE(traffic); i++) {
+		bool option = i < ARRAY_SIZE(options);
+		const char *set = option ? options[i] : traffic[i - ARRAY_SIZE(options)];
+		snprintf(text, sizeof(text), "[server]\napp = sh\n%s\n", set);
+		snprintf(message, sizeof(message), "%.*s: a side with app %s", (int)strcspn(set, " "), set,
+			 option ? "sets no socket options" : "has no built-in traffic");
+		expect_error(text, 3, message);
+	}
+}
+
+static void test_app_expectations(void **state)
+{
+	(void)state;
+	expect_error("[expect]\nclient_app = crashed\n", 2,
+		     "unknown reaction 'crashed' (expected none, error, eof, close, exit, line)");
+	expect_error("[expect]\nclient_app = error within 2s\n", 2, "'within' needs a range MIN..MAX");
+	expect_error("[expect]\nclient_app = error within 2s..1s\n", 2, "empty range '2s..1s' (MIN is above MAX)");
+	expect_error("[expect]\nclient_app = error within 1s..2s within 1s..2s\n", 2, "'within' given twice");
+	expect_error("[expect]\nclient_app = error soon\n", 2, "unexpected 'soon' (expected 'within MIN..MAX')");
+	expect_error("[expect]\nclient_app = none within 1s..2s\n", 2,
+		     "reaction 'none' has no detection time to check 'within' against");
+	expect_error("[expect]\nclient_app = error, eof\n", 2, "client_app: an expectation is not a list");
+	expect_error("[expect]\nserver_app =\n", 2, "empty expectation (expected REACTION [within MIN..MAX])");
+	/* Its notice line is the only way a program has a "line" reaction. */
+	expect_error("[server]\napp = sh\n[expect]\nserver_app = line\n", 4,
+		     "server_app: reaction 'line' needs notice = line REGEX in [server]");
+	expect_error("[expect]\nclient_app = line within 1s..2s\n", 2,
+		     "client_app: reaction 'line' needs notice = line REGEX in [client]");
+	/* In [expect WHEN] too. */
+	struct scenario *s = load_ok("[server]\napp = sh\n[fault]\naction = kill, freeze\ntarget = server\n"
+				     "[expect]\nclient = fin\nserver_app = exit\n"
+				     "[expect fault.action=freeze]\nclient = none\nserver_app = none\n");
+	struct variant v;
+	assert_int_equal(scenario_variant(s, 1, &v, stderr), 0);
+	assert_non_null(strstr(v.name, "[fault.action=freeze]"));
+	assert_int_equal(v.expect[HOST_CLIENT].outcome, OUTCOME_NONE);
+	assert_int_equal(v.expect_app[HOST_SERVER].reaction, APP_REACT_NONE);
+	variant_release(&v);
+	assert_int_equal(scenario_variant(s, 0, &v, stderr), 0);
+	assert_int_equal(v.expect_app[HOST_SERVER].reaction, APP_REACT_EXIT);
+	variant_release(&v);
+	scenario_free(s);
 }
 
 /*
@@ -622,6 +841,9 @@ UNIT_TESTS(
 	cmocka_unit_test(test_expectations),
 	cmocka_unit_test(test_combinations),
 	cmocka_unit_test(test_conditional_expects),
+	cmocka_unit_test(test_app_sides),
+	cmocka_unit_test(test_app_errors),
+	cmocka_unit_test(test_app_expectations),
 	cmocka_unit_test(test_many_sections),
 	cmocka_unit_test(test_not_regular),
 	cmocka_unit_test(test_long_line_memory),

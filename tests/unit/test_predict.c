@@ -69,6 +69,15 @@ static struct variant base(void)
 	return v;
 }
 
+/* SO_KEEPALIVE with TCP_KEEPIDLE, TCP_KEEPINTVL and TCP_KEEPCNT set. */
+static void keepalive_on(struct side_cfg *c, int64_t idle_ms, int64_t intvl_ms, int64_t cnt)
+{
+	c->keepalive = true;
+	c->keepidle_ms = idle_ms;
+	c->keepintvl_ms = intvl_ms;
+	c->keepcnt = cnt;
+}
+
 static struct fault_cfg fault(const char *a, enum host target, int64_t at)
 {
 	return (struct fault_cfg){ .name = "", .at_ms = at, .kind = fault_kind_find(a), .target = target,
@@ -82,10 +91,7 @@ static void test_sides(void **state)
 
 	(void)state;
 	/* Drop at the server, client keepalive 2/1/3, idle since the handshake 1 s before. */
-	v.side[HOST_CLIENT].keepalive = true;
-	v.side[HOST_CLIENT].keepidle_ms = 2000;
-	v.side[HOST_CLIENT].keepintvl_ms = 1000;
-	v.side[HOST_CLIENT].keepcnt = 3;
+	keepalive_on(&v.side[HOST_CLIENT], 2000, 1000, 3);
 	v.faults[v.n_faults++] = fault("drop", HOST_SERVER, 1000);
 	predict_side(&v, HOST_CLIENT, false, 0, &p);
 	assert_int_equal(p.outcome, OUTCOME_TIMEOUT);
@@ -120,10 +126,7 @@ static void test_data_in_flight(void **state)
 
 	(void)state;
 	v.side[HOST_CLIENT].traffic = TRAFFIC_STREAM;
-	v.side[HOST_CLIENT].keepalive = true;
-	v.side[HOST_CLIENT].keepidle_ms = 1000;
-	v.side[HOST_CLIENT].keepintvl_ms = 1000;
-	v.side[HOST_CLIENT].keepcnt = 1;
+	keepalive_on(&v.side[HOST_CLIENT], 1000, 1000, 1);
 	v.faults[v.n_faults++] = fault("crash", HOST_SERVER, 1000);
 	/* Keepalive is not armed while data is unacknowledged: tcp_retries2 = 15 decides. */
 	predict_side(&v, HOST_CLIENT, false, 0, &p);
@@ -152,10 +155,7 @@ static void test_restart_probe_and_kill(void **state)
 	struct prediction p;
 
 	(void)state;
-	v.side[HOST_CLIENT].keepalive = true;
-	v.side[HOST_CLIENT].keepidle_ms = 3000;
-	v.side[HOST_CLIENT].keepintvl_ms = 1000;
-	v.side[HOST_CLIENT].keepcnt = 3;
+	keepalive_on(&v.side[HOST_CLIENT], 3000, 1000, 3);
 	v.faults[v.n_faults++] = fault("crash", HOST_SERVER, 1000);
 	v.faults[0].restart_ms = 500;
 	/* The next probe, at last_rx (-1 s) + keepidle 3 s, finds the rebooted host. */
@@ -181,10 +181,7 @@ static void test_freeze_and_heartbeat(void **state)
 	struct prediction p;
 
 	(void)state;
-	v.side[HOST_CLIENT].keepalive = true;
-	v.side[HOST_CLIENT].keepidle_ms = 1000;
-	v.side[HOST_CLIENT].keepintvl_ms = 1000;
-	v.side[HOST_CLIENT].keepcnt = 2;
+	keepalive_on(&v.side[HOST_CLIENT], 1000, 1000, 2);
 	v.faults[v.n_faults++] = fault("freeze", HOST_SERVER, 1000);
 	/* Keepalive does not see a hung process: its kernel answers. */
 	predict_side(&v, HOST_CLIENT, false, 0, &p);
@@ -202,7 +199,40 @@ static void test_freeze_and_heartbeat(void **state)
 	assert_int_equal(p.outcome, OUTCOME_NONE);
 }
 
+/* An app side's options are the program's own: nothing is predicted but being the first fault's victim. */
+static void test_app_side(void **state)
+{
+	struct variant v = base();
+	struct prediction p;
+
+	(void)state;
+	v.side[HOST_SERVER].app.command = "redis-server";
+	predict_side(&v, HOST_SERVER, false, 0, &p);
+	assert_int_equal(p.outcome, OUTCOME_COUNT);
+	assert_false(p.has_time);
+	assert_string_equal(p.rule, "the program sets its own socket options: see the measured run");
+	v.faults[v.n_faults++] = fault("drop", HOST_SERVER, 1000);
+	predict_side(&v, HOST_SERVER, false, 0, &p);
+	assert_int_equal(p.outcome, OUTCOME_COUNT);
+	/* The built-in client facing it follows its own timers. */
+	keepalive_on(&v.side[HOST_CLIENT], 2000, 1000, 3);
+	predict_side(&v, HOST_CLIENT, false, 0, &p);
+	assert_int_equal(p.outcome, OUTCOME_TIMEOUT);
+	assert_int_equal(p.mechanism, MECH_KEEPALIVE);
+	/* Crashed first, it is killed whatever its program did; crashed after a drop, nothing is certain. */
+	v.faults[0] = fault("crash", HOST_SERVER, 1000);
+	predict_side(&v, HOST_SERVER, false, 0, &p);
+	assert_int_equal(p.outcome, OUTCOME_KILLED);
+	v.faults[0] = fault("drop", HOST_SERVER, 1000);
+	v.faults[v.n_faults++] = fault("kill", HOST_SERVER, 2000);
+	predict_side(&v, HOST_SERVER, false, 0, &p);
+	assert_int_equal(p.outcome, OUTCOME_COUNT);
+	predict_side(&v, HOST_CLIENT, false, 0, &p);
+	assert_int_equal(p.outcome, OUTCOME_TIMEOUT);
+}
+
 UNIT_TESTS(
+	cmocka_unit_test(test_app_side),
 	cmocka_unit_test(test_model_timeout),
 	cmocka_unit_test(test_keepalive),
 	cmocka_unit_test(test_sides),

@@ -37,6 +37,7 @@
 /* Programs take longer than the built-in endpoint to get going (a database, a login). */
 #define APP_READY_TIMEOUT_MS 20000
 #define OUTPUT_LINE_MAX 4096
+#define CLOSE_WINDOW_NS 10000000	/* a close() and the socket's release it causes */
 
 struct app_ep {
 	struct sandbox sb;
@@ -59,10 +60,10 @@ struct app_ep {
 	bool gone;			/* every process of the program has ended */
 	bool stopping;			/* stop() was called: report what there is */
 	bool reported;			/* the result went out */
+	int64_t close_ns;		/* the latest close() of a descriptor of the connection */
 	bool have_snapshot;
 	struct sw_event last;		/* the connection's latest event: its socket then */
 	struct ep_report r;		/* being built */
-	char why[160];			/* how it failed before being ready */
 };
 
 static struct app_ep *state(const struct endpoint *ep)
@@ -206,6 +207,26 @@ static void app_reacts(struct app_ep *a, const struct sw_event *e, enum app_reac
 	}
 }
 
+/*
+ * The program let go of the connection: its last descriptor is gone. By a
+ * close() the eBPF observer saw just before, or else with the process (the
+ * sock_diag observer sees no system calls: for it, a close).
+ */
+static void let_go(struct app_ep *a, const struct sw_event *e)
+{
+	/* The socket goes within the close() that lets it go; an older close was of another descriptor. */
+	if (a->close_ns && e->ts_ns - a->close_ns > CLOSE_WINDOW_NS)
+		a->close_ns = 0;
+	if (a->r.app.observer == OBSERVER_EBPF && !a->close_ns) {
+		app_reacts(a, e, APP_REACT_EXIT, 0);
+		return;
+	}
+	struct sw_event at = *e;
+	if (a->close_ns)
+		at.ts_ns = a->close_ns;
+	app_reacts(a, &at, APP_REACT_CLOSE, 0);
+}
+
 static bool to_peer(const struct app_ep *a, const struct sw_event *e)
 {
 	size_t n = a->family == AF_INET6 ? 16 : 4;
@@ -243,7 +264,7 @@ static void on_event(struct app_ep *a, const struct sw_event *e)
 			kernel_decides(a, e, OUTCOME_FIN, 0);
 		else if ((e->old_state == TCP_ESTABLISHED && e->new_state == TCP_FIN_WAIT1) ||
 			 (e->old_state == TCP_CLOSE_WAIT && e->new_state == TCP_LAST_ACK))
-			app_reacts(a, e, e->exiting ? APP_REACT_EXIT : APP_REACT_CLOSE, 0);
+			let_go(a, e);
 		break;
 	case SW_RST_RECV:
 		kernel_decides(a, e, OUTCOME_RST, ECONNRESET);
@@ -255,17 +276,22 @@ static void on_event(struct app_ep *a, const struct sw_event *e)
 		break;
 	}
 	case SW_DESTROY:
-		app_reacts(a, e, e->exiting ? APP_REACT_EXIT : APP_REACT_CLOSE, 0);
+		if (e->exiting)
+			app_reacts(a, e, APP_REACT_EXIT, 0);
+		else
+			let_go(a, e);
 		break;
 	case SW_SYSCALL:
+		/* Closing one of several descriptors (a forking server's parent) lets nothing go. */
 		if (e->sys_nr == SYS_close)
-			app_reacts(a, e, APP_REACT_CLOSE, 0);
+			a->close_ns = e->ts_ns;
 		else if (e->sys_ret < 0)
 			app_reacts(a, e, APP_REACT_ERROR, (int)-e->sys_ret);
 		else
 			app_reacts(a, e, APP_REACT_EOF, 0);
 		break;
 	case SW_RST_SENT:
+	case SW_TYPE_COUNT:
 		break;
 	}
 }
@@ -277,8 +303,12 @@ static void pump(struct app_ep *a)
 
 	uint64_t n;
 
-	while (a->sw && sockwatch_read(a->sw, &e) > 0)
-		on_event(a, &e);
+	/* -ENOBUFS: events were lost (counted nowhere yet); reading goes on. */
+	for (int ret; a->sw && (ret = sockwatch_read(a->sw, &e)) != 0;)
+		if (ret > 0)
+			on_event(a, &e);
+		else if (ret != -ENOBUFS)
+			break;
 	if (a->kick >= 0 && read(a->kick, &n, sizeof(n)) < 0 && errno != EAGAIN)
 		close(a->kick), a->kick = -1;
 	if (a->sb.out >= 0)
@@ -443,7 +473,7 @@ static char **make_env(const struct endpoint_args *args, const struct app_subst 
 	char **env = xcalloc(cap + 1, sizeof(char *));
 	char *s;
 
-#define PUT(...) do { if (asprintf(&s, __VA_ARGS__) < 0) out_of_memory(); env[n++] = s; } while (0)
+#define PUT(...) do { if (asprintf(&s, __VA_ARGS__) < 0) s = xstrdup(""); env[n++] = s; } while (0)
 	PUT("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
 	PUT("HOME=/tmp");
 	PUT("LANG=C.UTF-8");
@@ -460,7 +490,9 @@ static char **make_env(const struct endpoint_args *args, const struct app_subst 
 		PUT("DEADPEER_SUITE=%s", sub->suite);
 #undef PUT
 	for (size_t i = 0; i < c->n_env; i++) {
-		char *value = app_substitute(c->env[i].value, sub);
+		char *value;
+		if (app_env_value(c->env[i].value, sub, &value) < 0)
+			value = xstrdup(c->env[i].value);
 		size_t len = strlen(c->env[i].name);
 		/* A scenario's setting replaces ours. */
 		for (size_t k = 0; k < n; k++)
@@ -469,7 +501,7 @@ static char **make_env(const struct endpoint_args *args, const struct app_subst 
 				env[k] = env[--n];
 			}
 		if (asprintf(&s, "%s=%s", c->env[i].name, value) < 0)
-			out_of_memory();
+			s = xstrdup("");
 		free(value);
 		env[n++] = s;
 	}
@@ -484,11 +516,11 @@ static void free_strv(char **v)
 	free(v);
 }
 
-static int app_start(struct endpoint *ep, const struct endpoint_args *args)
+static int app_start(struct endpoint *ep, const struct endpoint_args *args, char *err, size_t len)
 {
 	const struct app_cfg *c = &args->cfg->app;
 	struct app_ep *a = xcalloc(1, sizeof(*a));
-	char port[8], err[256];
+	char port[8];
 	struct app_subst sub = {
 		.addr = args->addr, .peer = args->peer, .port = port,
 		.family = args->family == FAMILY_IPV6 ? "6" : "4",
@@ -518,25 +550,23 @@ static int app_start(struct endpoint *ep, const struct endpoint_args *args)
 		a->has_notice_re = true;
 
 	/* Watching starts before the program does: its first socket is seen. */
-	ret = sockwatch_open(&a->sw, args->nsfd, args->port, err, sizeof(err));
-	if (ret) {
-		snprintf(a->why, sizeof(a->why), "%s", err);
+	ret = sockwatch_open(&a->sw, args->nsfd, args->port, err, len);
+	if (ret)
 		return ret;
-	}
 	a->r.app.observer = sockwatch_kind(a->sw) == SW_EBPF ? OBSERVER_EBPF : OBSERVER_SOCK_DIAG;
 
 	char **argv = NULL, **envp = make_env(args, &sub);
 	ret = app_command_argv(c, &sub, &argv);
 	if (ret == 0) {
 		struct sandbox_spec spec = { .nsfd = args->nsfd, .argv = argv, .envp = envp, .user = c->user };
-		ret = sandbox_start(&a->sb, &spec, err, sizeof(err));
+		ret = sandbox_start(&a->sb, &spec, err, len);
+	} else {
+		snprintf(err, len, "cannot build the command line: %s", strerror(-ret));
 	}
-	free_strv(argv);
+	free(argv);	/* one block */
 	free_strv(envp);
-	if (ret) {
-		snprintf(a->why, sizeof(a->why), "%s", err);
+	if (ret)
 		return ret;
-	}
 	a->started_ns = mono_ns();
 	ep->pid = a->sb.init;
 	fcntl(a->sb.out, F_SETFL, O_NONBLOCK);

@@ -36,9 +36,9 @@ static struct {
 	int cgfd;
 	char suite[PATH_MAX];		/* the {suite} directory */
 	int janitor_fd;			/* write end of the janitor's pipe; -1: none */
-	pid_t janitor;
+	int done_fd;			/* read end of the pipe the janitor holds until it is done */
 	unsigned seq;			/* sandboxes created by this process */
-} session = { .cgfd = -1, .janitor_fd = -1 };
+} session = { .cgfd = -1, .janitor_fd = -1, .done_fd = -1 };
 
 /* The mount point of the cgroup v2 hierarchy, from /proc/self/mountinfo. */
 static int cgroup2_mount(char *out, size_t len)
@@ -152,7 +152,7 @@ static void session_cleanup(void)
  * session. It is in a session of its own, so a Ctrl-C or a hangup meant
  * for deadpeer's process group does not take it before it is done.
  */
-static void NORETURN janitor(int fd)
+static void NORETURN janitor(int fd, int done)
 {
 	char c;
 
@@ -170,19 +170,22 @@ static void NORETURN janitor(int fd)
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	for (int i = 0; i < 3 && null >= 0; i++)
 		dup2(null, i);
-	close_range(3, fd - 1, 0);
-	close_range(fd + 1, ~0U, 0);
+	int lo = fd < done ? fd : done, hi = fd < done ? done : fd;
+	close_range(3, lo - 1, 0);
+	close_range(lo + 1, hi - 1, 0);
+	close_range(hi + 1, ~0U, 0);
 	session.cgfd = open(session.cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	while (read(fd, &c, 1) < 0 && errno == EINTR)
 		;
 	session_cleanup();
-	_exit(0);
+	_exit(0);	/* closes @done: deadpeer may go */
 }
 
 int sandbox_session_begin(char *err, size_t len)
 {
 	char mnt[PATH_MAX], own[PATH_MAX];
-	int p[2], ret;
+	int p[2], d[2], ret;
+	pid_t pid;
 
 	if (session.janitor_fd >= 0)
 		return 0;
@@ -217,20 +220,39 @@ int sandbox_session_begin(char *err, size_t len)
 		snprintf(err, len, "cannot start the janitor: %s", strerror(-ret));
 		goto fail;
 	}
-	fflush(NULL);
-	session.janitor = fork();
-	if (session.janitor == 0) {
-		close(p[1]);
-		janitor(p[0]);
-	}
-	close(p[0]);
-	if (session.janitor < 0) {
+	if (pipe2(d, O_CLOEXEC) < 0) {
 		ret = -errno;
+		close(p[0]);
 		close(p[1]);
 		snprintf(err, len, "cannot start the janitor: %s", strerror(-ret));
 		goto fail;
 	}
+	/*
+	 * Not our child but its orphan: whoever waits for all of deadpeer's
+	 * children (the scheduler) is not kept waiting by it.
+	 */
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		close(p[1]);
+		close(d[0]);
+		if (fork() == 0)
+			janitor(p[0], d[1]);
+		_exit(0);
+	}
+	close(p[0]);
+	close(d[1]);
+	if (pid < 0) {
+		ret = -errno;
+		close(p[1]);
+		close(d[0]);
+		snprintf(err, len, "cannot start the janitor: %s", strerror(-ret));
+		goto fail;
+	}
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
 	session.janitor_fd = p[1];
+	session.done_fd = d[0];
 	return 0;
 fail:
 	session_cleanup();
@@ -247,8 +269,12 @@ void sandbox_session_end(void)
 		return;
 	close(session.janitor_fd);
 	session.janitor_fd = -1;
-	while (waitpid(session.janitor, NULL, 0) < 0 && errno == EINTR)
+	/* The janitor's end of this pipe closes when it has removed everything. */
+	char c;
+	while (read(session.done_fd, &c, 1) < 0 && errno == EINTR)
 		;
+	close(session.done_fd);
+	session.done_fd = -1;
 	close(session.cgfd);
 	session.cgfd = -1;
 	session.cgroup[0] = session.suite[0] = 0;
@@ -394,7 +420,7 @@ int sandbox_start(struct sandbox *sb, const struct sandbox_spec *spec, char *err
 	char msg[256];
 
 	*sb = (struct sandbox){ .cgfd = -1, .out = -1, .ctl = -1 };
-	if (session.cgfd < 0) {
+	if (!session.cgroup[0]) {
 		snprintf(err, len, "no sandbox session (sandbox_session_begin was not called)");
 		return -EINVAL;
 	}
@@ -404,13 +430,17 @@ int sandbox_start(struct sandbox *sb, const struct sandbox_spec *spec, char *err
 		return ret;
 	}
 	snprintf(sb->cgname, sizeof(sb->cgname), "%d.%u", (int)getpid(), session.seq++);
-	if (mkdirat(session.cgfd, sb->cgname, 0755) < 0 ||
-	    (sb->cgfd = openat(session.cgfd, sb->cgname, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+	int parent = open(session.cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (parent < 0 || mkdirat(parent, sb->cgname, 0755) < 0 ||
+	    (sb->cgfd = openat(parent, sb->cgname, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
 		ret = -errno;
 		snprintf(err, len, "cannot create the cgroup %s/%s: %s", session.cgroup, sb->cgname, strerror(-ret));
+		if (parent >= 0)
+			close(parent);
 		sandbox_release(sb);
 		return ret;
 	}
+	close(parent);
 	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(ctl, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
 		ret = -errno;
 		snprintf(err, len, "pipe: %s", strerror(-ret));
@@ -521,10 +551,15 @@ int sandbox_freeze(struct sandbox *sb, bool frozen)
 void sandbox_release(struct sandbox *sb)
 {
 	if (sb->cgfd >= 0) {
+		/* The descriptor of the session's cgroup is not inherited by the runs' processes: its path is. */
+		int parent = open(session.cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		close(sb->cgfd);
 		sb->cgfd = -1;
 		/* cgroup.kill reaches frozen processes too. */
-		remove_cgroup(session.cgfd, sb->cgname);
+		if (parent >= 0) {
+			remove_cgroup(parent, sb->cgname);
+			close(parent);
+		}
 	}
 	if (sb->init > 0) {
 		kill(sb->init, SIGKILL);	/* if the cgroup could not be used */
