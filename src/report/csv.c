@@ -296,7 +296,11 @@ COLUMN(col_fault_hits) { return num(buf, len, r->fault_hits >= 0, r->fault_hits)
 COLUMN(col_observer) { return r->failed ? "" : observer_name(r->side[s].observer); }
 COLUMN(col_connections) { return num(buf, len, !r->failed, r->side[s].connections); }
 COLUMN(col_reconnect) { return num(buf, len, r->side[s].has_reconnect, r->side[s].reconnect_ms); }
-COLUMN(col_app_reaction) { return r->failed ? "" : app_reaction_name(r->side[s].app_reaction); }
+/* A killed side did nothing about its connection: it was the one that died. */
+COLUMN(col_app_reaction)
+{
+	return r->failed || r->side[s].outcome == OUTCOME_KILLED ? "" : app_reaction_name(r->side[s].app_reaction);
+}
 COLUMN(col_app_detect) { return num(buf, len, r->side[s].app_detected, r->side[s].app_detect_ms); }
 COLUMN(col_app_lag) { return num(buf, len, r->side[s].has_app_lag, r->side[s].app_lag_ms); }
 COLUMN(col_app_exit_status) { return num(buf, len, r->side[s].app_exited, r->side[s].app_exit_status); }

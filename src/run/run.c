@@ -438,6 +438,14 @@ static void stop_endpoints(struct run_state *st)
 		if (st->obs->side[s].started && !st->obs->side[s].decided && !st->env.killed[s])
 			run_fail(st, "the %s endpoint did not report its result within %d ms of being asked "
 				 "(stopped or hung by something outside deadpeer?)", host_name(s), STOP_TIMEOUT_MS);
+	/* A killed program's view still says what it did until then (an app's connections, its exit). */
+	for (int s = 0; s < SIDE_COUNT; s++) {
+		struct endpoint *ep = &st->ep[s];
+		struct ep_msg m;
+		if (st->env.killed[s] && ep->fd >= 0 && ep->ops->stop(ep) == 0 && ep->ops->observe(ep, &m) > 0 &&
+		    m.type == EP_RESULT)
+			st->obs->side[s].report.app = m.r.app;
+	}
 	for (int s = 0; s < SIDE_COUNT; s++)
 		st->ep[s].ops->release(&st->ep[s]);
 	st->service.ops->release(&st->service);

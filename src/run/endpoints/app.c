@@ -405,7 +405,11 @@ static int app_observe(struct endpoint *ep, struct ep_msg *m)
 	pump(a);	/* even once reported: what keeps coming must not keep the run loop awake */
 	if (a->reported)
 		return 0;
-	if (decided(a) || a->stopping) {
+	/*
+	 * Both views decided, the program is still watched until it ends or
+	 * the run does: whether it exits, and when it reconnects.
+	 */
+	if ((decided(a) && a->gone) || a->stopping) {
 		result(a, m);
 		return 1;
 	}
@@ -558,7 +562,10 @@ static int app_start(struct endpoint *ep, const struct endpoint_args *args, char
 	char **argv = NULL, **envp = make_env(args, &sub);
 	ret = app_command_argv(c, &sub, &argv);
 	if (ret == 0) {
-		struct sandbox_spec spec = { .nsfd = args->nsfd, .argv = argv, .envp = envp, .user = c->user };
+		const char *keep[] = { c->dir, args->suite_dir, NULL };
+		struct sandbox_spec spec = {
+			.nsfd = args->nsfd, .argv = argv, .envp = envp, .user = c->user, .keep = keep,
+		};
 		ret = sandbox_start(&a->sb, &spec, err, len);
 	} else {
 		snprintf(err, len, "cannot build the command line: %s", strerror(-ret));

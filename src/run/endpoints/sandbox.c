@@ -322,9 +322,40 @@ static void NORETURN run_command(const struct sandbox_spec *spec, const struct i
 	child_fail(errp, what, errno);
 }
 
-/* A private file system view: tmpfs /tmp, /run, /dev/shm; /proc and /sys of this PID and network namespace. */
-static int private_mounts(void)
+static bool under(const char *path, const char *dir)
 {
+	size_t n = strlen(dir);
+
+	return !strncmp(path, dir, n) && (path[n] == '/' || !path[n]);
+}
+
+/* mkdir -p @path (absolute), in the private tmpfs it lies in. */
+static void make_path(const char *path)
+{
+	char buf[PATH_MAX];
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1;; p++) {
+		if (*p == '/' || !*p) {
+			char c = *p;
+			*p = 0;
+			mkdir(buf, 0755);
+			*p = c;
+		}
+		if (!*p)
+			break;
+	}
+}
+
+/*
+ * A private file system view: tmpfs /tmp, /run, /dev/shm; /proc and /sys of
+ * this PID and network namespace. The directories in @keep that a tmpfs
+ * would hide are bound back at their place (a scenario kept in /tmp).
+ */
+static int private_mounts(const char *const *keep)
+{
+	int held[8];
+	size_t n_held = 0;
 	static const struct {
 		const char *source, *target, *type, *opts;
 		unsigned long flags;
@@ -339,9 +370,24 @@ static int private_mounts(void)
 
 	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return -errno;
+	for (size_t k = 0; keep && keep[k] && n_held < ARRAY_SIZE(held); k++)
+		held[n_held++] = open(keep[k], O_PATH | O_DIRECTORY | O_CLOEXEC);
 	for (size_t i = 0; i < ARRAY_SIZE(m); i++)
 		if (mount(m[i].source, m[i].target, m[i].type, m[i].flags, m[i].opts) < 0 && !m[i].optional)
 			return -errno;
+	for (size_t k = 0; k < n_held; k++) {
+		char from[64];
+		bool hidden = false;
+		for (size_t i = 0; i < ARRAY_SIZE(m); i++)
+			hidden |= strcmp(m[i].type, "tmpfs") == 0 && under(keep[k], m[i].target);
+		if (held[k] < 0 || !hidden)
+			continue;
+		make_path(keep[k]);
+		snprintf(from, sizeof(from), "/proc/self/fd/%d", held[k]);
+		if (mount(from, keep[k], NULL, MS_BIND | MS_REC, NULL) < 0)
+			return -errno;
+		close(held[k]);
+	}
 	return 0;
 }
 
@@ -367,7 +413,7 @@ static void NORETURN sandbox_init(const struct sandbox_spec *spec, const struct 
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (setns(spec->nsfd, CLONE_NEWNET) < 0)
 		child_fail(errp, "cannot enter the host's network namespace", errno);
-	ret = private_mounts();
+	ret = private_mounts(spec->keep);
 	if (ret)
 		child_fail(errp, "cannot make the private /tmp, /run and /proc", -ret);
 	cmd = fork();

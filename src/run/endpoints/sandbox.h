@@ -53,6 +53,8 @@ struct sandbox_spec {
 	char *const *argv;		/* the command, argv[0] looked up in PATH */
 	char *const *envp;
 	const char *user;		/* NULL: root */
+	/* Directories that stay visible where the private mounts would hide them ({dir} in /tmp); NULL-ended. */
+	const char *const *keep;
 };
 
 /* Start @spec in a fresh sandbox @sb: 0 or -errno with @err. */
