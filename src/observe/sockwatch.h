@@ -61,7 +61,8 @@ enum sw_type {
 	 * recvfrom, recvmsg, recvmmsg, splice from it) that failed or returned 0
 	 * (eof), a write-family call (write, writev, pwrite*, sendto, sendmsg,
 	 * sendmmsg, sendfile and splice to it) that failed, or close() of a
-	 * descriptor of it (reported at entry, sys_ret 0). EAGAIN, EINTR and the
+	 * descriptor of it (reported at entry, sys_ret 0), and a setsockopt()
+	 * on it that succeeded (its tcp: the options after it). EAGAIN, EINTR and the
 	 * kernel's internal restart codes are not failures the program acts on.
 	 * Not seen: io_uring, connect(), an error read with getsockopt(SO_ERROR),
 	 * a poll() that reports POLLERR or POLLHUP.

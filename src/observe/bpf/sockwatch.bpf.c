@@ -56,7 +56,7 @@ struct {
 	__uint(max_entries, 256 * 1024);
 } events SEC(".maps");
 
-enum sys_family { SYS_NONE, SYS_READ, SYS_WRITE, SYS_SPLICE, SYS_CLOSE };
+enum sys_family { SYS_NONE, SYS_READ, SYS_WRITE, SYS_SPLICE, SYS_CLOSE, SYS_SETSOCKOPT };
 
 /* A system call of interest between its entry and its exit, by thread. */
 struct pending {
@@ -86,6 +86,8 @@ static __always_inline enum sys_family sys_family(long nr)
 		return SYS_SPLICE;
 	case __NR_close:
 		return SYS_CLOSE;
+	case __NR_setsockopt:
+		return SYS_SETSOCKOPT;
 	default:
 		return SYS_NONE;
 	}
@@ -359,6 +361,12 @@ int BPF_PROG(sw_sys_exit, struct pt_regs *regs, long ret)
 			sk = fd_sock(p.fd_out);
 			f = SYS_WRITE;
 		}
+	}
+	/* A socket option set: the event carries the socket's options after it. */
+	if (f == SYS_SETSOCKOPT) {
+		if (ret == 0 && watched(sk))
+			syscall_event(sk, nr, 0);
+		return 0;
 	}
 	/* 0 is the end of the stream from a read that asked for something; from a write, nothing. */
 	if (ret == 0 && (f != SYS_READ || !p.count))

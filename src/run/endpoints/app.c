@@ -282,6 +282,12 @@ static void on_event(struct app_ep *a, const struct sw_event *e)
 			let_go(a, e);
 		break;
 	case SW_SYSCALL:
+		/* The options the program set after connecting (redis-server sets keepalive once it accepts). */
+		if (e->sys_nr == SYS_setsockopt) {
+			if (!a->kernel_done)
+				take_socket(a, e);
+			break;
+		}
 		/* Closing one of several descriptors (a forking server's parent) lets nothing go. */
 		if (e->sys_nr == SYS_close)
 			a->close_ns = e->ts_ns;
