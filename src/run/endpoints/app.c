@@ -38,6 +38,7 @@
 #define APP_READY_TIMEOUT_MS 20000
 #define OUTPUT_LINE_MAX 4096
 #define CLOSE_WINDOW_NS 10000000	/* a close() and the socket's release it causes */
+#define NOTICE_GRACE_NS 50000000	/* a line printed before an exit, read after it */
 
 struct app_ep {
 	struct sandbox sb;
@@ -84,12 +85,23 @@ static void on_line(struct app_ep *a, char *line, int64_t ts)
 		snprintf(a->r.app.line, sizeof(a->r.app.line), "%s", line);
 	if (a->has_ready_re && !a->ready_line && regexec(&a->ready_re, line, 0, NULL, 0) == 0)
 		a->ready_line = true;
-	if (a->has_notice_re && a->established && !a->app_done && regexec(&a->notice_re, line, 0, NULL, 0) == 0) {
-		a->r.app.reaction = APP_REACT_LINE;
+	if (!a->has_notice_re || !a->established || regexec(&a->notice_re, line, 0, NULL, 0) != 0)
+		return;
+	/*
+	 * Output reaches us through a pipe, after the program's exit or close
+	 * that followed it is already known: a notice read just after one was
+	 * printed before it, and is the program's reaction, at that instant at
+	 * the latest.
+	 */
+	bool printed_first = a->app_done && ts - a->r.app.ts_ns <= NOTICE_GRACE_NS &&
+			     (a->r.app.reaction == APP_REACT_EXIT || a->r.app.reaction == APP_REACT_CLOSE);
+	if (a->app_done && !printed_first)
+		return;
+	if (!a->app_done)
 		a->r.app.ts_ns = ts;
-		snprintf(a->r.app.line, sizeof(a->r.app.line), "%s", line);
-		a->app_done = true;
-	}
+	a->r.app.reaction = APP_REACT_LINE;
+	snprintf(a->r.app.line, sizeof(a->r.app.line), "%s", line);
+	a->app_done = true;
 }
 
 static void read_output(struct app_ep *a)
