@@ -289,3 +289,32 @@ int app_which(const char *prog, char **path)
 	}
 	return -ENOENT;
 }
+
+/*
+ * The Debian packages of the programs the shipped scenarios run, so that a
+ * missing one is named with what to install.
+ */
+static const struct {
+	const char *program, *package;
+} packages[] = {
+	{ "socat", "socat" },
+	{ "redis-server", "redis-server" },
+	{ "redis-cli", "redis-tools" },
+	{ "psql", "postgresql-client" },
+	{ "ssh", "openssh-client" },
+	{ "sshd", "openssh-server" },
+	{ "python3", "python3" },
+	{ "nc", "netcat-openbsd" },
+	{ "curl", "curl" },
+};
+
+const char *app_package(const char *prog)
+{
+	const char *base = strrchr(prog, '/');
+
+	base = base ? base + 1 : prog;
+	for (size_t i = 0; i < ARRAY_SIZE(packages); i++)
+		if (!strcmp(base, packages[i].program))
+			return packages[i].package;
+	return NULL;
+}

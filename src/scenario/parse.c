@@ -999,7 +999,11 @@ static bool check_app(struct reader *r, const char *value, struct entry *e)
 		return false;
 	}
 	rc = app_which(prog, &path);
-	if (rc == -ENOENT)
+	const char *package = app_package(prog);
+	if (rc == -ENOENT && package)
+		report(r, "app: '%s' not found in PATH (it comes with Debian's package %s: apt-get install %s, "
+		       "or scripts/install-deps)", prog, package, package);
+	else if (rc == -ENOENT)
 		report(r, "app: '%s' not found in PATH", prog);
 	else if (rc < 0)
 		report(r, "app: '%s' is not an executable file", prog);

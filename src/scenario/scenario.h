@@ -251,5 +251,7 @@ int app_env_value(const char *value, const struct app_subst *s, char **out);
  * (-ENOENT: none). 0 with the path in *@path (allocated).
  */
 int app_which(const char *prog, char **path);
+/* The Debian package that installs @prog (a name or a path), for messages; NULL: not known. */
+const char *app_package(const char *prog);
 
 #endif

@@ -279,7 +279,19 @@ static void test_which(void **state)
 	rmdir(dir);
 }
 
+/* A missing program is named with the package to install, whether given by name or by path. */
+static void test_package(void **state)
+{
+	(void)state;
+	assert_string_equal(app_package("redis-cli"), "redis-tools");
+	assert_string_equal(app_package("/usr/sbin/sshd"), "openssh-server");
+	assert_string_equal(app_package("psql"), "postgresql-client");
+	assert_null(app_package("my-own-service"));
+	assert_null(app_package("/opt/redis-cli/run"));
+}
+
 UNIT_TESTS(
+	cmocka_unit_test(test_package),
 	cmocka_unit_test(test_split_words),
 	cmocka_unit_test(test_split_quotes),
 	cmocka_unit_test(test_split_escapes),
