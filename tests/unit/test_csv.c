@@ -213,7 +213,7 @@ static void test_rows_killed(void **state)
 		"nofault,,3,client,ipv4,,,no,7200000,75000,9,0,request,,rst,probe,ECONNRESET,0,0,,1,0,none,fail,"
 		"-0.999,,wire,0,timeout/zero-window,,0,,plain,0.001,1.000,123456.789,,,builtin,0,,none,,,,\r\n"
 		"nofault,,3,server,ipv4,,,no,,,,0,idle,,killed,-,,,,0,,,,-,0.000,,,,killed,,,,plain,0.001,1.000,"
-		"123456.789,,,builtin,0,,none,,,,\r\n");
+		"123456.789,,,builtin,0,,,,,,\r\n");
 	free(buf);
 	side_summary(sum, sizeof(sum), &r.side[HOST_CLIENT]);
 	assert_string_equal(sum, "rst/probe 0ms");
