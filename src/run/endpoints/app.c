@@ -179,6 +179,12 @@ static void take_socket(struct app_ep *a, const struct sw_event *e)
 {
 	a->last = *e;
 	a->have_snapshot = true;
+	if (a->r.app.observer == OBSERVER_SOCK_DIAG) {
+		/* tcp_info holds no options: keepalive shows only while its timer is pending. */
+		if (e->tcp.keepalive)
+			a->r.keepalive = 1;
+		return;
+	}
 	a->r.keepalive = e->tcp.keepalive;
 	a->r.keepidle_ms = e->tcp.keepidle_ms;
 	a->r.keepintvl_ms = e->tcp.keepintvl_ms;
@@ -268,12 +274,20 @@ static void on_event(struct app_ep *a, const struct sw_event *e)
 	}
 	if (!a->established || e->cookie != a->conn)
 		return;
+	struct sw_tcp prev = a->last.tcp;
 	if (!a->kernel_done && e->type != SW_SYSCALL)
 		take_socket(a, e);
 	switch (e->type) {
 	case SW_STATE:
 		if (e->old_state == TCP_ESTABLISHED && e->new_state == TCP_CLOSE_WAIT)
 			kernel_decides(a, e, OUTCOME_FIN, 0);
+		else if (e->new_state == TCP_CLOSE && a->r.app.observer == OBSERVER_SOCK_DIAG)
+			/*
+			 * sock_diag sees the socket gone, not why: a timer that had
+			 * probes or retransmissions out gave up, else a reset.
+			 */
+			kernel_decides(a, e, prev.probes_out || prev.retransmits || prev.backoff ? OUTCOME_TIMEOUT
+											      : OUTCOME_RST, 0);
 		else if ((e->old_state == TCP_ESTABLISHED && e->new_state == TCP_FIN_WAIT1) ||
 			 (e->old_state == TCP_CLOSE_WAIT && e->new_state == TCP_LAST_ACK))
 			let_go(a, e);
