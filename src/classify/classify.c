@@ -102,6 +102,8 @@ static void app_view(const struct variant *v, const struct observation *o, enum 
 		return;
 	}
 	r->connections = a->connections;
+	r->has_observe_lag = os->decided && a->observe_lag_ns >= 0;
+	r->observe_lag_us = r->has_observe_lag ? a->observe_lag_ns / 1000 : 0;
 	for (uint32_t i = 0; o->fault_ns && i < a->connections && i < APP_CONNECTIONS_MAX; i++)
 		if (a->conn_ns[i] > o->fault_ns) {
 			r->has_reconnect = true;

@@ -49,6 +49,8 @@ struct side_result {
 	bool app_exited;
 	int app_exit_status;		/* exit code, or 128 + signal */
 	char app_line[APP_LINE_MAX];
+	bool has_observe_lag;
+	int64_t observe_lag_us;		/* an app's deciding kernel event until deadpeer had it */
 	uint32_t connections;
 	bool has_reconnect;
 	int64_t reconnect_ms;		/* the first connection established after the fault */

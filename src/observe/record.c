@@ -234,6 +234,7 @@ static void codec_app(struct codec *c, struct ep_report *r)
 	codec_int(c, &a->exit_status);
 	codec_str(c, a->line, sizeof(a->line));
 	codec_u32(c, &a->connections);
+	codec_i64(c, &a->observe_lag_ns);
 	for (size_t i = 0; i < APP_CONNECTIONS_MAX; i++)
 		codec_i64(c, &a->conn_ns[i]);
 }
@@ -331,8 +332,10 @@ void obs_init(struct observation *o)
 	*o = (struct observation){
 		.setup_us = -1, .connect_us = -1, .teardown_us = -1, .fault_lag_us = -1, .fault_hits = -1,
 	};
-	for (int s = 0; s < SIDE_COUNT; s++)
-		o->side[s].report.keepalive = -1;	/* records from before the APP item did not say */
+	for (int s = 0; s < SIDE_COUNT; s++) {
+		o->side[s].report.keepalive = -1;
+		o->side[s].report.app.observe_lag_ns = -1;
+	}	/* records from before the APP item did not say */
 }
 
 void obs_release(struct observation *o)

@@ -306,6 +306,13 @@ COLUMN(col_app_lag) { return num(buf, len, r->side[s].has_app_lag, r->side[s].ap
 COLUMN(col_app_exit_status) { return num(buf, len, r->side[s].app_exited, r->side[s].app_exit_status); }
 
 /* What the program printed, bounded by its array whether or not it ends there. */
+COLUMN(col_observe_lag)
+{
+	if (!r->side[s].has_observe_lag)
+		return "";
+	format_thousandths(buf, len, r->side[s].observe_lag_us);
+	return buf;
+}
 COLUMN(col_app_line)
 {
 	snprintf(buf, len, "%.*s", (int)sizeof(r->side[s].app_line), r->side[s].app_line);
@@ -363,6 +370,7 @@ static const struct {
 	[COL_APP_LAG_MS] = { "app_lag_ms", col_app_lag },
 	[COL_APP_EXIT_STATUS] = { "app_exit_status", col_app_exit_status },
 	[COL_APP_LINE] = { "app_line", col_app_line },
+	[COL_OBSERVE_LAG_MS] = { "observe_lag_ms", col_observe_lag },
 };
 static_assert(ARRAY_SIZE(columns) == COL_COUNT, "a name and a text for every column");
 

@@ -75,6 +75,9 @@ check "a program's own 2 s timeout acts before its kernel's keepalive (app_lag_m
 lag=$(col socat-keepalive client app_lag_ms)
 check "socat blocked in read() gets the error with its kernel (app_lag_ms $lag)" between "$lag" 0 5
 check "socat's reaction is the error itself" test "$(col socat-keepalive client app_reaction)" = error
+ol=$(col socat-keepalive client observe_lag_ms)
+check "the kernel's event reached deadpeer within 5 ms (observe_lag_ms $ol)" \
+	python3 -c 'import sys; sys.exit(not 0 <= float(sys.argv[1]) < 5)' "${ol:-x}"
 
 # The sock_diag fallback: the same timing, fewer details, and it says so.
 DEADPEER_OBSERVER=sock_diag "$DEADPEER" run -q -o sd "$SCENARIOS/apps/socat-keepalive.scn" > sd.txt 2>&1

@@ -197,6 +197,7 @@ static void kernel_decides(struct app_ep *a, const struct sw_event *e, enum outc
 	if (a->kernel_done)
 		return;
 	a->kernel_done = true;
+	a->r.app.observe_lag_ns = o == OUTCOME_NONE ? -1 : mono_ns() - e->ts_ns;
 	a->r.outcome = o;
 	a->r.err = err;
 	a->r.ts_ns = e->ts_ns;
@@ -576,7 +577,7 @@ static int app_start(struct endpoint *ep, const struct endpoint_args *args, char
 	if (a->kick < 0)
 		return -errno;
 	a->r = (struct ep_report){ .keepalive = -1, .keepidle_ms = -1, .keepintvl_ms = -1, .keepcnt = -1,
-				   .user_timeout_ms = -1 };
+				   .user_timeout_ms = -1, .app.observe_lag_ns = -1 };
 	snprintf(port, sizeof(port), "%u", (unsigned)args->port);
 	if (inet_pton(a->family, args->peer, a->peer) != 1)
 		return -EINVAL;

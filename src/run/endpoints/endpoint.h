@@ -50,6 +50,7 @@ struct app_view {
 	bool exited;			/* the command's first process ended during the run */
 	int exit_status;		/* then its wait status */
 	char line[APP_LINE_MAX];	/* the notice line it printed, else the last line it printed */
+	int64_t observe_lag_ns;		/* the kernel event that decided the kernel's view, until we had it; -1 */
 	uint32_t connections;		/* TCP connections established between the hosts on the server port */
 	int64_t conn_ns[APP_CONNECTIONS_MAX];	/* when the first ones were established */
 };
