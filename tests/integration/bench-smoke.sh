@@ -25,5 +25,6 @@ smoke overhead '^ratio of medians: baseline / deadpeer = [0-9.]+x' 2
 smoke fault-latency '^deadpeer drop, -j 6 +[0-9.]+ ' 1
 smoke wire-lag '^ +3 +[0-9.]+ ' 3
 smoke parallel '^ +2 +[0-9]+ ' 1 2
+smoke apps '^socat +[0-9.]+ ' 1
 check "the baseline left no named namespace" test -z "$(ip netns list | grep dpb)"
 finish
