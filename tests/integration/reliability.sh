@@ -162,7 +162,7 @@ kill_at() {
 	check "SIG$signal during $moment: no deadpeer process is left" test -z "$why"
 	[ -n "$why" ] && echo "$why" | sed 's/^/#   /'
 	host_state > after.txt
-	check "SIG$signal during $moment: links, addresses, routes, neighbours, rules and sysctls unchanged" cmp -s before.txt after.txt
+	check "SIG$signal during $moment: links, addresses, routes, neighbours, rules, sysctls, mounts, cgroups and {suite} unchanged" cmp -s before.txt after.txt
 	cmp -s before.txt after.txt || diff before.txt after.txt | head -20 | sed 's/^/#   /'
 	if [ "$signal" != KILL ]; then
 		check "SIG$signal during $moment: exit status 1" test $rc = 1
