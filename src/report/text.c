@@ -22,12 +22,26 @@ static const char *run_verdict(const struct run_result *r)
 	return verdict_name(VERDICT_NONE);
 }
 
+/* A side as the run line shows it: the kernel's view, and a program's own beside it. */
+static void side_line(char *buf, size_t len, const struct run_result *r, enum host side)
+{
+	const struct side_result *sr = &r->side[side];
+	char app[64];
+
+	side_summary(buf, len, sr);
+	if (!r->v->side[side].app.command || sr->outcome == OUTCOME_KILLED)
+		return;
+	app_summary(app, sizeof(app), sr);
+	size_t used = strlen(buf);
+	snprintf(buf + used, len - used, " (program: %s)", app);
+}
+
 void print_run_line(FILE *f, size_t i, size_t n, const struct planned *p, const struct run_result *r)
 {
-	char c[64], s[64];
+	char c[160], s[160];
 
-	side_summary(c, sizeof(c), &r->side[HOST_CLIENT]);
-	side_summary(s, sizeof(s), &r->side[HOST_SERVER]);
+	side_line(c, sizeof(c), r, HOST_CLIENT);
+	side_line(s, sizeof(s), r, HOST_SERVER);
 	if (r->failed)
 		fprintf(f, "[%zu/%zu] %s #%u: ERROR %s\n", i + 1, n, p->v.name, p->run, r->error);
 	else

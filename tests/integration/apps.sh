@@ -134,8 +134,35 @@ check "a missing program is exit 2 with FILE:LINE and its package" \
 	grep -qF "nocli.scn:2: app: 'redis-cli' not found in PATH (it comes with Debian's package redis-tools" nocli.txt
 check "... and nothing was created (exit $rc)" test $rc = 2 -a ! -e nothing
 
+# SIGKILL in the middle of the shipped apps suite, once PostgreSQL, Redis and
+# sshd (each with its forked workers or backends) are up.
+programs='socat|redis-server|postgres|sshd|psql|redis-cli|ssh|python3'
+"$DEADPEER" run -q -j 9 -o killed "$SCENARIOS/apps" > killed.txt 2>&1 &
+pid=$!
+up=no
+for _ in $(seq 400); do
+	if pgrep -x postgres > /dev/null && pgrep -x redis-server > /dev/null && pgrep -x sshd > /dev/null; then
+		up=yes
+		break
+	fi
+	sleep 0.05
+done
+sleep 1
+n=$(pgrep -c -x "$programs")
+kill -KILL $pid
+wait $pid 2>/dev/null
+check "the apps suite's servers came up before the SIGKILL ($n programs' processes)" test $up = yes
+why=$(wait_no_deadpeer 10)
+check "after SIGKILL of deadpeer, no deadpeer process is left" test -z "$why"
+gone=no
+for _ in $(seq 100); do
+	[ -z "$(pgrep -x "$programs")" ] && { gone=yes; break; }
+	sleep 0.1
+done
+check "after SIGKILL of deadpeer, none of the programs' processes is left" test $gone = yes
+[ $gone = yes ] || pgrep -a -x "$programs" | sed 's/^/#   /'
+
 host_state > after.txt
 check "nothing is left: mounts, cgroups, {suite}, links, rules, sysctls" cmp -s before.txt after.txt
 cmp -s before.txt after.txt || diff before.txt after.txt | head -20 | sed 's/^/#   /'
-check "no program of the suite is left running" test -z "$(pgrep -x 'socat|redis-server|postgres|sshd|psql|redis-cli|ssh')"
 finish
