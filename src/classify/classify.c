@@ -220,12 +220,14 @@ static void classify_side(const struct variant *v, const struct observation *o, 
 		r->err = 0;
 	}
 	/*
-	 * sock_diag sees a connection vanish, not why (no errno): without a
-	 * reset on its host's wire, its kernel gave up on it.
+	 * sock_diag sees a connection vanish, not why (no errno): its host's
+	 * wire tells. The peer's FIN (the program closed within one look),
+	 * else its reset, else its own kernel gave up on it.
 	 */
-	if (m->app.observer == OBSERVER_SOCK_DIAG && r->outcome == OUTCOME_RST && !r->err && os->on_wire &&
-	    !os->wire.first_rst_in)
-		r->outcome = OUTCOME_TIMEOUT;
+	if (m->app.observer == OBSERVER_SOCK_DIAG && (r->outcome == OUTCOME_RST || r->outcome == OUTCOME_TIMEOUT) &&
+	    !r->err && os->on_wire)
+		r->outcome = os->wire.first_fin_in && os->wire.first_fin_in <= m->ts_ns ? OUTCOME_FIN
+			   : os->wire.first_rst_in ? OUTCOME_RST : OUTCOME_TIMEOUT;
 	struct side_cfg eff = effective_cfg(&v->side[s], m);
 	r->mechanism = classify_mechanism(r->outcome, r->err, &eff, &m->before, &m->after);
 	app_view(v, o, s, origin, r);

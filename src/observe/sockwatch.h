@@ -99,7 +99,11 @@ struct sw_event {
 	int32_t sys_nr;			/* SW_SYSCALL: the system call's number (x86_64) */
 	int64_t sys_ret;		/* SW_SYSCALL: what it returned */
 	uint32_t pid, tid;		/* current task: for SW_SYSCALL, and SW_DESTROY in a close or exit */
-	bool exiting;			/* SW_DESTROY: in an exiting task (the descriptor went with the process) */
+	/*
+	 * SW_DESTROY, and SW_STATE changes a task makes (a close or shutdown):
+	 * in a task that is exiting (the descriptor went with the process).
+	 */
+	bool exiting;
 	struct sw_tcp tcp;
 };
 

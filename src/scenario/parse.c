@@ -403,8 +403,10 @@ int app_ready_parse(const char *value, enum host side, struct app_cfg *a, char *
 		int rc = parse_duration_ms(d, &a->ready_after_ms, &why);
 		if (rc < 0)
 			snprintf(msg, len, "ready: invalid duration '%s': %s", d, why);
+		else if (a->ready_after_ms > APP_READY_AFTER_MAX_MS)
+			snprintf(msg, len, "ready: after %s is longer than a run may take to get going (at most 30s)", d);
 		free(copy);
-		if (rc < 0)
+		if (rc < 0 || a->ready_after_ms > APP_READY_AFTER_MAX_MS)
 			return -1;
 		a->ready = READY_AFTER;
 		return 0;

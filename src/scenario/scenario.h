@@ -61,6 +61,7 @@ enum app_ready {
 const char *app_ready_name(enum app_ready r);
 
 #define MAX_APP_ENV 32
+#define APP_READY_AFTER_MAX_MS 30000	/* ready = after D: at most this */
 #define MAX_APP_WORDS 256
 
 struct env_setting {

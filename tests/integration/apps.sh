@@ -119,6 +119,7 @@ SCN
 touch "$work.marker"
 sed -i "s|MARKER_PATH|$work.marker|" own/own.scn
 "$DEADPEER" run -q -o own-run own/own.scn > own.txt 2>&1
+rc=$?
 rm -f "$work.marker"
 rc=$?
 check "a scenario's own script runs beside it, in IPv6 (exit $rc)" test $rc = 0
@@ -150,10 +151,10 @@ for _ in $(seq 400); do
 	sleep 0.05
 done
 sleep 1
-n=$(pgrep -c -x "$programs")
+running=$(pgrep -c -x "$programs")
 kill -KILL $pid
 wait $pid 2>/dev/null
-check "the apps suite's servers came up before the SIGKILL ($n programs' processes)" test $up = yes
+check "the apps suite's servers came up before the SIGKILL ($running programs' processes)" test $up = yes
 why=$(wait_no_deadpeer 10)
 check "after SIGKILL of deadpeer, no deadpeer process is left" test -z "$why"
 gone=no

@@ -34,7 +34,7 @@ host_state() {
 	# What application endpoints' sandboxes use: mounts, cgroups, the {suite} directory.
 	awk '{ print "mount", $5, $9 }' /proc/self/mountinfo | sort
 	find "$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)" -type d -name 'deadpeer-*' 2>/dev/null
-	ls -d /var/tmp/deadpeer-suite.* 2>/dev/null
+	ls -d /var/tmp/deadpeer.* 2>/dev/null
 }
 
 # Every network namespace something still holds: a process or thread in it,

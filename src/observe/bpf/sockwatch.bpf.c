@@ -206,6 +206,11 @@ int BPF_PROG(sw_state, const struct sock *sk, const int oldstate, const int news
 	ev->new_state = newstate;
 	/* The tracepoint fires before the store; the event describes the socket as it is now. */
 	ev->tcp.state = newstate;
+	/*
+	 * Meaningful for the changes only a task makes (a close or shutdown:
+	 * ESTABLISHED to FIN_WAIT1, CLOSE_WAIT to LAST_ACK), in its exit or not.
+	 */
+	ev->exiting = BPF_CORE_READ(bpf_get_current_task_btf(), flags) & PF_EXITING;
 	bpf_ringbuf_submit(ev, 0);
 	return 0;
 }

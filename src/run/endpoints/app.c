@@ -18,6 +18,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <regex.h>
@@ -34,8 +35,6 @@
 #include "sandbox.h"
 #include "sockwatch.h"
 
-/* Programs take longer than the built-in endpoint to get going (a database, a login). */
-#define APP_READY_TIMEOUT_MS 20000
 #define OUTPUT_LINE_MAX 4096
 #define CLOSE_WINDOW_NS 10000000	/* a close() and the socket's release it causes */
 #define NOTICE_GRACE_NS 50000000	/* a line printed before an exit, read after it */
@@ -44,6 +43,7 @@ struct app_ep {
 	struct sandbox sb;
 	struct sockwatch *sw;
 	int kick;			/* eventfd: makes the run loop call observe() after stop() */
+	int epfd;			/* the endpoint's descriptor: an epoll set over the ones above */
 	const struct app_cfg *cfg;
 	enum host side;
 	uint16_t port;
@@ -70,6 +70,15 @@ struct app_ep {
 static struct app_ep *state(const struct endpoint *ep)
 {
 	return ep->priv;
+}
+
+/* Stop polling @fd and close it. */
+static void drop_fd(struct app_ep *a, int *fd)
+{
+	if (a->epfd >= 0)
+		epoll_ctl(a->epfd, EPOLL_CTL_DEL, *fd, NULL);
+	close(*fd);
+	*fd = -1;
 }
 
 /* An output line: the last one is kept; it may make the side ready, or be its notice. */
@@ -110,14 +119,23 @@ static void read_output(struct app_ep *a)
 		ssize_t n = read(a->sb.out, a->buf + a->buf_len, sizeof(a->buf) - 1 - a->buf_len);
 		int64_t ts = mono_ns();
 		if (n <= 0) {
-			if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
-				close(a->sb.out);
-				a->sb.out = -1;
-			}
 			if (n < 0 && errno == EINTR)
 				continue;
+			if (n == 0 || errno != EAGAIN) {
+				/* The last line may lack its newline. */
+				if (a->buf_len) {
+					a->buf[a->buf_len] = 0;
+					on_line(a, a->buf, ts);
+					a->buf_len = 0;
+				}
+				drop_fd(a, &a->sb.out);
+			}
 			break;
 		}
+		/* A NUL would end the line early for the regular expressions: it is a blank to them. */
+		for (ssize_t i = 0; i < n; i++)
+			if (!a->buf[a->buf_len + (size_t)i])
+				a->buf[a->buf_len + (size_t)i] = ' ';
 		a->buf_len += (size_t)n;
 		a->buf[a->buf_len] = 0;
 		char *start = a->buf, *nl;
@@ -147,8 +165,7 @@ static void read_ctl(struct app_ep *a)
 	}
 	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
 		/* init is gone: so is every process of the program. */
-		close(a->sb.ctl);
-		a->sb.ctl = -1;
+		drop_fd(a, &a->sb.ctl);
 		a->gone = true;
 		if (a->established && !a->app_done) {
 			a->r.app.reaction = APP_REACT_EXIT;
@@ -227,16 +244,17 @@ static void app_reacts(struct app_ep *a, const struct sw_event *e, enum app_reac
 }
 
 /*
- * The program let go of the connection: its last descriptor is gone. By a
- * close() the eBPF observer saw just before, or else with the process (the
- * sock_diag observer sees no system calls: for it, a close).
+ * The program let go of the connection: its last descriptor is gone, or it
+ * shut it down. In its exit (the eBPF observer sees the task exiting), else
+ * by a close(), a shutdown() or a descriptor replaced; the sock_diag
+ * observer sees no task: for it, a close.
  */
 static void let_go(struct app_ep *a, const struct sw_event *e)
 {
 	/* The socket goes within the close() that lets it go; an older close was of another descriptor. */
 	if (a->close_ns && e->ts_ns - a->close_ns > CLOSE_WINDOW_NS)
 		a->close_ns = 0;
-	if (a->r.app.observer == OBSERVER_EBPF && !a->close_ns) {
+	if (e->exiting && !a->close_ns) {
 		app_reacts(a, e, APP_REACT_EXIT, 0);
 		return;
 	}
@@ -248,9 +266,16 @@ static void let_go(struct app_ep *a, const struct sw_event *e)
 
 static bool to_peer(const struct app_ep *a, const struct sw_event *e)
 {
+	static const uint8_t v4mapped[12] = { [10] = 0xff, [11] = 0xff };
 	size_t n = a->family == AF_INET6 ? 16 : 4;
+	const uint8_t *daddr = e->daddr;
 
-	if (e->family != a->family || memcmp(e->daddr, a->peer, n))
+	/* A dual-stack socket (an IPv6 listener taking IPv4) names its IPv4 peer ::ffff:a.b.c.d. */
+	if (a->family == AF_INET && e->family == AF_INET6 && !memcmp(e->daddr, v4mapped, 12))
+		daddr = e->daddr + 12;
+	else if (e->family != a->family)
+		return false;
+	if (memcmp(daddr, a->peer, n))
 		return false;
 	return a->side == HOST_SERVER ? e->sport == a->port : e->dport == a->port;
 }
@@ -298,7 +323,8 @@ static void on_event(struct app_ep *a, const struct sw_event *e)
 		break;
 	case SW_ERROR: {
 		enum outcome o;
-		if (outcome_from_errno(e->err, &o) == 0)
+		/* Timestamping and zero-copy completions report no error: nothing died. */
+		if (e->err && outcome_from_errno(e->err, &o) == 0)
 			kernel_decides(a, e, o, e->err);
 		break;
 	}
@@ -386,8 +412,9 @@ static bool is_ready(const struct app_ep *a, enum ep_msg_type want, int64_t now)
 		  : c->ready == READY_AFTER ? now >= a->started_ns + c->ready_after_ms * 1000000
 		  : true;
 
+	/* A server is ready when it listens, whatever else it waits for: the client connects next. */
 	if (want == EP_LISTENING)
-		return c->ready == READY_LISTEN ? a->listening : cond;
+		return a->listening && (c->ready == READY_LISTEN || cond);
 	return a->established && cond;
 }
 
@@ -395,7 +422,11 @@ static int app_ready(struct endpoint *ep, enum ep_msg_type want, int timeout_ms,
 {
 	struct app_ep *a = state(ep);
 	const struct app_cfg *c = a->cfg;
-	int64_t end = mono_ns() + (int64_t)(timeout_ms > APP_READY_TIMEOUT_MS ? timeout_ms : APP_READY_TIMEOUT_MS) * 1000000;
+	int64_t end = mono_ns() + (int64_t)(timeout_ms > ENDPOINT_APP_READY_MS ? timeout_ms : ENDPOINT_APP_READY_MS) * 1000000;
+
+	/* ready = after D counts from the start; the wait covers it. */
+	if (c->ready == READY_AFTER && a->started_ns + (c->ready_after_ms + ENDPOINT_APP_READY_MS) * 1000000 > end)
+		end = a->started_ns + (c->ready_after_ms + ENDPOINT_APP_READY_MS) * 1000000;
 
 	for (;;) {
 		int64_t now = mono_ns();
@@ -567,7 +598,7 @@ static int app_start(struct endpoint *ep, const struct endpoint_args *args, char
 
 	ep->priv = a;
 	ep->fd = -1;
-	a->kick = -1;
+	a->kick = a->epfd = -1;
 	a->cfg = c;
 	a->side = args->side;
 	a->port = args->port;
@@ -594,6 +625,11 @@ static int app_start(struct endpoint *ep, const struct endpoint_args *args, char
 
 	char **argv = NULL, **envp = make_env(args, &sub);
 	ret = app_command_argv(c, &sub, &argv);
+	/* The program starts in its private /tmp: a relative path means where deadpeer was started, as checked. */
+	char *abs = NULL, cwd[PATH_MAX];
+	if (ret == 0 && strchr(argv[0], '/') && argv[0][0] != '/' && getcwd(cwd, sizeof(cwd)) &&
+	    asprintf(&abs, "%s/%s", cwd, argv[0]) > 0)
+		argv[0] = abs;
 	if (ret == 0) {
 		const char *keep[] = { c->dir, args->suite_dir, NULL };
 		struct sandbox_spec spec = {
@@ -604,6 +640,7 @@ static int app_start(struct endpoint *ep, const struct endpoint_args *args, char
 		snprintf(err, len, "cannot build the command line: %s", strerror(-ret));
 	}
 	free(argv);	/* one block */
+	free(abs);
 	free_strv(envp);
 	if (ret)
 		return ret;
@@ -613,7 +650,7 @@ static int app_start(struct endpoint *ep, const struct endpoint_args *args, char
 	fcntl(a->sb.ctl, F_SETFL, O_NONBLOCK);
 
 	/* One descriptor for the run loop to poll: socket events, output, init. */
-	ep->fd = epoll_create1(EPOLL_CLOEXEC);
+	ep->fd = a->epfd = epoll_create1(EPOLL_CLOEXEC);
 	int fds[] = { sockwatch_fd(a->sw), a->sb.out, a->sb.ctl, a->kick };
 	for (size_t i = 0; ep->fd >= 0 && i < ARRAY_SIZE(fds); i++) {
 		struct epoll_event ev = { .events = EPOLLIN, .data.fd = fds[i] };

@@ -129,6 +129,8 @@ struct endpoint_ops {
 extern const struct endpoint_ops endpoint_builtin;
 /* An unmodified program, sandboxed and watched from outside (app.c). */
 extern const struct endpoint_ops endpoint_app;
+/* How long an app gets to be ready (a database, a login take longer than the built-in endpoint). */
+#define ENDPOINT_APP_READY_MS 20000
 
 /* The kind of endpoint a side's configuration asks for. */
 static inline const struct endpoint_ops *endpoint_ops_for(const struct side_cfg *cfg)

@@ -7,7 +7,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <grp.h>
 #include <limits.h>
 #include <linux/sched.h>
@@ -34,7 +33,8 @@
 static struct {
 	char cgroup[PATH_MAX];		/* the session's cgroup, absolute; "" without a session */
 	int cgfd;
-	char suite[PATH_MAX];		/* the {suite} directory */
+	char home[64];			/* /var/tmp/deadpeer.XXXXXX: root's, others may only pass through */
+	char suite[PATH_MAX];		/* the {suite} directory in it, under a name nobody can list */
 	int janitor_fd;			/* write end of the janitor's pipe; -1: none */
 	int done_fd;			/* read end of the pipe the janitor holds until it is done */
 	unsigned seq;			/* sandboxes created by this process */
@@ -99,13 +99,23 @@ static int write_at(int dirfd, const char *file, const char *text)
 	return ret;
 }
 
-/* Kill everything in the cgroup @name under @parent and remove it, waiting for it to empty. */
+/*
+ * Kill everything in the cgroup @name under @parent and remove it, waiting
+ * for it to empty; cgroups a program made inside it (it may, as root) first.
+ */
 static void remove_cgroup(int parent, const char *name)
 {
 	int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	if (fd >= 0) {
 		(void)write_at(fd, "cgroup.kill", "1");
+		DIR *d = fdopendir(dup(fd));
+		struct dirent *e;
+		while (d && (e = readdir(d)))
+			if (e->d_type == DT_DIR && strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+				remove_cgroup(fd, e->d_name);
+		if (d)
+			closedir(d);
 		close(fd);
 	}
 	for (int waited = 0; waited < RELEASE_WAIT_MS; waited++) {
@@ -117,15 +127,50 @@ static void remove_cgroup(int parent, const char *name)
 	}
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+/*
+ * Remove everything in the directory @dirfd, then close it. Relative to
+ * descriptors, never following a link: what programs running as other users
+ * left there (and may still be changing) cannot steer it outside.
+ */
+static void empty_dir(int dirfd, int depth)
 {
-	(void)st;
-	(void)ftw;
-	if (flag == FTW_DP)
-		rmdir(path);
-	else
-		unlink(path);
-	return 0;
+	DIR *d = fdopendir(dirfd);
+	struct dirent *e;
+
+	if (!d) {
+		close(dirfd);
+		return;
+	}
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (unlinkat(dirfd, e->d_name, 0) == 0 || errno != EISDIR || depth > 64)
+			continue;
+		int sub = openat(dirfd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub >= 0)
+			empty_dir(sub, depth + 1);
+		unlinkat(dirfd, e->d_name, AT_REMOVEDIR);
+	}
+	closedir(d);
+}
+
+/* Remove the directory @path (absolute) and everything in it. */
+static void remove_tree(const char *path)
+{
+	char parent[PATH_MAX];
+	const char *name = strrchr(path, '/');
+
+	if (!name || (size_t)(name - path) >= sizeof(parent))
+		return;
+	snprintf(parent, sizeof(parent), "%.*s", (int)(name - path), path);
+	int p = open(parent[0] ? parent : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (p < 0)
+		return;
+	int fd = openat(p, name + 1, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0)
+		empty_dir(fd, 0);
+	unlinkat(p, name + 1, AT_REMOVEDIR);
+	close(p);
 }
 
 /* Everything of the session: the sandboxes' cgroups (killing what is left), the parent, {suite}. */
@@ -141,9 +186,9 @@ static void session_cleanup(void)
 		closedir(d);
 	if (session.cgroup[0])
 		rmdir(session.cgroup);
-	/* Whatever the programs left there, without following their links or leaving the file system. */
-	if (session.suite[0])
-		nftw(session.suite, remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+	/* Whatever the programs left there, without following their links. */
+	if (session.home[0])
+		remove_tree(session.home);
 }
 
 /*
@@ -209,10 +254,25 @@ int sandbox_session_begin(char *err, size_t len)
 		return ret;
 	}
 	session.cgfd = open(session.cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	snprintf(session.suite, sizeof(session.suite), "/var/tmp/deadpeer-suite.XXXXXX");
-	if (session.cgfd < 0 || !mkdtemp(session.suite) || chmod(session.suite, 01777) < 0) {
+	/*
+	 * {suite} is writable by the programs' users (PostgreSQL's template is
+	 * built as postgres), so it is 1777; it sits in a directory of root's
+	 * that nobody else can list, under a random name, so that no other
+	 * user of the machine can find it to plant or swap anything.
+	 */
+	uint64_t secret[2];
+	snprintf(session.home, sizeof(session.home), "/var/tmp/deadpeer.XXXXXX");
+	if (session.cgfd < 0 || !mkdtemp(session.home) || chmod(session.home, 0711) < 0 ||
+	    getentropy(secret, sizeof(secret)) < 0) {
 		ret = -errno;
 		snprintf(err, len, "cannot create the session's directories: %s", strerror(-ret));
+		goto fail;
+	}
+	snprintf(session.suite, sizeof(session.suite), "%s/suite-%016llx%016llx", session.home,
+		 (unsigned long long)secret[0], (unsigned long long)secret[1]);
+	if (mkdir(session.suite, 0700) < 0 || chmod(session.suite, 01777) < 0) {
+		ret = -errno;
+		snprintf(err, len, "cannot create %s: %s", session.suite, strerror(-ret));
 		goto fail;
 	}
 	if (pipe2(p, O_CLOEXEC) < 0) {
@@ -259,7 +319,7 @@ fail:
 	if (session.cgfd >= 0)
 		close(session.cgfd);
 	session.cgfd = -1;
-	session.cgroup[0] = session.suite[0] = 0;
+	session.cgroup[0] = session.suite[0] = session.home[0] = 0;
 	return ret;
 }
 
@@ -277,7 +337,7 @@ void sandbox_session_end(void)
 	session.done_fd = -1;
 	close(session.cgfd);
 	session.cgfd = -1;
-	session.cgroup[0] = session.suite[0] = 0;
+	session.cgroup[0] = session.suite[0] = session.home[0] = 0;
 }
 
 const char *sandbox_suite_dir(void)
@@ -322,11 +382,12 @@ static void NORETURN run_command(const struct sandbox_spec *spec, const struct i
 	child_fail(errp, what, errno);
 }
 
+/* @path lies strictly below @dir. */
 static bool under(const char *path, const char *dir)
 {
 	size_t n = strlen(dir);
 
-	return !strncmp(path, dir, n) && (path[n] == '/' || !path[n]);
+	return !strncmp(path, dir, n) && path[n] == '/';
 }
 
 /* mkdir -p @path (absolute), in the private tmpfs it lies in. */
@@ -397,14 +458,43 @@ static int private_mounts(const char *const *keep)
  * command's own process does. When nothing is left it exits, and the
  * harness reads the end of @ctl.
  */
-static void NORETURN sandbox_init(const struct sandbox_spec *spec, const struct identity *id, int out, int ctl,
-				  int errp)
+/* Close every descriptor but the @n in @keep: nothing of the harness may reach the program. */
+static void close_all_but(const int *keep, size_t n)
 {
+	unsigned from = 3;
+
+	for (;;) {
+		unsigned next = ~0U;
+		for (size_t i = 0; i < n; i++)
+			if (keep[i] >= (int)from && (unsigned)keep[i] < next)
+				next = (unsigned)keep[i];
+		if (next > from)
+			close_range(from, next == ~0U ? ~0U : next - 1, 0);
+		if (next == ~0U)
+			return;
+		from = next + 1;
+	}
+}
+
+static void NORETURN sandbox_init(const struct sandbox_spec *spec, const struct identity *id, int out, int ctl,
+				  int errp, int go)
+{
+	int keep[] = { spec->nsfd, out, ctl, errp, go };
 	sigset_t none;
 	pid_t cmd;
 	int ret;
+	char c;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/*
+	 * The harness's packet sockets, pipes and other endpoints' descriptors
+	 * are not the program's (libpcap's sockets are not close-on-exec).
+	 */
+	close_all_but(keep, ARRAY_SIZE(keep));
+	/* The worker may have died before PR_SET_PDEATHSIG took: then this reads the end of the pipe. */
+	if (read(go, &c, 1) != 1)
+		_exit(1);
+	close(go);
 	/* The worker ignores Ctrl-C and blocks signals: the program gets a clean slate. */
 	for (int sig = 1; sig < NSIG; sig++)
 		if (sig != SIGKILL && sig != SIGSTOP)
@@ -462,7 +552,7 @@ static int lookup_user(const char *name, struct identity *id)
 int sandbox_start(struct sandbox *sb, const struct sandbox_spec *spec, char *err, size_t len)
 {
 	struct identity id = { 0 };
-	int out[2] = { -1, -1 }, ctl[2] = { -1, -1 }, errp[2] = { -1, -1 }, ret;
+	int out[2] = { -1, -1 }, ctl[2] = { -1, -1 }, errp[2] = { -1, -1 }, go[2] = { -1, -1 }, ret;
 	char msg[256];
 
 	*sb = (struct sandbox){ .cgfd = -1, .out = -1, .ctl = -1 };
@@ -480,6 +570,8 @@ int sandbox_start(struct sandbox *sb, const struct sandbox_spec *spec, char *err
 	if (parent < 0 || mkdirat(parent, sb->cgname, 0755) < 0 ||
 	    (sb->cgfd = openat(parent, sb->cgname, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
 		ret = -errno;
+		if (parent >= 0)
+			unlinkat(parent, sb->cgname, AT_REMOVEDIR);
 		snprintf(err, len, "cannot create the cgroup %s/%s: %s", session.cgroup, sb->cgname, strerror(-ret));
 		if (parent >= 0)
 			close(parent);
@@ -487,7 +579,8 @@ int sandbox_start(struct sandbox *sb, const struct sandbox_spec *spec, char *err
 		return ret;
 	}
 	close(parent);
-	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(ctl, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
+	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(ctl, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 ||
+	    pipe2(go, O_CLOEXEC) < 0) {
 		ret = -errno;
 		snprintf(err, len, "pipe: %s", strerror(-ret));
 		goto fail;
@@ -499,12 +592,8 @@ int sandbox_start(struct sandbox *sb, const struct sandbox_spec *spec, char *err
 	};
 	fflush(NULL);
 	long pid = syscall(SYS_clone3, &ca, sizeof(ca));
-	if (pid == 0) {
-		close(out[0]);
-		close(ctl[0]);
-		close(errp[0]);
-		sandbox_init(spec, &id, out[1], ctl[1], errp[1]);
-	}
+	if (pid == 0)
+		sandbox_init(spec, &id, out[1], ctl[1], errp[1], go[0]);
 	if (pid < 0) {
 		ret = -errno;
 		snprintf(err, len, "cannot create the sandbox's namespaces: %s", strerror(-ret));
@@ -514,7 +603,12 @@ int sandbox_start(struct sandbox *sb, const struct sandbox_spec *spec, char *err
 	close(out[1]);
 	close(ctl[1]);
 	close(errp[1]);
-	out[1] = ctl[1] = errp[1] = -1;
+	close(go[0]);
+	out[1] = ctl[1] = errp[1] = go[0] = -1;
+	if (write(go[1], "", 1) < 0)
+		ret = -errno;
+	close(go[1]);
+	go[1] = -1;
 	/* Nothing comes through this pipe once the command is running: its end closes at exec. */
 	ssize_t n;
 	while ((n = read(errp[0], msg, sizeof(msg) - 1)) < 0 && errno == EINTR)
@@ -537,6 +631,8 @@ fail:
 			close(ctl[i]);
 		if (errp[i] >= 0)
 			close(errp[i]);
+		if (go[i] >= 0)
+			close(go[i]);
 	}
 	sandbox_release(sb);
 	return ret;
