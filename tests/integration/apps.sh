@@ -121,7 +121,6 @@ sed -i "s|MARKER_PATH|$work.marker|" own/own.scn
 "$DEADPEER" run -q -o own-run own/own.scn > own.txt 2>&1
 rc=$?
 rm -f "$work.marker"
-rc=$?
 check "a scenario's own script runs beside it, in IPv6 (exit $rc)" test $rc = 0
 [ $rc = 0 ] || sed 's/^/#   /' own.txt
 check "env.NAME and placeholders reach the program, /tmp is empty and private, it is not PID 1" \
