@@ -128,6 +128,26 @@ check "env.NAME and placeholders reach the program, /tmp is empty and private, i
 check "the server's ready line came with its address" \
 	test "$(col own server app_line own-run/results.csv)" = "listening on 2001:db8:2::2 port 7000 family 6"
 
+# A dual-stack server (an IPv6 socket taking IPv4, as Go, Node and python's http.server listen) in an IPv4 run.
+cat > dual.scn <<'SCN'
+[scenario]
+deadline = 2s
+[server]
+app = python3 -c "import socket, time; s = socket.create_server(('::', {port}), family=socket.AF_INET6, dualstack_ipv6=True); c = s.accept(); time.sleep(60)"
+[client]
+app = socat -u TCP4:{peer}:{port} STDOUT
+[fault]
+at = 200ms
+action = kill
+target = client
+[expect]
+server = fin
+SCN
+"$DEADPEER" run -q -o dual dual.scn > dual.txt 2>&1
+rc=$?
+check "a dual-stack server's IPv4 connection is its connection (exit $rc)" test $rc = 0
+[ $rc = 0 ] || sed 's/^/#   /' dual.txt
+
 # A program that is not there: FILE:LINE, exit 2, the package to install, nothing run.
 printf '[client]\napp = redis-cli -p {port}\n' > nocli.scn
 PATH=/nonexistent "$DEADPEER" run -o nothing nocli.scn > nocli.txt 2>&1
