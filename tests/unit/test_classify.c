@@ -5,7 +5,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "unit.h"
@@ -186,7 +189,111 @@ static void test_side_verdict(void **state)
 	assert_int_equal(side_verdict(&no_k, &no_a, &r, true), VERDICT_NONE);
 }
 
+static struct scenario *load(const char *text)
+{
+	char path[] = "/tmp/deadpeer-classify-XXXXXX.scn";
+	int fd = mkstemps(path, 4);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	struct scenario *s = scenario_load(path, stderr);
+	unlink(path);
+	assert_non_null(s);
+	return s;
+}
+
+#define MS 1000000LL
+
+/*
+ * The program's view of an app side, from its record: when it acted and how
+ * long after its kernel, its reconnection, its exit status as a shell shows
+ * it; the options it set decide the mechanism; and what sock_diag could not
+ * tell, the wire does.
+ */
+static void test_app_view(void **state)
+{
+	struct scenario *s = load("[client]\napp = sh -c true\n[fault]\nat = 1s\naction = drop\ntarget = server\n");
+	struct variant v;
+	struct observation o;
+	struct run_result r;
+	int64_t est = 1000 * MS, fault = est + 1000 * MS;
+
+	(void)state;
+	assert_int_equal(scenario_variant(s, 0, &v, stderr), 0);
+	obs_init(&o);
+	o.established_ns = est;
+	o.fault_ns = fault;
+	o.deadline_ns = fault + 20000 * MS;
+	struct obs_side *c = &o.side[HOST_CLIENT];
+	c->started = c->decided = true;
+	c->report = (struct ep_report){
+		.ts_ns = fault + 5600 * MS, .outcome = OUTCOME_TIMEOUT, .err = ETIMEDOUT, .keepalive = 1,
+		.keepidle_ms = 4000, .keepintvl_ms = 1000, .keepcnt = 2, .user_timeout_ms = 0,
+		.after = { .probes = 2 },
+		.app = { .observer = OBSERVER_EBPF, .reaction = APP_REACT_LINE, .ts_ns = fault + 1600 * MS,
+			 .exited = true, .exit_status = SIGKILL, .line = "peer not responding", .observe_lag_ns = 40000,
+			 .connections = 2, .conn_ns = { est, fault + 7000 * MS } },
+	};
+	o.side[HOST_SERVER].started = o.side[HOST_SERVER].decided = true;
+	o.side[HOST_SERVER].report = (struct ep_report){ .ts_ns = o.deadline_ns, .outcome = OUTCOME_NONE };
+	classify_run(&v, &o, &r);
+	const struct side_result *sr = &r.side[HOST_CLIENT];
+	assert_int_equal(sr->outcome, OUTCOME_TIMEOUT);
+	assert_int_equal(sr->mechanism, MECH_KEEPALIVE);	/* from the keepalive it set, not the file */
+	assert_int_equal(sr->keepalive, 1);
+	assert_int_equal(sr->detect_ms, 5600);
+	assert_int_equal(sr->observer, OBSERVER_EBPF);
+	assert_int_equal(sr->app_reaction, APP_REACT_LINE);
+	assert_int_equal(sr->app_detect_ms, 1600);
+	assert_true(sr->has_app_lag);
+	assert_int_equal(sr->app_lag_ms, -4000);	/* its own timeout acted first */
+	assert_true(sr->app_exited);
+	assert_int_equal(sr->app_exit_status, 128 + SIGKILL);
+	assert_string_equal(sr->app_line, "peer not responding");
+	assert_int_equal(sr->connections, 2);
+	assert_true(sr->has_reconnect);
+	assert_int_equal(sr->reconnect_ms, 7000);
+	assert_true(sr->has_observe_lag);
+	assert_int_equal(sr->observe_lag_us, 40);
+
+	/* What the program does after the deadline is too late. */
+	c->report.app.ts_ns = o.deadline_ns + 1;
+	classify_run(&v, &o, &r);
+	assert_int_equal(r.side[HOST_CLIENT].app_reaction, APP_REACT_NONE);
+	assert_false(r.side[HOST_CLIENT].app_detected);
+
+	/* sock_diag saw the connection vanish: the wire says a FIN came first. */
+	c->report.app = (struct app_view){ .observer = OBSERVER_SOCK_DIAG, .reaction = APP_REACT_CLOSE,
+					   .ts_ns = fault + 3 * MS, .connections = 1, .conn_ns = { est } };
+	c->report.outcome = OUTCOME_RST;
+	c->report.err = 0;
+	c->report.ts_ns = fault + 3 * MS;
+	c->on_wire = true;
+	c->wire.first_fin_in = fault + 1 * MS;
+	classify_run(&v, &o, &r);
+	assert_int_equal(r.side[HOST_CLIENT].outcome, OUTCOME_FIN);
+	assert_false(r.side[HOST_CLIENT].has_reconnect);
+	/* ... no FIN and no reset: its kernel gave up. */
+	c->wire.first_fin_in = 0;
+	classify_run(&v, &o, &r);
+	assert_int_equal(r.side[HOST_CLIENT].outcome, OUTCOME_TIMEOUT);
+	c->wire.first_rst_in = fault + 2 * MS;
+	classify_run(&v, &o, &r);
+	assert_int_equal(r.side[HOST_CLIENT].outcome, OUTCOME_RST);
+
+	/* A built-in side describes itself: it reacts the instant it notices. */
+	const struct side_result *srv = &r.side[HOST_SERVER];
+	assert_int_equal(srv->observer, OBSERVER_BUILTIN);
+	assert_int_equal(srv->app_reaction, APP_REACT_NONE);
+	assert_int_equal(srv->connections, 1);
+	obs_release(&o);
+	variant_release(&v);
+	scenario_free(s);
+}
+
 UNIT_TESTS(
+	cmocka_unit_test(test_app_view),
 	cmocka_unit_test(test_errno),
 	cmocka_unit_test(test_mechanism),
 	cmocka_unit_test(test_expect),

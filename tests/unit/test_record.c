@@ -67,6 +67,12 @@ static void sample(struct observation *o)
 		.after = { .ts_ns = fault + 4080 * MS, .state = 7, .probes = 3, .total_retrans = 0 },
 	};
 	c->wire = (struct wire_counts){ .probes = 3, .first_rst_out = fault + 4079 * MS, .packets = 7 };
+	c->report.keepalive = 1;
+	c->report.app = (struct app_view){
+		.observer = OBSERVER_EBPF, .reaction = APP_REACT_ERROR, .ts_ns = fault + 4081 * MS, .err = ETIMEDOUT,
+		.exited = true, .exit_status = 2 << 8, .line = "psql: error: connection to server was lost",
+		.observe_lag_ns = 43000, .connections = 2, .conn_ns = { est, fault + 6000 * MS },
+	};
 	/* The handshake before the origin, then the probes: deltas of both signs. */
 	obs_add_packet(o, HOST_CLIENT, est - 2 * MS, WIRE_SYN);
 	obs_add_packet(o, HOST_CLIENT, est - 1 * MS, WIRE_IN);
@@ -113,6 +119,18 @@ static void test_round_trip(void **state)
 		assert_int_equal(b->report.outcome, a->report.outcome);
 		assert_int_equal(b->report.err, a->report.err);
 		assert_int_equal(b->report.keepcnt, a->report.keepcnt);
+		assert_int_equal(b->report.keepalive, a->report.keepalive);
+		/* The program's view, whole: app_view has no padding to differ in. */
+		assert_int_equal(b->report.app.observer, a->report.app.observer);
+		assert_int_equal(b->report.app.reaction, a->report.app.reaction);
+		assert_int_equal(b->report.app.ts_ns, a->report.app.ts_ns);
+		assert_int_equal(b->report.app.err, a->report.app.err);
+		assert_int_equal(b->report.app.exited, a->report.app.exited);
+		assert_int_equal(b->report.app.exit_status, a->report.app.exit_status);
+		assert_string_equal(b->report.app.line, a->report.app.line);
+		assert_int_equal(b->report.app.observe_lag_ns, a->report.app.observe_lag_ns);
+		assert_int_equal(b->report.app.connections, a->report.app.connections);
+		assert_memory_equal(b->report.app.conn_ns, a->report.app.conn_ns, sizeof(a->report.app.conn_ns));
 		assert_memory_equal(&b->wire, &a->wire, sizeof(a->wire));
 		assert_int_equal(b->n_timeline, a->n_timeline);
 		for (size_t i = 0; i < a->n_timeline; i++) {
