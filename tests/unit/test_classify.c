@@ -11,9 +11,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "unit.h"
-
 #include "classify.h"
+#include "unit.h"
 
 static enum outcome from(int err)
 {
@@ -189,20 +188,6 @@ static void test_side_verdict(void **state)
 	assert_int_equal(side_verdict(&no_k, &no_a, &r, true), VERDICT_NONE);
 }
 
-static struct scenario *load(const char *text)
-{
-	char path[] = "/tmp/deadpeer-classify-XXXXXX.scn";
-	int fd = mkstemps(path, 4);
-
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
-	struct scenario *s = scenario_load(path, stderr);
-	unlink(path);
-	assert_non_null(s);
-	return s;
-}
-
 #define MS 1000000LL
 
 /*
@@ -213,7 +198,7 @@ static struct scenario *load(const char *text)
  */
 static void test_app_view(void **state)
 {
-	struct scenario *s = load("[client]\napp = sh -c true\n[fault]\nat = 1s\naction = drop\ntarget = server\n");
+	struct scenario *s = unit_load("[client]\napp = sh -c true\n[fault]\nat = 1s\naction = drop\ntarget = server\n");
 	struct variant v;
 	struct observation o;
 	struct run_result r;

@@ -15,26 +15,11 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "unit.h"
-
 #include "classify.h"
 #include "record.h"
+#include "unit.h"
 
 #define MS 1000000LL
-
-static struct scenario *load(const char *text)
-{
-	char path[] = "/tmp/deadpeer-record-XXXXXX.scn";
-	int fd = mkstemps(path, 4);
-
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
-	struct scenario *s = scenario_load(path, stderr);
-	unlink(path);
-	assert_non_null(s);
-	return s;
-}
 
 /* A keepalive run as a real one would record it: the client timed out, the server saw nothing. */
 static void sample(struct observation *o)
@@ -211,7 +196,7 @@ static void test_unknown_item_skipped(void **state)
 
 static void test_judged_again(void **state)
 {
-	struct scenario *s = load("[scenario]\nname = k\n[client]\nkeepalive = yes\nkeepidle = 2s\nkeepintvl = 1s\n"
+	struct scenario *s = unit_load("[scenario]\nname = k\n[client]\nkeepalive = yes\nkeepidle = 2s\nkeepintvl = 1s\n"
 				  "keepcnt = 3\n[fault]\naction = drop\ntarget = server\n"
 				  "[expect]\nclient = timeout keepalive within 3s..5s probes 3\n");
 	struct observation o, back;

@@ -17,4 +17,25 @@
 		return cmocka_run_group_tests(tests, NULL, NULL);		\
 	}
 
+#ifdef DEADPEER_SCENARIO_H
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* A scenario from @text, through a file as users give them (the tests that include scenario.h). */
+static inline struct scenario *unit_load(const char *text)
+{
+	char path[] = "/tmp/deadpeer-unit-XXXXXX.scn";
+	int fd = mkstemps(path, 4);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	struct scenario *s = scenario_load(path, stderr);
+	unlink(path);
+	assert_non_null(s);
+	return s;
+}
+#endif
+
 #endif
