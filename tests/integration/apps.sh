@@ -148,6 +148,49 @@ rc=$?
 check "a dual-stack server's IPv4 connection is its connection (exit $rc)" test $rc = 0
 [ $rc = 0 ] || sed 's/^/#   /' dual.txt
 
+# freeze stops every process of a forking server at once; its kernel still answers the probes.
+cat > freeze.scn <<'SCN'
+[scenario]
+deadline = 3s
+[server]
+app = socat TCP-LISTEN:{port},reuseaddr,fork EXEC:cat
+[client]
+app = socat -u "TCP:{peer}:{port},keepalive,keepidle=1,keepintvl=1,keepcnt=1" STDOUT
+[fault]
+at = 200ms
+action = freeze
+target = server
+[expect]
+client = none
+client_app = none
+server = none
+SCN
+# crash with restart_service: the command runs again in the new host, and a client that retries reconnects.
+cat > restart.scn <<'SCN'
+[scenario]
+deadline = 6s
+[server]
+app = socat TCP-LISTEN:{port},reuseaddr,fork EXEC:cat
+[client]
+app = sh -c 'while :; do socat -u "TCP:{peer}:{port},keepalive,keepidle=1,keepintvl=1,keepcnt=1" STDOUT; sleep 0.5; done'
+[fault]
+at = 300ms
+action = crash
+target = server
+restart = 1s
+restart_service = yes
+[expect]
+client = timeout keepalive within 1s..3s
+server = killed
+SCN
+"$DEADPEER" run -q -o fr freeze.scn restart.scn > fr.txt 2>&1
+rc=$?
+check "freeze and crash with restart_service act on an app's processes (exit $rc)" test $rc = 0
+[ $rc = 0 ] || sed 's/^/#   /' fr.txt
+rm=$(col restart client reconnect_ms fr/results.csv)
+check "after the restart the client's retry connects again (connections $(col restart client connections fr/results.csv), reconnect_ms $rm)" \
+	between "${rm:-0}" 1300 5000
+
 # A program that is not there: FILE:LINE, exit 2, the package to install, nothing run.
 printf '[client]\napp = redis-cli -p {port}\n' > nocli.scn
 PATH=/nonexistent "$DEADPEER" run -o nothing nocli.scn > nocli.txt 2>&1
