@@ -58,6 +58,7 @@ struct app_ep {
 	bool established;		/* the connection is up */
 	uint64_t conn;			/* its cookie */
 	bool kernel_done, app_done;	/* each view has decided */
+	bool err_pending;		/* the kernel ended it; the errno that says why is still to come */
 	bool gone;			/* every process of the program has ended */
 	bool stopping;			/* stop() was called: report what there is */
 	bool reported;			/* the result went out */
@@ -243,6 +244,12 @@ static void app_reacts(struct app_ep *a, const struct sw_event *e, enum app_reac
 	}
 }
 
+/* A close() of a descriptor of the connection just now: what follows is its doing. */
+static bool recent_close(const struct app_ep *a, const struct sw_event *e)
+{
+	return a->close_ns && e->ts_ns - a->close_ns <= CLOSE_WINDOW_NS;
+}
+
 /*
  * The program let go of the connection: its last descriptor is gone, or it
  * shut it down. In its exit (the eBPF observer sees the task exiting), else
@@ -252,7 +259,7 @@ static void app_reacts(struct app_ep *a, const struct sw_event *e, enum app_reac
 static void let_go(struct app_ep *a, const struct sw_event *e)
 {
 	/* The socket goes within the close() that lets it go; an older close was of another descriptor. */
-	if (a->close_ns && e->ts_ns - a->close_ns > CLOSE_WINDOW_NS)
+	if (!recent_close(a, e))
 		a->close_ns = 0;
 	if (e->exiting && !a->close_ns) {
 		app_reacts(a, e, APP_REACT_EXIT, 0);
@@ -262,6 +269,25 @@ static void let_go(struct app_ep *a, const struct sw_event *e)
 	if (a->close_ns)
 		at.ts_ns = a->close_ns;
 	app_reacts(a, &at, APP_REACT_CLOSE, 0);
+}
+
+/* The connection's error, from its error report, a reset, or a system call that returned it. */
+static void kernel_error(struct app_ep *a, const struct sw_event *e, int err)
+{
+	enum outcome o;
+
+	if (outcome_from_errno(err, &o) < 0)
+		return;
+	if (!a->kernel_done) {
+		kernel_decides(a, e, o, err);
+		return;
+	}
+	/* The kernel ended the connection a moment ago without saying why: this is why. */
+	if (a->err_pending) {
+		a->r.outcome = o;
+		a->r.err = err;
+		a->err_pending = false;
+	}
 }
 
 static bool to_peer(const struct app_ep *a, const struct sw_event *e)
@@ -307,27 +333,30 @@ static void on_event(struct app_ep *a, const struct sw_event *e)
 	case SW_STATE:
 		if (e->old_state == TCP_ESTABLISHED && e->new_state == TCP_CLOSE_WAIT)
 			kernel_decides(a, e, OUTCOME_FIN, 0);
-		else if (e->new_state == TCP_CLOSE && a->r.app.observer == OBSERVER_SOCK_DIAG)
+		else if (e->new_state == TCP_CLOSE && e->old_state != TCP_LISTEN && e->old_state != TCP_SYN_SENT &&
+			 !e->exiting && !recent_close(a, e) && !a->kernel_done) {
 			/*
-			 * sock_diag sees the socket gone, not why: a timer that had
-			 * probes or retransmissions out gave up, else a reset.
+			 * tcp_done: the kernel ended the connection. Its error report
+			 * says why, but it may come after this, or find the error
+			 * already taken; until something says otherwise, a timer that
+			 * had probes or retransmissions out gave up, else a reset.
+			 * (sock_diag sees only that the socket is gone.)
 			 */
 			kernel_decides(a, e, prev.probes_out || prev.retransmits || prev.backoff ? OUTCOME_TIMEOUT
 											      : OUTCOME_RST, 0);
-		else if ((e->old_state == TCP_ESTABLISHED && e->new_state == TCP_FIN_WAIT1) ||
+			a->err_pending = a->r.app.observer == OBSERVER_EBPF;
+		} else if ((e->old_state == TCP_ESTABLISHED && e->new_state == TCP_FIN_WAIT1) ||
 			 (e->old_state == TCP_CLOSE_WAIT && e->new_state == TCP_LAST_ACK))
 			let_go(a, e);
 		break;
 	case SW_RST_RECV:
-		kernel_decides(a, e, OUTCOME_RST, ECONNRESET);
+		kernel_error(a, e, ECONNRESET);
 		break;
-	case SW_ERROR: {
-		enum outcome o;
+	case SW_ERROR:
 		/* Timestamping and zero-copy completions report no error: nothing died. */
-		if (e->err && outcome_from_errno(e->err, &o) == 0)
-			kernel_decides(a, e, o, e->err);
+		if (e->err)
+			kernel_error(a, e, e->err);
 		break;
-	}
 	case SW_DESTROY:
 		if (e->exiting)
 			app_reacts(a, e, APP_REACT_EXIT, 0);
@@ -344,8 +373,10 @@ static void on_event(struct app_ep *a, const struct sw_event *e)
 		/* Closing one of several descriptors (a forking server's parent) lets nothing go. */
 		if (e->sys_nr == SYS_close)
 			a->close_ns = e->ts_ns;
-		else if (e->sys_ret < 0)
+		else if (e->sys_ret < 0) {
+			kernel_error(a, e, (int)-e->sys_ret);
 			app_reacts(a, e, APP_REACT_ERROR, (int)-e->sys_ret);
+		}
 		else
 			app_reacts(a, e, APP_REACT_EOF, 0);
 		break;
