@@ -201,7 +201,8 @@ check "... and nothing was created (exit $rc)" test $rc = 2 -a ! -e nothing
 
 # SIGKILL in the middle of the shipped apps suite, once PostgreSQL, Redis and
 # sshd (each with its forked workers or backends) are up.
-programs='socat|redis-server|postgres|sshd|psql|redis-cli|ssh|python3'
+# Their processes by name (pgrep -x matches a name of at most 15 characters: one name at a time).
+programs() { for p in socat redis-server postgres sshd psql redis-cli ssh python3; do pgrep -x "$p"; done; }
 "$DEADPEER" run -q -j 9 -o killed "$SCENARIOS/apps" > killed.txt 2>&1 &
 pid=$!
 up=no
@@ -213,7 +214,7 @@ for _ in $(seq 400); do
 	sleep 0.05
 done
 sleep 1
-running=$(pgrep -c -x "$programs")
+running=$(programs | wc -l)
 kill -KILL $pid
 wait $pid 2>/dev/null
 check "the apps suite's servers came up before the SIGKILL ($running programs' processes)" test $up = yes
@@ -221,11 +222,11 @@ why=$(wait_no_deadpeer 10)
 check "after SIGKILL of deadpeer, no deadpeer process is left" test -z "$why"
 gone=no
 for _ in $(seq 100); do
-	[ -z "$(pgrep -x "$programs")" ] && { gone=yes; break; }
+	[ -z "$(programs)" ] && { gone=yes; break; }
 	sleep 0.1
 done
 check "after SIGKILL of deadpeer, none of the programs' processes is left" test $gone = yes
-[ $gone = yes ] || pgrep -a -x "$programs" | sed 's/^/#   /'
+[ $gone = yes ] || programs | xargs -r ps -o pid,args -p | sed 's/^/#   /'
 
 host_state > after.txt
 check "nothing is left: mounts, cgroups, {suite}, links, rules, sysctls" cmp -s before.txt after.txt
