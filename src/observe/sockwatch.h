@@ -95,7 +95,7 @@ struct sw_event {
 	uint8_t old_state, new_state;	/* SW_STATE */
 	uint16_t sport, dport;		/* host byte order */
 	uint8_t saddr[16], daddr[16];	/* AF_INET: the first 4 bytes */
-	int32_t err;			/* SW_ERROR: sk_err; SW_SYSCALL: -sys_ret (0 for eof and close) */
+	int32_t err;			/* SW_ERROR, SW_STATE: sk_err; SW_SYSCALL: -sys_ret (0 for eof and close) */
 	int32_t sys_nr;			/* SW_SYSCALL: the system call's number (x86_64) */
 	int64_t sys_ret;		/* SW_SYSCALL: what it returned */
 	uint32_t pid, tid;		/* current task: for SW_SYSCALL, and SW_DESTROY in a close or exit */

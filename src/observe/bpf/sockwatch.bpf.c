@@ -204,6 +204,13 @@ int BPF_PROG(sw_state, const struct sock *sk, const int oldstate, const int news
 		return 0;
 	ev->old_state = oldstate;
 	ev->new_state = newstate;
+	/*
+	 * When the kernel ends a connection (tcp_done_with_error) the error is
+	 * stored before the change to CLOSE, and here, under the socket's lock,
+	 * before anyone is woken: the error report that follows may find it
+	 * already taken by the program (getsockopt(SO_ERROR) takes it unlocked).
+	 */
+	ev->err = BPF_CORE_READ(sk, sk_err);
 	/* The tracepoint fires before the store; the event describes the socket as it is now. */
 	ev->tcp.state = newstate;
 	/*

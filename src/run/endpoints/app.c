@@ -334,6 +334,10 @@ static void on_event(struct app_ep *a, const struct sw_event *e)
 		if (e->old_state == TCP_ESTABLISHED && e->new_state == TCP_CLOSE_WAIT)
 			kernel_decides(a, e, OUTCOME_FIN, 0);
 		else if (e->new_state == TCP_CLOSE && e->old_state != TCP_LISTEN && e->old_state != TCP_SYN_SENT &&
+			 e->err && !a->kernel_done)
+			/* The kernel ended it with an error, stored before the change: the surest word. */
+			kernel_error(a, e, e->err);
+		else if (e->new_state == TCP_CLOSE && e->old_state != TCP_LISTEN && e->old_state != TCP_SYN_SENT &&
 			 !e->exiting && !recent_close(a, e) && !a->kernel_done) {
 			/*
 			 * tcp_done: the kernel ended the connection. Its error report
