@@ -98,22 +98,9 @@ static void publish(const struct observation *o, void *arg)
 /* Close every descriptor the worker inherited but does not own (other workers' pipes, the CSV...). */
 static void close_inherited(int own)
 {
-	int home = netns_home_fd();
-	unsigned keep[2] = { (unsigned)own, home >= 0 ? (unsigned)home : (unsigned)own };
-	unsigned from = 3;
+	int keep[] = { own, netns_home_fd() };
 
-	if (keep[0] > keep[1]) {
-		unsigned t = keep[0];
-		keep[0] = keep[1];
-		keep[1] = t;
-	}
-	for (int i = 0; i < 2; i++) {
-		if (keep[i] > from)
-			close_range(from, keep[i] - 1, 0);
-		if (keep[i] + 1 > from)
-			from = keep[i] + 1;
-	}
-	close_range(from, ~0U, 0);
+	close_all_but(keep, ARRAY_SIZE(keep));
 }
 
 static void NORETURN worker_main(const struct scheduler *sch, size_t i, int fd, pid_t parent)

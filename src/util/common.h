@@ -70,6 +70,9 @@ char *strip(char *s);
  */
 int open_regular(const char *path, FILE **f, const char **kind) MUST_CHECK;
 
+/* Close every descriptor from 3 up but the @n in @keep (negative ones are ignored). */
+void close_all_but(const int *keep, size_t n);
+
 /* Write all @len bytes of @buf to @fd, through short writes and EINTR: 0 or -errno. */
 int write_all(int fd, const void *buf, size_t len) MUST_CHECK;
 

@@ -297,3 +297,20 @@ int load_file(const char *path, size_t max, void **buf, size_t *len)
 	*len = done;
 	return 0;
 }
+
+void close_all_but(const int *keep, size_t n)
+{
+	unsigned from = 3;
+
+	for (;;) {
+		unsigned next = ~0U;
+		for (size_t i = 0; i < n; i++)
+			if (keep[i] >= (int)from && (unsigned)keep[i] < next)
+				next = (unsigned)keep[i];
+		if (next > from)
+			close_range(from, next == ~0U ? ~0U : next - 1, 0);
+		if (next == ~0U)
+			return;
+		from = next + 1;
+	}
+}

@@ -7,6 +7,10 @@
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "unit.h"
 
@@ -109,7 +113,34 @@ static void test_ints_and_errnos(void **state)
 	assert_string_equal(errno_name(0), "");
 }
 
+/* A forked process keeps only the descriptors it names (and 0, 1, 2). */
+static void test_close_all_but(void **state)
+{
+	int p[3][2];
+
+	(void)state;
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(pipe(p[i]), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close_all_but((int[]){ p[2][1], -1, p[0][0] }, 3);
+		bool ok = fcntl(p[0][0], F_GETFD) >= 0 && fcntl(p[2][1], F_GETFD) >= 0 &&
+			  fcntl(p[0][1], F_GETFD) < 0 && fcntl(p[1][0], F_GETFD) < 0 &&
+			  fcntl(p[1][1], F_GETFD) < 0 && fcntl(p[2][0], F_GETFD) < 0 && fcntl(2, F_GETFD) >= 0;
+		_exit(ok ? 0 : 1);
+	}
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	for (int i = 0; i < 3; i++) {
+		close(p[i][0]);
+		close(p[i][1]);
+	}
+}
+
 UNIT_TESTS(
+	cmocka_unit_test(test_close_all_but),
 	cmocka_unit_test(test_durations),
 	cmocka_unit_test(test_bad_durations),
 	cmocka_unit_test(test_format),

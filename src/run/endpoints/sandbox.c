@@ -215,10 +215,7 @@ static void NORETURN janitor(int fd, int done)
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	for (int i = 0; i < 3 && null >= 0; i++)
 		dup2(null, i);
-	int lo = fd < done ? fd : done, hi = fd < done ? done : fd;
-	close_range(3, lo - 1, 0);
-	close_range(lo + 1, hi - 1, 0);
-	close_range(hi + 1, ~0U, 0);
+	close_all_but((int[]){ fd, done }, 2);
 	session.cgfd = open(session.cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	while (read(fd, &c, 1) < 0 && errno == EINTR)
 		;
@@ -458,24 +455,6 @@ static int private_mounts(const char *const *keep)
  * command's own process does. When nothing is left it exits, and the
  * harness reads the end of @ctl.
  */
-/* Close every descriptor but the @n in @keep: nothing of the harness may reach the program. */
-static void close_all_but(const int *keep, size_t n)
-{
-	unsigned from = 3;
-
-	for (;;) {
-		unsigned next = ~0U;
-		for (size_t i = 0; i < n; i++)
-			if (keep[i] >= (int)from && (unsigned)keep[i] < next)
-				next = (unsigned)keep[i];
-		if (next > from)
-			close_range(from, next == ~0U ? ~0U : next - 1, 0);
-		if (next == ~0U)
-			return;
-		from = next + 1;
-	}
-}
-
 static void NORETURN sandbox_init(const struct sandbox_spec *spec, const struct identity *id, int out, int ctl,
 				  int errp, int go)
 {
