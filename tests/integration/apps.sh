@@ -29,13 +29,19 @@ for row in csv.DictReader(open(sys.argv[4], newline="")):
         break
 PY
 }
+# passes WHAT OUT [OPTION...] FILE...: `deadpeer run -q -o OUT ...` exits 0; its output is shown when not.
+passes() {
+	local what=$1 out=$2 rc
+	shift 2
+	"$DEADPEER" run -q -o "$out" "$@" > "$out.txt" 2>&1
+	rc=$?
+	check "$what (exit $rc)" test $rc = 0
+	[ $rc = 0 ] || sed 's/^/#   /' "$out.txt" | tail -30
+}
 # between VALUE MIN MAX: a number within [MIN, MAX]
 between() { [ -n "$1" ] && [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }
 
-"$DEADPEER" run -q -j 9 -o run "$SCENARIOS/apps" > run.txt 2>&1
-rc=$?
-check "the apps suite passes (exit $rc)" test $rc = 0
-[ $rc = 0 ] || sed 's/^/#   /' run.txt | tail -30
+passes "the apps suite passes" run -j 9 "$SCENARIOS/apps"
 check "every app side was watched with eBPF" \
 	test "$(python3 -c 'import csv; print({r["observer"] for r in csv.DictReader(open("run/results.csv")) if r["outcome"] != "killed"})')" = "{'ebpf'}"
 
@@ -118,11 +124,8 @@ client_app = eof
 SCN
 touch "$work.marker"
 sed -i "s|MARKER_PATH|$work.marker|" own/own.scn
-"$DEADPEER" run -q -o own-run own/own.scn > own.txt 2>&1
-rc=$?
+passes "a scenario's own script runs beside it, in IPv6" own-run own/own.scn
 rm -f "$work.marker"
-check "a scenario's own script runs beside it, in IPv6 (exit $rc)" test $rc = 0
-[ $rc = 0 ] || sed 's/^/#   /' own.txt
 check "env.NAME and placeholders reach the program, /tmp is empty and private, it is not PID 1" \
 	test "$(col own client app_line own-run/results.csv)" = "env=hello 6 side=client tmp=private pid=2"
 check "the server's ready line came with its address" \
@@ -143,10 +146,7 @@ target = client
 [expect]
 server = fin
 SCN
-"$DEADPEER" run -q -o dual dual.scn > dual.txt 2>&1
-rc=$?
-check "a dual-stack server's IPv4 connection is its connection (exit $rc)" test $rc = 0
-[ $rc = 0 ] || sed 's/^/#   /' dual.txt
+passes "a dual-stack server's IPv4 connection is its connection" dual dual.scn
 
 # freeze stops every process of a forking server at once; its kernel still answers the probes.
 cat > freeze.scn <<'SCN'
@@ -183,10 +183,7 @@ restart_service = yes
 client = timeout keepalive within 1s..3s
 server = killed
 SCN
-"$DEADPEER" run -q -o fr freeze.scn restart.scn > fr.txt 2>&1
-rc=$?
-check "freeze and crash with restart_service act on an app's processes (exit $rc)" test $rc = 0
-[ $rc = 0 ] || sed 's/^/#   /' fr.txt
+passes "freeze and crash with restart_service act on an app's processes" fr freeze.scn restart.scn
 rm=$(col restart client reconnect_ms fr/results.csv)
 check "after the restart the client's retry connects again (connections $(col restart client connections fr/results.csv), reconnect_ms $rm)" \
 	between "${rm:-0}" 1300 5000
