@@ -109,22 +109,6 @@ static int parse_options(int argc, char **argv, struct options *o)
 	return 0;
 }
 
-static int mkdir_p(const char *path)
-{
-	char buf[4096];
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-			return -1;
-		*p = '/';
-	}
-	return mkdir(buf, 0755) < 0 && errno != EEXIST ? -1 : 0;
-}
-
 /*
  * Hold @dir for this run until it ends: two runs writing one results.csv
  * would lose each other's rows. The lock goes with the process, however it

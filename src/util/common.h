@@ -70,6 +70,9 @@ char *strip(char *s);
  */
 int open_regular(const char *path, FILE **f, const char **kind) MUST_CHECK;
 
+/* mkdir -p: @path and the directories above it (mode 0755); 0, or -1 with errno. */
+int mkdir_p(const char *path);
+
 /* Close every descriptor from 3 up but the @n in @keep (negative ones are ignored). */
 void close_all_but(const int *keep, size_t n);
 

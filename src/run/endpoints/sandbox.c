@@ -387,24 +387,6 @@ static bool under(const char *path, const char *dir)
 	return !strncmp(path, dir, n) && path[n] == '/';
 }
 
-/* mkdir -p @path (absolute), in the private tmpfs it lies in. */
-static void make_path(const char *path)
-{
-	char buf[PATH_MAX];
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *p = buf + 1;; p++) {
-		if (*p == '/' || !*p) {
-			char c = *p;
-			*p = 0;
-			mkdir(buf, 0755);
-			*p = c;
-		}
-		if (!*p)
-			break;
-	}
-}
-
 /*
  * A private file system view: tmpfs /tmp, /run, /dev/shm; /proc and /sys of
  * this PID and network namespace. The directories in @keep that a tmpfs
@@ -440,7 +422,7 @@ static int private_mounts(const char *const *keep)
 			hidden |= strcmp(m[i].type, "tmpfs") == 0 && under(keep[k], m[i].target);
 		if (held[k] < 0 || !hidden)
 			continue;
-		make_path(keep[k]);
+		mkdir_p(keep[k]);	/* in the private tmpfs that hides it */
 		snprintf(from, sizeof(from), "/proc/self/fd/%d", held[k]);
 		if (mount(from, keep[k], NULL, MS_BIND | MS_REC, NULL) < 0)
 			return -errno;
