@@ -122,6 +122,7 @@ struct nft_filter_rule {
 	bool match_sport;	/* match the TCP source port (else the destination port) */
 	uint16_t port;
 	bool reject;		/* answer with a TCP reset instead of dropping */
+	uint8_t percent;	/* only that share of the packets, at random (numgen); 0: all of them */
 };
 
 /* One table of rules in family inet, added and removed as a whole. */

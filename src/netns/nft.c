@@ -159,7 +159,36 @@ static struct nftnl_rule *rule_done(struct nftnl_rule *r, bool complete)
 	return NULL;
 }
 
-/* meta l4proto tcp  tcp {s,d}port PORT  counter  {drop | reject with tcp reset}; NULL when out of memory. */
+/*
+ * numgen random mod 100 < @percent: the random number is in host byte order
+ * and cmp compares bytes, so it is turned to network order first.
+ */
+static bool add_random_share(struct nftnl_rule *r, uint8_t percent)
+{
+	struct nftnl_expr *ng = add_expr(r, "numgen"), *bo;
+	uint32_t limit = htonl(percent);
+
+	if (!ng)
+		return false;
+	nftnl_expr_set_u32(ng, NFTNL_EXPR_NG_DREG, NFT_REG_1);
+	nftnl_expr_set_u32(ng, NFTNL_EXPR_NG_MODULUS, 100);
+	nftnl_expr_set_u32(ng, NFTNL_EXPR_NG_TYPE, NFT_NG_RANDOM);
+	nftnl_expr_set_u32(ng, NFTNL_EXPR_NG_OFFSET, 0);
+	bo = add_expr(r, "byteorder");
+	if (!bo)
+		return false;
+	nftnl_expr_set_u32(bo, NFTNL_EXPR_BYTEORDER_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(bo, NFTNL_EXPR_BYTEORDER_DREG, NFT_REG_1);
+	nftnl_expr_set_u32(bo, NFTNL_EXPR_BYTEORDER_OP, NFT_BYTEORDER_HTON);
+	nftnl_expr_set_u32(bo, NFTNL_EXPR_BYTEORDER_LEN, sizeof(limit));
+	nftnl_expr_set_u32(bo, NFTNL_EXPR_BYTEORDER_SIZE, sizeof(limit));
+	return add_cmp(r, NFT_CMP_LT, &limit, sizeof(limit));
+}
+
+/*
+ * meta l4proto tcp  tcp {s,d}port PORT  [numgen random mod 100 < PERCENT]  counter
+ * {drop | reject with tcp reset}; NULL when out of memory.
+ */
 static struct nftnl_rule *filter_rule(const char *table, const struct nft_filter_rule *fr)
 {
 	struct nftnl_rule *r = rule_new(table, fr->hook);
@@ -170,7 +199,7 @@ static struct nftnl_rule *filter_rule(const char *table, const struct nft_filter
 		return NULL;
 	return rule_done(r, add_l4proto_tcp(r) &&
 			 add_tcp_field(r, field, sizeof(port)) && add_cmp(r, NFT_CMP_EQ, &port, sizeof(port)) &&
-			 add_expr(r, "counter") &&
+			 (!fr->percent || add_random_share(r, fr->percent)) && add_expr(r, "counter") &&
 			 (fr->reject ? add_reject_rst(r) : add_verdict(r, NF_DROP)));
 }
 

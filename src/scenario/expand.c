@@ -107,6 +107,9 @@ static void check_fault_keys(struct checker *c, const struct fault_cfg *f, size_
 	if (!(k->takes & FAULT_TAKES_RESTART) && has_key(s, sec, "restart"))
 		complain(c, scenario_key_line(s, sec, "restart"), "restart applies only to %s, not %s",
 			 fault_kind_names(kinds, sizeof(kinds), FAULT_TAKES_RESTART, " and "), k->name);
+	if (!(k->takes & FAULT_TAKES_PROBABILITY) && has_key(s, sec, "probability"))
+		complain(c, scenario_key_line(s, sec, "probability"), "probability applies only to %s, not %s",
+			 fault_kind_names(kinds, sizeof(kinds), FAULT_TAKES_PROBABILITY, " and "), k->name);
 	/* The service is the server's: restarting it means nothing on another target. */
 	if (f->restart_service && (!(k->takes & FAULT_TAKES_RESTART_SERVICE) || f->target != HOST_SERVER))
 		complain(c, scenario_key_line(s, sec, "restart_service"),

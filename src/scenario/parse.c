@@ -55,6 +55,7 @@ static const struct key_def key_defs[] = {
 	{ "duration", S(SECT_FAULT), VT_DURATION, offsetof(struct fault_cfg, duration_ms), 0, DURATION_MAX_MS, NULL, 0 },
 	{ "restart", S(SECT_FAULT), VT_DURATION, offsetof(struct fault_cfg, restart_ms), 0, DURATION_MAX_MS, NULL, 0 },
 	{ "restart_service", S(SECT_FAULT), VT_BOOL, offsetof(struct fault_cfg, restart_service), 0, 0, NULL, 0 },
+	{ "probability", S(SECT_FAULT), VT_PERCENT, offsetof(struct fault_cfg, probability), 1, 99, NULL, 0 },
 };
 
 const struct key_def *key_lookup(enum section_kind kind, const char *key)
@@ -113,7 +114,15 @@ int key_apply(const struct key_def *k, void *obj, const char *value, char *msg, 
 		}
 		return unknown_word(k, value, fault_kind_names(words, sizeof(words), 0, ", "), msg, len);
 	}
-	case VT_INT:
+	case VT_PERCENT:
+	case VT_INT: {
+		/* A percentage may say so: "30%". */
+		char num[32];
+		size_t n = strlen(value);
+		if (k->type == VT_PERCENT && n && n < sizeof(num) && value[n - 1] == '%') {
+			snprintf(num, sizeof(num), "%.*s", (int)(n - 1), value);
+			value = num;
+		}
 		if (parse_int64(value, &v) < 0) {
 			snprintf(msg, len, "%s: '%s' is not a whole number (expected %" PRId64 " to %" PRId64 ")",
 				 k->name, value, k->min, k->max);
@@ -126,6 +135,7 @@ int key_apply(const struct key_def *k, void *obj, const char *value, char *msg, 
 		}
 		*(int64_t *)field = v;
 		return 0;
+	}
 	case VT_DURATION:
 	case VT_SECONDS:
 		if (parse_duration_ms(value, &v, &why) < 0) {
@@ -720,7 +730,7 @@ static const char *expected_keys(enum section_kind kind)
 	case SECT_SERVER: return "keepalive, keepidle, keepintvl, keepcnt, user_timeout, traffic, interval, size, "
 				 "heartbeat_timeout, port, app, ready, notice, user, env.*, sysctl.*";
 	case SECT_ROUTER: return "idle_timeout, sysctl.*";
-	case SECT_FAULT: return "at, action, target, direction, duration, restart, restart_service";
+	case SECT_FAULT: return "at, action, target, direction, duration, restart, restart_service, probability";
 	case SECT_EXPECT: return "client, server, client_app, server_app";
 	case SECT_COUNT: break;
 	}

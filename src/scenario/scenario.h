@@ -128,6 +128,7 @@ struct fault_cfg {
 	int64_t duration_ms;		/* 0: permanent */
 	int64_t restart_ms;		/* crash: -1 never */
 	bool restart_service;
+	int64_t probability;		/* loss: percent of the packets lost; 0: not given */
 };
 
 /* One [expect] line: OUTCOME [MECHANISM] [within MIN..MAX]. */

@@ -40,7 +40,7 @@ struct scenario {
 };
 
 /* How a typed key is stored and checked; see the tables in parse.c. */
-enum value_type { VT_BOOL, VT_DURATION, VT_SECONDS, VT_INT, VT_ENUM, VT_FAULT_KIND };
+enum value_type { VT_BOOL, VT_DURATION, VT_SECONDS, VT_INT, VT_PERCENT, VT_ENUM, VT_FAULT_KIND };
 
 struct key_def {
 	const char *name;

@@ -248,7 +248,7 @@ static void test_bad_values(void **state)
 {
 	(void)state;
 	expect_error("[scenario]\n[fault]\naction = dorp\n", 3,
-		     "unknown action 'dorp' (expected drop, reject, link-down, kill, crash, freeze)");
+		     "unknown action 'dorp' (expected drop, reject, link-down, kill, crash, freeze, loss)");
 	expect_error("[client]\nkeepcnt = 0\n", 2, "keepcnt: 0 is out of range (expected 1 to 127)");
 	expect_error("[client]\nkeepcnt = 128\n", 2, "keepcnt: 128 is out of range (expected 1 to 127)");
 	expect_error("[client]\nkeepcnt = three\n", 2, "keepcnt: 'three' is not a whole number");
@@ -375,9 +375,9 @@ static void test_combinations(void **state)
 	(void)state;
 	expect_error("[fault]\ntarget = server\n", 1, "[fault] needs an action");
 	expect_error("[fault x]\naction = kill\n", 1, "[fault x] needs a target (client, server)");
-	expect_error("[fault]\naction = kill\ntarget = router\n", 3, "target = router is only possible for drop and reject, not kill");
+	expect_error("[fault]\naction = kill\ntarget = router\n", 3, "target = router is only possible for drop, reject and loss, not kill");
 	expect_error("[fault]\naction = freeze\ntarget = server\ndirection = both\n", 4,
-		     "direction applies only to drop and reject, not freeze");
+		     "direction applies only to drop, reject and loss, not freeze");
 	expect_error("[fault]\naction = kill\ntarget = server\nduration = 1s\n", 4,
 		     "duration does not apply to kill (a killed process stays dead)");
 	expect_error("[fault]\naction = crash\ntarget = server\nduration = 1s\n", 4,
@@ -391,7 +391,7 @@ static void test_combinations(void **state)
 		     "heartbeat_timeout must be longer than interval");
 	/* A combination that only some variants of a sweep make impossible is still an error. */
 	expect_error("[fault]\naction = drop, kill\ntarget = router\n", 3,
-		     "target = router is only possible for drop and reject, not kill");
+		     "target = router is only possible for drop, reject and loss, not kill");
 	scenario_free(load_ok("[fault]\naction = crash\ntarget = server\nrestart_service = no\n"));
 }
 

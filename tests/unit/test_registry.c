@@ -47,7 +47,8 @@ static void test_names(void **state)
 	char buf[256];
 
 	(void)state;
-	assert_string_equal(fault_kind_names(buf, sizeof(buf), FAULT_TAKES_DIRECTION, " and "), "drop and reject");
+	assert_string_equal(fault_kind_names(buf, sizeof(buf), FAULT_TAKES_DIRECTION, " and "), "drop, reject and loss");
+	assert_string_equal(fault_kind_names(buf, sizeof(buf), FAULT_TAKES_PROBABILITY, " and "), "loss");
 	assert_string_equal(fault_kind_names(buf, sizeof(buf), FAULT_TAKES_RESTART, " and "), "crash");
 }
 

@@ -12,5 +12,5 @@ const struct fault_kind fault_drop = {
 	.name = "drop", .table_rank = 2,
 	.describe = "silently drop the connection's packets at the target (nftables), in one or both directions",
 	.predict = predict_path_lost,
-	FAULT_FILTER_KIND(&drop_filter),
+	FAULT_FILTER_KIND(&drop_filter, 0),
 };

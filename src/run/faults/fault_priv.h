@@ -27,11 +27,15 @@ struct filter_kind {
 };
 int fault_filter_apply(struct fault_env *env, const struct fault_cfg *f, size_t index, char *err, size_t len);
 int fault_filter_lift(struct fault_env *env, const struct fault_cfg *f, size_t index, char *err, size_t len);
-/* The fields of struct fault_kind drop and reject share: one table, the same keys. */
+
 /* Add the packets the filter's rules matched to env->hits. */
 void fault_filter_count(struct fault_env *env, const struct fault_cfg *f, size_t index);
-#define FAULT_FILTER_KIND(filter)								\
-	.takes = FAULT_TAKES_ROUTER | FAULT_TAKES_DIRECTION | FAULT_TAKES_DURATION,		\
+/*
+ * The fields of struct fault_kind drop, reject and loss share: one table,
+ * the same keys, and @more (loss takes a probability).
+ */
+#define FAULT_FILTER_KIND(filter, more)							\
+	.takes = FAULT_TAKES_ROUTER | FAULT_TAKES_DIRECTION | FAULT_TAKES_DURATION | (more),		\
 	.apply = fault_filter_apply,								\
 	.lift = fault_filter_lift,								\
 	.count = fault_filter_count,								\

@@ -29,12 +29,14 @@ void fault_filter(const struct fault_cfg *f, size_t index, uint16_t port, struct
 
 	snprintf(table, len, "deadpeer_fault%zu", index);
 	*out = (struct nft_filter){ .table = table };
+	uint8_t percent = (uint8_t)f->probability;
+
 	if (f->direction != DIR_TO_CLIENT)
 		out->rules[out->n_rules++] = (struct nft_filter_rule){
-			to_server[f->target].hook, to_server[f->target].sport, port, reject };
+			to_server[f->target].hook, to_server[f->target].sport, port, reject, percent };
 	if (f->direction != DIR_TO_SERVER)
 		out->rules[out->n_rules++] = (struct nft_filter_rule){
-			to_client[f->target].hook, to_client[f->target].sport, port, reject };
+			to_client[f->target].hook, to_client[f->target].sport, port, reject, percent };
 }
 
 /* Send the batch of @n bytes (or the builder's -errno) to the target's nftables; @verb for the message. */

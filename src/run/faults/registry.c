@@ -18,6 +18,7 @@ const struct fault_kind *const fault_kinds[] = {
 	&fault_kill,
 	&fault_crash,
 	&fault_freeze,
+	&fault_loss,
 };
 
 const size_t fault_kind_count = ARRAY_SIZE(fault_kinds);

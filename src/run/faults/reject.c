@@ -19,5 +19,5 @@ const struct fault_kind fault_reject = {
 	.name = "reject", .table_rank = 3,
 	.describe = "like drop, but answer the connection's packets with a TCP reset",
 	.predict = reject_predict,
-	FAULT_FILTER_KIND(&reject_filter),
+	FAULT_FILTER_KIND(&reject_filter, 0),
 };
