@@ -4,6 +4,7 @@
  * socket's state just before it died (data still unacknowledged, probes out,
  * the peer's window) and its options; and whether it met its expectation.
  */
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -20,6 +21,9 @@ enum mechanism classify_mechanism(enum outcome o, int err, const struct side_cfg
 
 	switch (o) {
 	case OUTCOME_TIMEOUT:
+		/* A connect that never got an answer (start = listening): its SYN retransmissions gave up. */
+		if (before->state == TCP_SYN_SENT)
+			return MECH_SYN;
 		/*
 		 * Which timer ended it. The kernel arms exactly one of them: the
 		 * zero-window probe timer while the peer's window is closed, the
@@ -44,6 +48,7 @@ enum mechanism classify_mechanism(enum outcome o, int err, const struct side_cfg
 	case OUTCOME_HEARTBEAT:
 	case OUTCOME_NONE:
 	case OUTCOME_KILLED:
+	case OUTCOME_REFUSED:
 	case OUTCOME_COUNT:
 		break;
 	}
@@ -253,6 +258,7 @@ static void classify_side(const struct variant *v, const struct observation *o, 
 		event = w->first_fin_in;
 		break;
 	case OUTCOME_RST:
+	case OUTCOME_REFUSED:
 		event = w->first_rst_in;
 		break;
 	case OUTCOME_TIMEOUT:

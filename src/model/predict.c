@@ -21,7 +21,9 @@
 #include <string.h>
 
 #include "fault.h"
+#include "kernel.h"
 #include "predict.h"
+#include "topology.h"
 
 int64_t tcp_model_timeout_ms(int64_t retries, int64_t rto_base_ms)
 {
@@ -51,6 +53,23 @@ int64_t retransmission_abort_ms(int64_t retries)
 	return TCP_RTO_MIN_MS + t;
 }
 
+int64_t syn_abort_ms(int64_t retries, int64_t linear, int64_t user_timeout_ms, int64_t *sent)
+{
+	int64_t model = tcp_model_timeout_ms(retries, TCP_TIMEOUT_INIT_MS), t = 0, rto = TCP_TIMEOUT_INIT_MS;
+
+	for (int64_t k = 1;; k++) {
+		/* Timer k fires with k - 1 retransmissions out. */
+		t += rto;
+		*sent = k - 1;
+		if (user_timeout_ms > 0 && t >= user_timeout_ms)
+			return user_timeout_ms;
+		if (k - 1 >= retries + linear || (user_timeout_ms <= 0 && t >= model))
+			return t;
+		if (k > linear)
+			rto = rto * 2 > TCP_RTO_MAX_MS ? TCP_RTO_MAX_MS : rto * 2;
+	}
+}
+
 int64_t keepalive_abort_ms(int64_t idle, int64_t intvl, int64_t cnt, int64_t user_timeout)
 {
 	if (user_timeout <= 0)
@@ -61,12 +80,19 @@ int64_t keepalive_abort_ms(int64_t idle, int64_t intvl, int64_t cnt, int64_t use
 			return idle + k * intvl;
 }
 
-static int64_t sysctl_int(const struct side_cfg *c, const char *key, int64_t dflt)
+/* @key as a host's sysctls set it, else @dflt. */
+static int64_t host_sysctl(const struct sysctl_setting *ss, size_t n, const char *key, int64_t dflt)
 {
-	for (size_t i = 0; i < c->n_sysctls; i++)
-		if (strcmp(c->sysctls[i].key, key) == 0)
-			return strtoll(c->sysctls[i].value, NULL, 10);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(ss[i].key, key) == 0)
+			return strtoll(ss[i].value, NULL, 10);
 	return dflt;
+}
+
+/* @key as the side sets it, else as this kernel starts a namespace with it (@absent: no such sysctl). */
+static int64_t sysctl_int(const struct side_cfg *c, const char *key, int64_t absent)
+{
+	return host_sysctl(c->sysctls, c->n_sysctls, key, kernel_default(key, absent));
 }
 
 int64_t side_keepidle_ms(const struct side_cfg *c)
@@ -87,6 +113,17 @@ int64_t side_keepcnt(const struct side_cfg *c)
 int64_t side_retries2(const struct side_cfg *c)
 {
 	return sysctl_int(c, "net.ipv4.tcp_retries2", 15);
+}
+
+int64_t side_syn_retries(const struct side_cfg *c)
+{
+	return sysctl_int(c, "net.ipv4.tcp_syn_retries", 6);
+}
+
+/* Kernels before 6.12 have no tcp_syn_linear_timeouts: every SYN RTO doubles, as with 0. */
+int64_t side_syn_linear_timeouts(const struct side_cfg *c)
+{
+	return sysctl_int(c, "net.ipv4.tcp_syn_linear_timeouts", 0);
 }
 
 void predict_say(struct prediction *p, enum outcome o, enum mechanism m, int64_t ms, const char *fmt, ...)
@@ -144,6 +181,82 @@ static bool path_resets(const struct fault_cfg *f, enum host side, enum path_rep
 	if (reply == PATH_RESETS)
 		return f->direction == DIR_BOTH || (f->direction == DIR_TO_SERVER) == (side == HOST_CLIENT);
 	return reply == PATH_RESTARTED;
+}
+
+void predict_syn_lost(const struct variant *v, int64_t connect_ms, struct prediction *p)
+{
+	const struct side_cfg *c = &v->side[HOST_CLIENT];
+	int64_t r = side_syn_retries(c), l = side_syn_linear_timeouts(c), sent, t;
+	char a[32], b[32];
+
+	t = syn_abort_ms(r, l, c->user_timeout_ms, &sent);
+	if (c->user_timeout_ms > 0 && t == c->user_timeout_ms) {
+		predict_say(p, OUTCOME_TIMEOUT, MECH_SYN, connect_ms + t,
+			    "SYN unanswered: TCP_USER_TIMEOUT %s after the connect at %s, %" PRId64 " SYN retransmission%s",
+			    dur(a, c->user_timeout_ms), dur(b, connect_ms), sent, sent == 1 ? "" : "s");
+		return;
+	}
+	predict_say(p, OUTCOME_TIMEOUT, MECH_SYN, connect_ms + t,
+		    "SYN unanswered: connect at %s, tcp_syn_retries %" PRId64 " + tcp_syn_linear_timeouts %" PRId64
+		    " (RTO 1s, not doubled at the first %" PRId64 " timeouts): gives up after %" PRId64 " retransmissions, %s later (%s)",
+		    dur(a, connect_ms), r, l, l, sent, dur(b, t),
+		    sent >= r + l ? "count" : "tcp_model_timeout");
+}
+
+void predict_syn_refused(int64_t connect_ms, const char *why, struct prediction *p)
+{
+	char a[32];
+
+	predict_say(p, OUTCOME_REFUSED, MECH_NONE, connect_ms, "connect at %s: %s answers the SYN with a reset",
+		    dur(a, connect_ms), why);
+}
+
+/* The router's neighbour resolution toward the server: solicitations x their interval (its sysctls, or the kernel's). */
+static int64_t neigh_fail_ms(const struct variant *v, int64_t *solicit, int64_t *retrans)
+{
+	const char *fam = v->family == FAMILY_IPV6 ? "ipv6" : "ipv4";
+	char key[96], lo[96];
+
+	snprintf(lo, sizeof(lo), "net.%s.neigh.lo.mcast_solicit", fam);
+	snprintf(key, sizeof(key), "net.%s.neigh.%s.mcast_solicit", fam, TOPO_ROUTER_SERVER_BRIDGE);
+	*solicit = host_sysctl(v->router.sysctls, v->router.n_sysctls, key, kernel_default(lo, 3));
+	snprintf(lo, sizeof(lo), "net.%s.neigh.lo.retrans_time_ms", fam);
+	snprintf(key, sizeof(key), "net.%s.neigh.%s.retrans_time_ms", fam, TOPO_ROUTER_SERVER_BRIDGE);
+	*retrans = host_sysctl(v->router.sysctls, v->router.n_sysctls, key, kernel_default(lo, 1000));
+	return *solicit * *retrans;
+}
+
+enum connect_fate predict_host_gone(const struct variant *v, int64_t connect_ms, int64_t back_ms, bool service,
+				    struct prediction *p)
+{
+	const struct side_cfg *c = &v->side[HOST_CLIENT];
+	int64_t solicit, retrans, sent, gone = neigh_fail_ms(v, &solicit, &retrans);
+	int64_t syn = syn_abort_ms(side_syn_retries(c), side_syn_linear_timeouts(c), c->user_timeout_ms, &sent);
+	char a[32], b[32], d[32];
+
+	if (back_ms >= 0 && back_ms <= connect_ms) {
+		if (service)
+			return CONNECT_AFTER_FAULT;
+		predict_syn_refused(connect_ms, "the restarted server host, with nothing listening,", p);
+		return CONNECT_FAILS;
+	}
+	/* Back while the router still asks: its next solicitation is answered and the queued SYN delivered. */
+	if (back_ms >= 0 && back_ms < connect_ms + gone && back_ms < connect_ms + syn) {
+		if (service)
+			return CONNECT_AFTER_FAULT;
+		int64_t t = connect_ms + (back_ms - connect_ms + retrans - 1) / retrans * retrans;
+		predict_syn_refused(t, "the restarted server host, with nothing listening, at the router's next neighbour solicitation,", p);
+		return CONNECT_FAILS;
+	}
+	if (syn <= gone) {
+		predict_syn_lost(v, connect_ms, p);
+		return CONNECT_FAILS;
+	}
+	predict_say(p, OUTCOME_TIMEOUT, MECH_SYN, connect_ms + gone,
+		    "connect at %s to a host that is gone: the router gives up resolving its address after %" PRId64
+		    " solicitations x %s and answers the SYNs with ICMP host unreachable (EHOSTUNREACH), %s later",
+		    dur(a, connect_ms), solicit, dur(b, retrans), dur(d, gone));
+	return CONNECT_FAILS;
 }
 
 void predict_path_broken(const struct variant *v, enum host side, const struct fault_cfg *f, int64_t last_rx,
@@ -266,10 +379,44 @@ static int by_at(const void *a, const void *b)
 	return x->at_ms < y->at_ms ? -1 : x->at_ms > y->at_ms;
 }
 
+/*
+ * start = listening: the faults applied before the client connects decide
+ * whether it gets a connection. True when the connect fails: @p is the
+ * client's prediction (on the first fault's clock). Faults whose connect
+ * fate is CONNECT_AFTER_FAULT are marked in @over: the connection they
+ * let through never meets them.
+ */
+static bool predict_connect(const struct variant *v, const struct fault_cfg *const *order, bool *over,
+			    struct prediction *p)
+{
+	int64_t connect_at = v->side[HOST_CLIENT].connect_at_ms;
+
+	for (size_t i = 0; i < v->n_faults && order[i]->at_ms <= connect_at; i++) {
+		const struct fault_cfg *f = order[i];
+		int64_t heal = fault_heal_ms(f);
+		enum connect_fate fate = heal >= 0 && f->at_ms + heal <= connect_at ? CONNECT_AFTER_FAULT
+								       : CONNECT_UNDER_FAULT;
+
+		/* The kind knows best, lifted or not (a crashed host may come back with nothing listening). */
+		if (f->kind->connect)
+			fate = f->kind->connect(v, f, connect_at - f->at_ms, p);
+		if (fate == CONNECT_FAILS) {
+			p->ms += f->at_ms - order[0]->at_ms;
+			return true;
+		}
+		over[i] = fate == CONNECT_AFTER_FAULT;
+	}
+	return false;
+}
+
 void predict_side(const struct variant *v, enum host side, bool have_last_rx, int64_t last_rx_ms,
 		  struct prediction *p)
 {
 	const struct fault_cfg *order[MAX_FAULTS];
+	struct fault_cfg shifted[MAX_FAULTS];
+	bool over[MAX_FAULTS] = { false };
+	bool listening = v->start == START_LISTENING;
+	int64_t connect_at = listening ? v->side[HOST_CLIENT].connect_at_ms : 0;
 
 	memset(p, 0, sizeof(*p));
 	for (size_t i = 0; i < v->n_faults; i++)
@@ -293,20 +440,46 @@ void predict_side(const struct variant *v, enum host side, bool have_last_rx, in
 		predict_no_fault(v, side, p);
 		return;
 	}
-	/* Faults in time order: the first one that leads somewhere decides. */
+	if (listening && predict_connect(v, order, over, p)) {
+		if (side == HOST_CLIENT)
+			return;
+		/* No connection ever reached the server: it notices nothing, unless a fault is its own end. */
+		for (size_t i = 0; i < v->n_faults; i++) {
+			order[i]->kind->predict(v, side, order[i], 0, p);
+			if (p->outcome == OUTCOME_KILLED)
+				return;
+		}
+		predict_say(p, OUTCOME_NONE, MECH_NONE, INT64_MIN, "the client's connect failed: no connection reached the server");
+		return;
+	}
+	/*
+	 * Faults in time order: the first one that leads somewhere decides.
+	 * With start = listening the connection exists from connect_at: a
+	 * fault in place before acts on it from then, for what is left of it.
+	 */
 	for (size_t i = 0; i < v->n_faults; i++) {
-		int64_t offset = order[i]->at_ms - order[0]->at_ms;
-		predict_fault(v, side, order[i], have_last_rx && i == 0, last_rx_ms, p);
+		const struct fault_cfg *f = order[i];
+		int64_t from = f->at_ms > connect_at ? f->at_ms : connect_at;
+		if (over[i])
+			continue;
+		shifted[i] = *f;
+		shifted[i].at_ms = from - connect_at;
+		if (f->duration_ms > 0)
+			shifted[i].duration_ms = f->at_ms + f->duration_ms - from;
+		int64_t offset = from - order[0]->at_ms;
+		predict_fault(v, side, &shifted[i], have_last_rx && i == 0 && !listening, last_rx_ms, p);
 		if (p->outcome != OUTCOME_NONE) {
 			p->ms += offset;
-			if (i > 0) {
+			if (offset > 0 && i > 0) {
 				char o[32], rule[sizeof(p->rule) + 128];
 				format_duration(o, sizeof(o), offset);
 				snprintf(rule, sizeof(rule), "%.20s fault, %s after the first: %s",
-					 *order[i]->name ? order[i]->name : "next", o, p->rule);
+					 *f->name ? f->name : "next", o, p->rule);
 				snprintf(p->rule, sizeof(p->rule), "%.*s", (int)sizeof(p->rule) - 1, rule);
 			}
 			return;
 		}
 	}
+	if (listening && p->outcome == OUTCOME_NONE && !p->rule[0])
+		predict_say(p, OUTCOME_NONE, MECH_NONE, INT64_MIN, "the connect completes, and nothing breaks it");
 }

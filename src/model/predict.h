@@ -18,6 +18,7 @@ struct prediction {
 
 #define TCP_RTO_MIN_MS 200
 #define TCP_RTO_MAX_MS 120000
+#define TCP_TIMEOUT_INIT_MS 1000	/* a SYN's first RTO */
 
 /* Linux tcp_model_timeout(): how long tcp_retries2 = @retries allows, from the first retransmitted segment. */
 int64_t tcp_model_timeout_ms(int64_t retries, int64_t rto_base_ms);
@@ -26,6 +27,16 @@ int64_t tcp_model_timeout_ms(int64_t retries, int64_t rto_base_ms);
  * timer at least the model timeout after the first retransmission.
  */
 int64_t retransmission_abort_ms(int64_t retries);
+/*
+ * When a connect's SYN retransmissions give up, after its first SYN (Linux
+ * tcp_write_timeout in SYN-SENT): the first @linear RTOs stay at 1 s
+ * (tcp_syn_linear_timeouts), then double; it gives up at the first timer
+ * after @retries + @linear retransmissions, or at least
+ * tcp_model_timeout(@retries, 1 s) after the first SYN, or, with
+ * TCP_USER_TIMEOUT, at @user_timeout_ms (the timer is clamped to it).
+ * *@sent: the retransmissions by then.
+ */
+int64_t syn_abort_ms(int64_t retries, int64_t linear, int64_t user_timeout_ms, int64_t *sent);
 /* When the keepalive timer gives up, after the last packet received. */
 int64_t keepalive_abort_ms(int64_t idle_ms, int64_t intvl_ms, int64_t cnt, int64_t user_timeout_ms);
 
@@ -34,6 +45,8 @@ int64_t side_keepidle_ms(const struct side_cfg *c);
 int64_t side_keepintvl_ms(const struct side_cfg *c);
 int64_t side_keepcnt(const struct side_cfg *c);
 int64_t side_retries2(const struct side_cfg *c);
+int64_t side_syn_retries(const struct side_cfg *c);
+int64_t side_syn_linear_timeouts(const struct side_cfg *c);
 
 /*
  * The shared rules each kind's predict (in run/faults/) builds on. Times are
@@ -46,6 +59,28 @@ enum path_reply {
 	PATH_RESETS,		/* a TCP reset answers its next packet (a firewall that rejects) */
 	PATH_RESTARTED,		/* the peer host is back f->restart_ms after the fault and resets */
 };
+
+/*
+ * start = listening: what a fault in place when the client connects does to
+ * the connect (struct fault_kind.connect).
+ */
+enum connect_fate {
+	CONNECT_FAILS,		/* the connect fails: the client's prediction says how */
+	CONNECT_UNDER_FAULT,	/* it completes, and the fault goes on acting on the connection */
+	CONNECT_AFTER_FAULT,	/* it completes once the fault is over: nothing is left to notice */
+};
+
+/* The connect @connect_ms after the fault: its SYNs (or the SYN-ACKs) are lost. */
+void predict_syn_lost(const struct variant *v, int64_t connect_ms, struct prediction *p);
+/* The connect's SYN is answered with a reset (@why: who sends it). */
+void predict_syn_refused(int64_t connect_ms, const char *why, struct prediction *p);
+/*
+ * The server host is off the network from the fault until @back_ms (-1:
+ * never); the router, failing to resolve its address, answers the queued
+ * SYNs with ICMP host unreachable. With @service, it listens once back.
+ */
+enum connect_fate predict_host_gone(const struct variant *v, int64_t connect_ms, int64_t back_ms, bool service,
+				    struct prediction *p);
 
 /* Set @p; @ms is INT64_MIN for an outcome without a time. */
 void predict_say(struct prediction *p, enum outcome o, enum mechanism m, int64_t ms, const char *fmt, ...)

@@ -109,6 +109,11 @@ enum wire_class wire_packet(struct wire_side *w, int64_t ts, const uint8_t *f, s
 		return WIRE_RST;
 	}
 	if (flags & TH_SYN) {
+		/* The same SYN (or SYN-ACK) again: its timer fired unanswered. */
+		if (w->synced && seq == w->snd_una && w->snd_nxt == seq + 1) {
+			w->counts.retransmits++;
+			return WIRE_RETRANSMISSION;
+		}
 		w->synced = true;
 		w->snd_una = seq;
 		w->snd_nxt = seq + 1;

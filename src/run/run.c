@@ -220,6 +220,7 @@ static struct endpoint_args endpoint_args(const struct run_state *st, enum host 
 		.addr = topo_addr(self, v6),
 		.peer = topo_addr(peer, v6),
 		.suite_dir = st->opts ? st->opts->suite_dir : NULL,
+		.listening = v->start == START_LISTENING,
 	};
 }
 
@@ -296,11 +297,13 @@ static int setup_middlebox(struct run_state *st)
 	return 0;
 }
 
-/* Scheduled fault events, in time order. */
+/* Scheduled events, in time order: a fault applied or lifted, or (start = listening) the client's connect. */
+enum event_kind { EV_APPLY, EV_LIFT, EV_CONNECT };
+
 struct event {
 	int64_t at_ns;
 	size_t fault;
-	bool lift;
+	enum event_kind kind;
 };
 
 static int cmp_event(const void *a, const void *b)
@@ -309,9 +312,12 @@ static int cmp_event(const void *a, const void *b)
 
 	if (x->at_ns != y->at_ns)
 		return x->at_ns < y->at_ns ? -1 : 1;
+	/* The connect after the faults of its instant: connect_at = at means the fault is in place. */
+	if ((x->kind == EV_CONNECT) != (y->kind == EV_CONNECT))
+		return x->kind == EV_CONNECT ? 1 : -1;
 	if (x->fault != y->fault)
 		return x->fault < y->fault ? -1 : 1;
-	return (int)x->lift - (int)y->lift;
+	return (int)x->kind - (int)y->kind;
 }
 
 static bool all_decided(const struct run_state *st)
@@ -346,18 +352,21 @@ static int collect(struct run_state *st, struct pollfd *p)
 static int timeline(struct run_state *st)
 {
 	const struct variant *v = st->v;
-	struct event ev[2 * MAX_FAULTS];
+	struct event ev[2 * MAX_FAULTS + 1];
 	size_t n = 0, next = 0;
 	int64_t *deadline_ns = &st->obs->deadline_ns;
 	char err[256];
 
 	for (size_t i = 0; i < v->n_faults; i++) {
 		const struct fault_cfg *f = &v->faults[i];
-		ev[n++] = (struct event){ st->obs->established_ns + f->at_ms * 1000000, i, false };
+		ev[n++] = (struct event){ st->obs->established_ns + f->at_ms * 1000000, i, EV_APPLY };
 		int64_t heal = fault_heal_ms(f);
 		if (heal >= 0)
-			ev[n++] = (struct event){ st->obs->established_ns + (f->at_ms + heal) * 1000000, i, true };
+			ev[n++] = (struct event){ st->obs->established_ns + (f->at_ms + heal) * 1000000, i, EV_LIFT };
 	}
+	if (v->start == START_LISTENING)
+		ev[n++] = (struct event){ st->obs->established_ns + v->side[HOST_CLIENT].connect_at_ms * 1000000, 0,
+					  EV_CONNECT };
 	qsort(ev, n, sizeof(ev[0]), cmp_event);
 	if (!n)
 		*deadline_ns = st->obs->established_ns + v->deadline_ms * 1000000;
@@ -368,13 +377,19 @@ static int timeline(struct run_state *st)
 		while (next < n && ev[next].at_ns <= now) {
 			const struct event *e = &ev[next++];
 			const struct fault_cfg *f = &v->faults[e->fault];
-			int ret = e->lift ? fault_lift(&st->env, f, e->fault, err, sizeof(err))
-					  : fault_apply(&st->env, f, e->fault, err, sizeof(err));
+			if (e->kind == EV_CONNECT) {
+				if (start_endpoint(st, HOST_CLIENT) < 0)
+					return -1;
+				continue;
+			}
+			bool lift = e->kind == EV_LIFT;
+			int ret = lift ? fault_lift(&st->env, f, e->fault, err, sizeof(err))
+				       : fault_apply(&st->env, f, e->fault, err, sizeof(err));
 			if (ret)
 				return run_fail(st, "%s", err);
 			st->applied[e->fault] = true;
-			st->lifted[e->fault] = e->lift;
-			if (!e->lift && !st->obs->fault_ns) {
+			st->lifted[e->fault] = lift;
+			if (!lift && !st->obs->fault_ns) {
 				/* Times count from the instant before the fault acted: nothing it causes comes earlier. */
 				st->obs->fault_ns = st->env.start_ns;
 				st->fault_lag_ns = st->env.effective_ns - e->at_ns;
@@ -502,9 +517,12 @@ int run_variant(const struct variant *v, unsigned run, const struct run_opts *op
 		goto out;
 	t1 = mono_ns();
 	o->setup_us = (t1 - t0) / 1000;
-	if (start_endpoint(&st, HOST_SERVER) || wait_for(&st, HOST_SERVER, EP_LISTENING, SETUP_TIMEOUT_MS) ||
-	    start_endpoint(&st, HOST_CLIENT) || wait_for(&st, HOST_CLIENT, EP_ESTABLISHED, SETUP_TIMEOUT_MS) ||
-	    wait_for(&st, HOST_SERVER, EP_ESTABLISHED, SETUP_TIMEOUT_MS))
+	if (start_endpoint(&st, HOST_SERVER) || wait_for(&st, HOST_SERVER, EP_LISTENING, SETUP_TIMEOUT_MS))
+		goto out;
+	/* start = listening: the clock starts now, and the client connects on the timeline. */
+	if (v->start != START_LISTENING &&
+	    (start_endpoint(&st, HOST_CLIENT) || wait_for(&st, HOST_CLIENT, EP_ESTABLISHED, SETUP_TIMEOUT_MS) ||
+	     wait_for(&st, HOST_SERVER, EP_ESTABLISHED, SETUP_TIMEOUT_MS)))
 		goto out;
 	o->established_ns = mono_ns();
 	o->connect_us = (o->established_ns - t1) / 1000;

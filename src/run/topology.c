@@ -22,7 +22,7 @@ static const struct {
 			  { 0x02, 0xde, 0xad, 0x00, 0x01, 0x02 }, { 0x02, 0xde, 0xad, 0x00, 0x01, 0x01 },
 			  { 0x02, 0xde, 0xad, 0x00, 0x01, 0x10 } },
 	[TOPO_SERVER] = { "server", "198.19.1.2", "2001:db8:2::2", "198.19.1.2/24", "2001:db8:2::2/64",
-			  "198.19.1.1", "2001:db8:2::1", "eth-server", "br-server", "198.19.1.1/24", "2001:db8:2::1/64",
+			  "198.19.1.1", "2001:db8:2::1", "eth-server", TOPO_ROUTER_SERVER_BRIDGE, "198.19.1.1/24", "2001:db8:2::1/64",
 			  { 0x02, 0xde, 0xad, 0x00, 0x02, 0x02 }, { 0x02, 0xde, 0xad, 0x00, 0x02, 0x01 },
 			  { 0x02, 0xde, 0xad, 0x00, 0x02, 0x10 } },
 	[TOPO_ROUTER] = { "router", "198.18.1.1", "2001:db8:1::1", NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,

@@ -39,6 +39,7 @@ const char *topo_addr(enum topo_node n, bool v6);
 const char *topo_router_ifname(enum topo_node n);
 /* The host interface of client and server. */
 #define TOPO_HOST_IFNAME "eth0"
+#define TOPO_ROUTER_SERVER_BRIDGE "br-server"	/* the router's side of the server's subnet */
 
 /* Build all three hosts. On failure everything is released and @err says why. */
 int topology_create(struct topology *t, char *err, size_t len);

@@ -137,6 +137,42 @@ static void check_fault(struct checker *c, const struct fault_cfg *f, size_t sec
 		complain(c, scenario_key_line(c->s, sec, key), "%s", msg);
 }
 
+/*
+ * start = listening: the clock starts when the server listens and the
+ * client connects at connect_at; a fault on the client's process or host
+ * before then has no connection to act on.
+ */
+static void check_start(struct checker *c, const struct variant *v, size_t client_sec)
+{
+	const struct scenario *s = c->s;
+	int64_t connect_at = v->side[HOST_CLIENT].connect_at_ms;
+	char a[32], b[32];
+
+	if (v->start != START_LISTENING) {
+		if (client_sec != SIZE_MAX && has_key(s, client_sec, "connect_at"))
+			complain(c, scenario_key_line(s, client_sec, "connect_at"),
+				 "connect_at needs start = listening in [scenario] (with start = connected, the client "
+				 "is connected before the clock starts)");
+		return;
+	}
+	if (v->side[HOST_CLIENT].app.command)
+		complain(c, v->side[HOST_CLIENT].app.line,
+			 "start = listening needs the built-in client: a program connects when it decides to, not at connect_at");
+	for (size_t i = 0; i < s->n_sections; i++) {
+		if (s->sections[i].kind != SECT_FAULT)
+			continue;
+		const struct fault_cfg *f = &v->faults[s->sections[i].fault];
+		if (!f->kind || f->target != HOST_CLIENT ||
+		    f->at_ms > connect_at || (f->kind->takes & FAULT_TAKES_ROUTER))
+			continue;
+		format_duration(a, sizeof(a), connect_at);
+		format_duration(b, sizeof(b), f->at_ms);
+		complain(c, scenario_key_line(s, i, "at"),
+			 "start = listening: the client connects at %s, so a %s of the client at %s has no connection "
+			 "to act on (target the server, or make at later than connect_at)", a, f->kind->name, b);
+	}
+}
+
 /* The built-in endpoint's rules; an app side has none of its keys (parse.c refuses them). */
 static void check_side(struct checker *c, const struct side_cfg *side, size_t sec)
 {
@@ -392,6 +428,7 @@ int scenario_variant(const struct scenario *s, size_t index, struct variant *v, 
 	for (int side = 0; side < SIDE_COUNT; side++)
 		if (side_section[side] != SIZE_MAX)
 			check_side(&c, &v->side[side], side_section[side]);
+	check_start(&c, v, side_section[HOST_CLIENT]);
 
 	if (c.errors) {
 		variant_release(v);

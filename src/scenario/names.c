@@ -42,6 +42,12 @@ const char *const direction_words[] = {
 };
 static_assert(ARRAY_SIZE(direction_words) == DIR_COUNT, "a word for every direction");
 
+const char *const start_words[] = {
+	[START_CONNECTED] = "connected",
+	[START_LISTENING] = "listening",
+};
+static_assert(ARRAY_SIZE(start_words) == START_COUNT, "a word for every start");
+
 const char *const outcome_words[] = {
 	[OUTCOME_FIN] = "fin",
 	[OUTCOME_RST] = "rst",
@@ -49,6 +55,7 @@ const char *const outcome_words[] = {
 	[OUTCOME_HEARTBEAT] = "heartbeat",
 	[OUTCOME_NONE] = "none",
 	[OUTCOME_KILLED] = "killed",
+	[OUTCOME_REFUSED] = "refused",
 };
 static_assert(ARRAY_SIZE(outcome_words) == OUTCOME_COUNT, "a word for every outcome");
 
@@ -60,6 +67,7 @@ const char *const mechanism_words[] = {
 	[MECH_USER_TIMEOUT] = "user-timeout",
 	[MECH_PROBE] = "probe",
 	[MECH_DATA] = "data",
+	[MECH_SYN] = "syn",
 };
 static_assert(ARRAY_SIZE(mechanism_words) == MECH_COUNT, "a word for every mechanism");
 
@@ -137,6 +145,7 @@ const char *traffic_name(enum traffic t) { return traffic_words[t]; }
 const char *host_name(enum host h) { return host_words[h]; }
 const char *direction_name(enum direction d) { return direction_words[d]; }
 const char *outcome_name(enum outcome o) { return outcome_words[o]; }
+const char *start_name(enum start s) { return start_words[s]; }
 const char *mechanism_name(enum mechanism m) { return mechanism_words[m]; }
 const char *verdict_name(enum verdict v) { return verdict_words[v]; }
 const char *wire_class_name(enum wire_class c) { return wire_class_words[c]; }

@@ -32,6 +32,7 @@
 static const struct key_def key_defs[] = {
 	{ "family", S(SECT_SCENARIO), VT_ENUM, offsetof(struct variant, family), 0, 0, family_words, FAMILY_COUNT },
 	{ "deadline", S(SECT_SCENARIO), VT_DURATION, offsetof(struct variant, deadline_ms), 1, DURATION_MAX_MS, NULL, 0 },
+	{ "start", S(SECT_SCENARIO), VT_ENUM, offsetof(struct variant, start), 0, 0, start_words, START_COUNT },
 	{ "repeat", S(SECT_SCENARIO), VT_INT, offsetof(struct variant, repeat), 1, 1000, NULL, 0 },
 
 	{ "keepalive", SIDES, VT_BOOL, offsetof(struct side_cfg, keepalive), 0, 0, NULL, 0 },
@@ -43,6 +44,7 @@ static const struct key_def key_defs[] = {
 	{ "interval", SIDES, VT_DURATION, offsetof(struct side_cfg, interval_ms), 1, 3600000, NULL, 0 },
 	{ "size", SIDES, VT_INT, offsetof(struct side_cfg, size), 4, 65536, NULL, 0 },
 	{ "heartbeat_timeout", SIDES, VT_DURATION, offsetof(struct side_cfg, heartbeat_timeout_ms), 1, DURATION_MAX_MS, NULL, 0 },
+	{ "connect_at", S(SECT_CLIENT), VT_DURATION, offsetof(struct side_cfg, connect_at_ms), 0, DURATION_MAX_MS, NULL, 0 },
 	{ "port", S(SECT_SERVER), VT_INT, offsetof(struct side_cfg, port), 1, 65535, NULL, 0 },
 
 	{ "idle_timeout", S(SECT_ROUTER), VT_SECONDS, offsetof(struct router_cfg, idle_timeout_ms), 1000, DURATION_MAX_MS, NULL, 0 },
@@ -248,8 +250,8 @@ int expect_parse(const char *text, struct expect *e, char *msg, size_t len)
 		bool fits = false;
 		switch (e->outcome) {
 		case OUTCOME_TIMEOUT:
-			fits = w >= MECH_KEEPALIVE && w <= MECH_USER_TIMEOUT;
-			snprintf(words, sizeof(words), "keepalive, retransmission, zero-window, user-timeout");
+			fits = (w >= MECH_KEEPALIVE && w <= MECH_USER_TIMEOUT) || w == MECH_SYN;
+			snprintf(words, sizeof(words), "keepalive, retransmission, zero-window, user-timeout, syn");
 			break;
 		case OUTCOME_RST:
 			fits = w == MECH_PROBE || w == MECH_DATA || w == MECH_NONE;
@@ -259,6 +261,7 @@ int expect_parse(const char *text, struct expect *e, char *msg, size_t len)
 		case OUTCOME_HEARTBEAT:
 		case OUTCOME_NONE:
 		case OUTCOME_KILLED:
+		case OUTCOME_REFUSED:
 		case OUTCOME_COUNT:
 			snprintf(msg, len, "outcome '%s' takes no mechanism, got '%s'",
 				 outcome_name(e->outcome), tok);
@@ -724,9 +727,9 @@ static char *read_line(char *str, int num, void *stream)
 static const char *expected_keys(enum section_kind kind)
 {
 	switch (kind) {
-	case SECT_SCENARIO: return "name, description, family, deadline, repeat";
+	case SECT_SCENARIO: return "name, description, family, start, deadline, repeat";
 	case SECT_CLIENT: return "keepalive, keepidle, keepintvl, keepcnt, user_timeout, traffic, interval, size, "
-				 "heartbeat_timeout, app, ready, notice, user, env.*, sysctl.*";
+				 "heartbeat_timeout, connect_at, app, ready, notice, user, env.*, sysctl.*";
 	case SECT_SERVER: return "keepalive, keepidle, keepintvl, keepcnt, user_timeout, traffic, interval, size, "
 				 "heartbeat_timeout, port, app, ready, notice, user, env.*, sysctl.*";
 	case SECT_ROUTER: return "idle_timeout, sysctl.*";

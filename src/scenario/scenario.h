@@ -18,14 +18,22 @@ enum traffic { TRAFFIC_IDLE, TRAFFIC_STREAM, TRAFFIC_REQUEST, TRAFFIC_HEARTBEAT,
 enum host { HOST_CLIENT, HOST_SERVER, HOST_ROUTER, HOST_COUNT };
 #define SIDE_COUNT 2	/* HOST_CLIENT and HOST_SERVER: the hosts with an endpoint */
 enum direction { DIR_BOTH, DIR_TO_SERVER, DIR_TO_CLIENT, DIR_COUNT };
+/* [scenario] start: where the run's clock starts, and whether the connect is part of the story. */
+enum start {
+	START_CONNECTED,	/* the connection is up before the clock starts (default) */
+	START_LISTENING,	/* the clock starts when the server listens; the client connects at connect_at */
+	START_COUNT
+};
 enum outcome {
 	OUTCOME_FIN, OUTCOME_RST, OUTCOME_TIMEOUT, OUTCOME_HEARTBEAT, OUTCOME_NONE, OUTCOME_KILLED,
+	OUTCOME_REFUSED,	/* the connect met a reset: ECONNREFUSED (start = listening) */
 	OUTCOME_COUNT
 };
 enum mechanism {
 	MECH_NONE,		/* "-": no mechanism applies or it is unknown */
 	MECH_KEEPALIVE, MECH_RETRANSMISSION, MECH_ZERO_WINDOW, MECH_USER_TIMEOUT,
 	MECH_PROBE, MECH_DATA,
+	MECH_SYN,		/* the connect's SYN retransmissions gave up (start = listening) */
 	MECH_COUNT
 };
 
@@ -34,6 +42,7 @@ const char *traffic_name(enum traffic t);
 const char *host_name(enum host h);
 const char *direction_name(enum direction d);
 const char *outcome_name(enum outcome o);
+const char *start_name(enum start s);
 const char *mechanism_name(enum mechanism m);
 
 /* What a fault does; one per action, in run/faults/registry.c. */
@@ -107,6 +116,7 @@ struct side_cfg {
 	int64_t size;			/* bytes per write, frame header included */
 	int64_t heartbeat_timeout_ms;	/* heartbeat: silence that declares the peer dead */
 	int64_t port;			/* server only: the listening port */
+	int64_t connect_at_ms;		/* client only, start = listening: when it connects; -1: not given (0) */
 	struct app_cfg app;		/* app.command NULL: the built-in endpoint */
 	struct sysctl_setting sysctls[MAX_SYSCTLS];
 	size_t n_sysctls;
@@ -170,6 +180,7 @@ struct variant {
 	const struct scenario *scenario;	/* the file it came from */
 	size_t index;			/* position in the file's expansion */
 	enum family family;
+	enum start start;
 	int64_t deadline_ms;
 	int64_t repeat;
 	struct side_cfg side[SIDE_COUNT];

@@ -342,9 +342,9 @@ static void test_expectations(void **state)
 {
 	(void)state;
 	expect_error("[expect]\nclient = dead\n", 2,
-		     "unknown outcome 'dead' (expected fin, rst, timeout, heartbeat, none, killed)");
+		     "unknown outcome 'dead' (expected fin, rst, timeout, heartbeat, none, killed, refused)");
 	expect_error("[expect]\nclient = timeout probe\n", 2,
-		     "unknown mechanism 'probe' for timeout (expected keepalive, retransmission, zero-window, user-timeout)");
+		     "unknown mechanism 'probe' for timeout (expected keepalive, retransmission, zero-window, user-timeout, syn)");
 	expect_error("[expect]\nclient = rst keepalive\n", 2, "unknown mechanism 'keepalive' for rst (expected probe, data, -)");
 	expect_error("[expect]\nclient = fin keepalive\n", 2, "outcome 'fin' takes no mechanism, got 'keepalive'");
 	expect_error("[expect]\nclient = rst within 3s\n", 2, "'within' needs a range MIN..MAX");

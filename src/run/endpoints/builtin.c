@@ -66,7 +66,8 @@ int outcome_from_errno(int err, enum outcome *o)
 
 struct child {
 	const struct endpoint_args *a;
-	int sock;
+	int sock;			/* -1: no connection ever came (a server stopped while listening) */
+	bool connected;			/* the handshake completed */
 	int64_t last_rx_ns;
 	int64_t next_tx_ns;		/* stream/request/heartbeat: next send */
 	int64_t last_pong_ns;		/* heartbeat: last answer from the peer */
@@ -146,7 +147,7 @@ static void NORETURN finish(struct child *ep, enum outcome o, int err, int64_t t
 	 * own read time is later by however long it took to read, or by a freeze.
 	 */
 	m.r.last_rx_ns = ep->last_rx_ns;
-	if (m.r.after.ts_ns) {
+	if (m.r.after.ts_ns && ep->connected) {
 		uint32_t ago = m.r.after.last_ack_recv_ms < m.r.after.last_data_recv_ms ?
 			       m.r.after.last_ack_recv_ms : m.r.after.last_data_recv_ms;
 		m.r.last_rx_ns = m.r.after.ts_ns - (int64_t)ago * 1000000;
@@ -157,7 +158,8 @@ static void NORETURN finish(struct child *ep, enum outcome o, int err, int64_t t
 	m.r.keepcnt = get_sockopt_int(ep->sock, IPPROTO_TCP, TCP_KEEPCNT);
 	m.r.user_timeout_ms = get_sockopt_int(ep->sock, IPPROTO_TCP, TCP_USER_TIMEOUT);
 	send_msg(&m);
-	close(ep->sock);	/* as an application would once it knows */
+	if (ep->sock >= 0)
+		close(ep->sock);	/* as an application would once it knows */
 	/* Consume a pending stop so that closing does not reset the harness's end. */
 	enum ep_cmd cmd;
 	while (recv(CTL_FD, &cmd, sizeof(cmd), MSG_DONTWAIT) > 0)
@@ -205,8 +207,10 @@ static socklen_t make_addr(const struct endpoint_args *a, struct sockaddr_storag
 	return sizeof(*s4);
 }
 
-/* Wait for @events on @fd while watching the control socket; false on stop. */
-static bool wait_fd(int fd, short events, int timeout_ms)
+enum waited { WAIT_READY, WAIT_TIMEOUT, WAIT_STOPPED };
+
+/* Wait for @events on @fd (-1 ms: for ever) while watching the control socket. */
+static enum waited wait_fd(int fd, short events, int timeout_ms)
 {
 	struct pollfd p[2] = { { fd, events, 0 }, { CTL_FD, POLLIN, 0 } };
 
@@ -217,11 +221,20 @@ static bool wait_fd(int fd, short events, int timeout_ms)
 		if (r < 0)
 			fail(errno, "cannot %s", "poll");
 		if (r == 0)
-			return false;
-		if (p[1].revents)
-			_exit(0);	/* stopped or orphaned before connecting */
-		return true;
+			return WAIT_TIMEOUT;
+		return p[1].revents ? WAIT_STOPPED : WAIT_READY;
 	}
+}
+
+/*
+ * Stopped (or orphaned) before the connection existed. Where the connect is
+ * part of the story, that is the side's result: it noticed nothing.
+ */
+static void NORETURN before_connection(struct child *ep)
+{
+	if (!ep->a->listening)
+		_exit(0);
+	finish(ep, OUTCOME_NONE, 0, mono_ns());
 }
 
 static int open_socket(const struct endpoint_args *a)
@@ -233,8 +246,9 @@ static int open_socket(const struct endpoint_args *a)
 	return s;
 }
 
-static int serve(const struct endpoint_args *a)
+static int serve(struct child *ep)
 {
+	const struct endpoint_args *a = ep->a;
 	struct sockaddr_storage ss;
 	socklen_t len = make_addr(a, &ss, true);
 	int one = 1, ls = open_socket(a), s;
@@ -246,7 +260,8 @@ static int serve(const struct endpoint_args *a)
 		fail(errno, "cannot %s", "listen");
 	struct ep_msg m = { .type = EP_LISTENING, .r.ts_ns = mono_ns() };
 	send_msg(&m);
-	wait_fd(ls, POLLIN, -1);
+	if (wait_fd(ls, POLLIN, -1) == WAIT_STOPPED)
+		before_connection(ep);
 	s = accept4(ls, NULL, NULL, SOCK_CLOEXEC);
 	if (s < 0)
 		fail(errno, "cannot %s", "accept");
@@ -255,23 +270,54 @@ static int serve(const struct endpoint_args *a)
 	return s;
 }
 
-static int dial(const struct endpoint_args *a)
+/*
+ * A failed connect where the connect is part of the story: refused (the
+ * SYN met a reset), or the kernel gave up (ETIMEDOUT, or the soft error it
+ * holds, such as EHOSTUNREACH from a router). Anything else is a failure
+ * of the run.
+ */
+static void NORETURN connect_failed(struct child *ep, int err, int64_t ts)
 {
+	enum outcome o = OUTCOME_REFUSED;
+
+	if (err != ECONNREFUSED && (outcome_from_errno(err, &o) < 0 || o != OUTCOME_TIMEOUT))
+		fail(err, "cannot connect to %s", ep->a->server_addr);
+	finish(ep, o, err, ts);
+}
+
+static int dial(struct child *ep)
+{
+	const struct endpoint_args *a = ep->a;
 	struct sockaddr_storage ss;
 	socklen_t len = make_addr(a, &ss, false);
-	int s = open_socket(a), err = 0;
+	int err = 0;
 
-	set_options(s, a->cfg);
-	fcntl(s, F_SETFL, O_NONBLOCK);
-	if (connect(s, (struct sockaddr *)&ss, len) < 0 && errno != EINPROGRESS)
+	ep->sock = open_socket(a);
+	set_options(ep->sock, a->cfg);
+	fcntl(ep->sock, F_SETFL, O_NONBLOCK);
+	if (connect(ep->sock, (struct sockaddr *)&ss, len) < 0 && errno != EINPROGRESS) {
+		if (a->listening)
+			connect_failed(ep, errno, mono_ns());
 		fail(errno, "cannot connect to %s", a->server_addr);
-	if (!wait_fd(s, POLLOUT, CONNECT_TIMEOUT_MS))
+	}
+	/* In SYN-SENT: what the classification sees if the connect fails. */
+	snapshot(ep->sock, &ep->before);
+	switch (wait_fd(ep->sock, POLLOUT, a->listening ? -1 : CONNECT_TIMEOUT_MS)) {
+	case WAIT_READY:
+		break;
+	case WAIT_TIMEOUT:
 		fail(ETIMEDOUT, "cannot connect to %s", a->server_addr);
+	case WAIT_STOPPED:
+		before_connection(ep);
+	}
+	int64_t ts = mono_ns();
 	len = sizeof(err);
-	getsockopt(s, SOL_SOCKET, SO_ERROR, &err, &len);
+	getsockopt(ep->sock, SOL_SOCKET, SO_ERROR, &err, &len);
+	if (err && a->listening)
+		connect_failed(ep, err, ts);
 	if (err)
 		fail(err, "cannot connect to %s", a->server_addr);
-	return s;
+	return ep->sock;
 }
 
 static void queue_frame(struct child *ep, enum frame_type t, size_t payload)
@@ -440,7 +486,9 @@ static void NORETURN endpoint_main(const struct endpoint_args *a)
 	static struct child ep;	/* large buffers: keep them off the stack */
 
 	ep.a = a;
-	ep.sock = a->side == HOST_SERVER ? serve(a) : dial(a);
+	ep.sock = -1;
+	ep.sock = a->side == HOST_SERVER ? serve(&ep) : dial(&ep);
+	ep.connected = true;
 	run_connection(&ep);
 }
 

@@ -87,6 +87,13 @@ struct endpoint_args {
 	int nsfd;			/* the host's namespace */
 	const char *addr, *peer;	/* this host's and the peer's address, numeric */
 	const char *suite_dir;		/* {suite}: shared by the suite's runs; NULL: none */
+	/*
+	 * start = listening: the connect is part of the story. The client waits
+	 * for it as long as the kernel tries and reports its failure as its
+	 * result (timeout, refused); a server stopped before anyone connected
+	 * reports "none".
+	 */
+	bool listening;
 };
 
 /*

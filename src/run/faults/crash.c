@@ -81,10 +81,17 @@ static void crash_predict(const struct variant *v, enum host side, const struct 
 	predict_heartbeat_first(&v->side[side], f, -1, p);
 }
 
+/* A crashed server host is not there to answer: the router's neighbour resolution fails. */
+static enum connect_fate crash_connect(const struct variant *v, const struct fault_cfg *f, int64_t connect_ms,
+				       struct prediction *p)
+{
+	return predict_host_gone(v, connect_ms, f->restart_ms, f->restart_service, p);
+}
+
 const struct fault_kind fault_crash = {
 	.name = "crash", .table_rank = 0, .takes = FAULT_TAKES_RESTART | FAULT_TAKES_RESTART_SERVICE,
 	.describe = "the target host loses power; restart brings a fresh host back, restart_service its server",
 	.no_duration = "use restart to bring the host back",
 	.validate = crash_validate, .apply = crash_apply, .lift = crash_lift,
-	.heal_ms = crash_heal_ms, .predict = crash_predict,
+	.heal_ms = crash_heal_ms, .predict = crash_predict, .connect = crash_connect,
 };

@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "endpoint.h"
+#include "predict.h"
 #include "scenario.h"
 #include "topology.h"
 
@@ -74,6 +75,14 @@ struct fault_kind {
 	 */
 	void (*predict)(const struct variant *v, enum host side, const struct fault_cfg *f, int64_t last_rx,
 			struct prediction *p);
+	/*
+	 * start = listening, with the fault in place when the client connects
+	 * @connect_ms after it: what the connect meets (predict.h: the
+	 * predict_syn_* rules). NULL: the connect completes and the fault goes
+	 * on acting on the connection (CONNECT_UNDER_FAULT).
+	 */
+	enum connect_fate (*connect)(const struct variant *v, const struct fault_cfg *f, int64_t connect_ms,
+				     struct prediction *p);
 	int table_rank;			/* column of the matrix in `deadpeer table`: lower first */
 	const void *priv;		/* the kind's own data for code it shares with others (filter.c) */
 };

@@ -30,6 +30,9 @@ int fault_filter_lift(struct fault_env *env, const struct fault_cfg *f, size_t i
 
 /* Add the packets the filter's rules matched to env->hits. */
 void fault_filter_count(struct fault_env *env, const struct fault_cfg *f, size_t index);
+/* What a filter in place does to the client's connect (start = listening). */
+enum connect_fate fault_filter_connect(const struct variant *v, const struct fault_cfg *f, int64_t connect_ms,
+				       struct prediction *p);
 /*
  * The fields of struct fault_kind drop, reject and loss share: one table,
  * the same keys, and @more (loss takes a probability).
@@ -39,6 +42,7 @@ void fault_filter_count(struct fault_env *env, const struct fault_cfg *f, size_t
 	.apply = fault_filter_apply,								\
 	.lift = fault_filter_lift,								\
 	.count = fault_filter_count,								\
+	.connect = fault_filter_connect,							\
 	.heal_ms = fault_heal_after_duration,							\
 	.priv = (filter)
 

@@ -89,3 +89,35 @@ void fault_filter_count(struct fault_env *env, const struct fault_cfg *f, size_t
 		return;
 	env->hits = (env->hits < 0 ? 0 : env->hits) + (int64_t)packets;
 }
+
+/*
+ * The SYN towards the server meets the filter first: a reject answers it
+ * with a reset, a drop loses it. A filter only towards the client lets the
+ * SYN through and catches the SYN-ACK: the client hears nothing either way.
+ */
+enum connect_fate fault_filter_connect(const struct variant *v, const struct fault_cfg *f, int64_t connect_ms,
+				       struct prediction *p)
+{
+	const struct filter_kind *fk = f->kind->priv;
+	int64_t heal = fault_heal_ms(f);
+
+	if (heal >= 0 && heal <= connect_ms)
+		return CONNECT_AFTER_FAULT;
+	if (f->probability > 0) {
+		predict_say(p, OUTCOME_COUNT, MECH_NONE, INT64_MIN,
+			    "%lld%% of the SYNs and SYN-ACKs are lost at random: whether the connect succeeds is chance",
+			    (long long)f->probability);
+		return CONNECT_FAILS;
+	}
+	if (fk->reject && f->direction != DIR_TO_CLIENT) {
+		char why[64];
+		snprintf(why, sizeof(why), "the %s's firewall", host_name(f->target));
+		predict_syn_refused(connect_ms, why, p);
+		return CONNECT_FAILS;
+	}
+	predict_syn_lost(v, connect_ms, p);
+	/* A drop lifted before the connect gives up lets a retransmitted SYN through. */
+	if (heal >= 0 && p->has_time && p->ms > heal)
+		return CONNECT_AFTER_FAULT;
+	return CONNECT_FAILS;
+}

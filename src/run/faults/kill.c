@@ -23,9 +23,17 @@ static void kill_predict(const struct variant *v, enum host side, const struct f
 			    "the peer's kernel sends a FIN when its process dies: within the round trip");
 }
 
+/* The server's listening socket dies with its process: its kernel resets the SYN (the validation refuses the client). */
+static enum connect_fate kill_connect(const struct variant *v, const struct fault_cfg *f, int64_t connect_ms,
+				      struct prediction *p)
+{
+	predict_syn_refused(connect_ms, "the server's kernel, with nothing listening,", p);
+	return CONNECT_FAILS;
+}
+
 const struct fault_kind fault_kill = {
 	.name = "kill", .table_rank = 4,
 	.describe = "SIGKILL the target's endpoint process: its kernel closes the socket",
 	.no_duration = "a killed process stays dead",
-	.apply = kill_apply, .predict = kill_predict,
+	.apply = kill_apply, .predict = kill_predict, .connect = kill_connect,
 };

@@ -16,9 +16,20 @@ static int link_down_lift(struct fault_env *env, const struct fault_cfg *f, size
 	return fault_link_set(env, f, true, err, len);
 }
 
+/*
+ * The server's cable is out: to the router it is a host that stopped
+ * answering, until the cable is back (its service never went away).
+ * (The client's is refused before it connects.)
+ */
+static enum connect_fate link_down_connect(const struct variant *v, const struct fault_cfg *f, int64_t connect_ms,
+					   struct prediction *p)
+{
+	return predict_host_gone(v, connect_ms, fault_heal_ms(f), true, p);
+}
+
 const struct fault_kind fault_link_down = {
 	.name = "link-down", .table_rank = 1, .takes = FAULT_TAKES_DURATION,
 	.describe = "pull the cable between the target host and the router",
 	.apply = link_down_apply, .lift = link_down_lift,
-	.heal_ms = fault_heal_after_duration, .predict = predict_path_lost,
+	.heal_ms = fault_heal_after_duration, .predict = predict_path_lost, .connect = link_down_connect,
 };
