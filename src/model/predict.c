@@ -196,19 +196,26 @@ void predict_syn_lost(const struct variant *v, int64_t connect_ms, struct predic
 			    dur(a, c->user_timeout_ms), dur(b, connect_ms), sent, sent == 1 ? "" : "s");
 		return;
 	}
+	char linear[64] = "RTO 1s, doubling";
+	if (l > 0)
+		snprintf(linear, sizeof(linear), "RTO 1s, doubling after the first %" PRId64 " timeouts", l);
 	predict_say(p, OUTCOME_TIMEOUT, MECH_SYN, connect_ms + t,
 		    "SYN unanswered: connect at %s, tcp_syn_retries %" PRId64 " + tcp_syn_linear_timeouts %" PRId64
-		    " (RTO 1s, not doubled at the first %" PRId64 " timeouts): gives up after %" PRId64 " retransmissions, %s later (%s)",
-		    dur(a, connect_ms), r, l, l, sent, dur(b, t),
-		    sent >= r + l ? "count" : "tcp_model_timeout");
+		    " (%s): gives up after %" PRId64 " retransmissions, %s later (%s)",
+		    dur(a, connect_ms), r, l, linear, sent, dur(b, t),
+		    sent >= r + l ? "their count" : "tcp_model_timeout");
 }
 
-void predict_syn_refused(int64_t connect_ms, const char *why, struct prediction *p)
+void predict_syn_refused(int64_t connect_ms, int64_t at_ms, const char *why, struct prediction *p)
 {
-	char a[32];
+	char a[32], b[32];
 
-	predict_say(p, OUTCOME_REFUSED, MECH_NONE, connect_ms, "connect at %s: %s answers the SYN with a reset",
-		    dur(a, connect_ms), why);
+	if (at_ms == connect_ms)
+		predict_say(p, OUTCOME_REFUSED, MECH_NONE, at_ms, "connect at %s: %s answers the SYN with a reset",
+			    dur(a, connect_ms), why);
+	else
+		predict_say(p, OUTCOME_REFUSED, MECH_NONE, at_ms, "connect at %s: %s answers a SYN with a reset at %s",
+			    dur(a, connect_ms), why, dur(b, at_ms));
 }
 
 /* The router's neighbour resolution toward the server: solicitations x their interval (its sysctls, or the kernel's). */
@@ -237,7 +244,7 @@ enum connect_fate predict_host_gone(const struct variant *v, int64_t connect_ms,
 	if (back_ms >= 0 && back_ms <= connect_ms) {
 		if (service)
 			return CONNECT_AFTER_FAULT;
-		predict_syn_refused(connect_ms, "the restarted server host, with nothing listening,", p);
+		predict_syn_refused(connect_ms, connect_ms, "the restarted server host, with nothing listening,", p);
 		return CONNECT_FAILS;
 	}
 	/* Back while the router still asks: its next solicitation is answered and the queued SYN delivered. */
@@ -245,7 +252,7 @@ enum connect_fate predict_host_gone(const struct variant *v, int64_t connect_ms,
 		if (service)
 			return CONNECT_AFTER_FAULT;
 		int64_t t = connect_ms + (back_ms - connect_ms + retrans - 1) / retrans * retrans;
-		predict_syn_refused(t, "the restarted server host, with nothing listening, at the router's next neighbour solicitation,", p);
+		predict_syn_refused(connect_ms, t, "the restarted server host (nothing listening), found by the router's next neighbour solicitation,", p);
 		return CONNECT_FAILS;
 	}
 	if (syn <= gone) {
@@ -440,7 +447,20 @@ void predict_side(const struct variant *v, enum host side, bool have_last_rx, in
 		predict_no_fault(v, side, p);
 		return;
 	}
-	if (listening && predict_connect(v, order, over, p)) {
+	if (listening && !predict_connect(v, order, over, p)) {
+		predict_say(p, OUTCOME_NONE, MECH_NONE, INT64_MIN, "the connect completes, and nothing breaks it");
+		/* A fault over by then killed no connection, but it may have killed this side's process. */
+		for (size_t i = 0; i < v->n_faults; i++) {
+			struct prediction k;
+			if (!over[i])
+				continue;
+			order[i]->kind->predict(v, side, order[i], 0, &k);
+			if (k.outcome == OUTCOME_KILLED) {
+				*p = k;
+				return;
+			}
+		}
+	} else if (listening) {
 		if (side == HOST_CLIENT)
 			return;
 		/* No connection ever reached the server: it notices nothing, unless a fault is its own end. */
@@ -480,6 +500,4 @@ void predict_side(const struct variant *v, enum host side, bool have_last_rx, in
 			return;
 		}
 	}
-	if (listening && p->outcome == OUTCOME_NONE && !p->rule[0])
-		predict_say(p, OUTCOME_NONE, MECH_NONE, INT64_MIN, "the connect completes, and nothing breaks it");
 }

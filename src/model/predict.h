@@ -72,8 +72,8 @@ enum connect_fate {
 
 /* The connect @connect_ms after the fault: its SYNs (or the SYN-ACKs) are lost. */
 void predict_syn_lost(const struct variant *v, int64_t connect_ms, struct prediction *p);
-/* The connect's SYN is answered with a reset (@why: who sends it). */
-void predict_syn_refused(int64_t connect_ms, const char *why, struct prediction *p);
+/* The connect's SYN is answered with a reset at @at_ms (@why: who sends it). */
+void predict_syn_refused(int64_t connect_ms, int64_t at_ms, const char *why, struct prediction *p);
 /*
  * The server host is off the network from the fault until @back_ms (-1:
  * never); the router, failing to resolve its address, answers the queued

@@ -112,7 +112,7 @@ enum connect_fate fault_filter_connect(const struct variant *v, const struct fau
 	if (fk->reject && f->direction != DIR_TO_CLIENT) {
 		char why[64];
 		snprintf(why, sizeof(why), "the %s's firewall", host_name(f->target));
-		predict_syn_refused(connect_ms, why, p);
+		predict_syn_refused(connect_ms, connect_ms, why, p);
 		return CONNECT_FAILS;
 	}
 	predict_syn_lost(v, connect_ms, p);

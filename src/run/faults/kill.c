@@ -27,7 +27,7 @@ static void kill_predict(const struct variant *v, enum host side, const struct f
 static enum connect_fate kill_connect(const struct variant *v, const struct fault_cfg *f, int64_t connect_ms,
 				      struct prediction *p)
 {
-	predict_syn_refused(connect_ms, "the server's kernel, with nothing listening,", p);
+	predict_syn_refused(connect_ms, connect_ms, "the server's kernel, with nothing listening,", p);
 	return CONNECT_FAILS;
 }
 
