@@ -395,6 +395,48 @@ static void test_combinations(void **state)
 	scenario_free(load_ok("[fault]\naction = crash\ntarget = server\nrestart_service = no\n"));
 }
 
+/* start = listening: the connect is on the timeline; what cannot act before it is refused. */
+static void test_start(void **state)
+{
+	struct scenario *s;
+	struct variant v;
+
+	(void)state;
+	s = load_ok("[scenario]\nstart = listening\n[client]\nconnect_at = 1500ms\n"
+		    "[fault]\nat = 0\naction = drop\ntarget = client\n[expect]\nclient = timeout syn within 8s..9s\n"
+		    "server = none\n");
+	assert_int_equal(scenario_variant(s, 0, &v, stderr), 0);
+	assert_int_equal(v.start, START_LISTENING);
+	assert_int_equal(v.side[HOST_CLIENT].connect_at_ms, 1500);
+	assert_int_equal(v.expect[HOST_CLIENT].outcome, OUTCOME_TIMEOUT);
+	assert_int_equal(v.expect[HOST_CLIENT].mechanism, MECH_SYN);
+	variant_release(&v);
+	scenario_free(s);
+	s = load_ok("[scenario]\nstart = listening\n[fault]\nat = 0\naction = reject\ntarget = router\n"
+		    "[expect]\nclient = refused within 0..100ms\n");
+	assert_int_equal(scenario_variant(s, 0, &v, stderr), 0);
+	assert_int_equal(v.side[HOST_CLIENT].connect_at_ms, 0);
+	assert_int_equal(v.expect[HOST_CLIENT].outcome, OUTCOME_REFUSED);
+	variant_release(&v);
+	scenario_free(s);
+
+	expect_error("[scenario]\nstart = later\n", 2, "unknown start 'later' (expected connected, listening)");
+	expect_error("[client]\nconnect_at = 1s\n", 2, "connect_at needs start = listening in [scenario]");
+	expect_error("[scenario]\nstart = connected\n[client]\nconnect_at = 1s\n", 4,
+		     "connect_at needs start = listening in [scenario]");
+	expect_error("[server]\nconnect_at = 1s\n", 2, "unknown key 'connect_at' in [server]");
+	expect_error("[expect]\nclient = refused syn\n", 2, "outcome 'refused' takes no mechanism, got 'syn'");
+	expect_error("[scenario]\nstart = listening\n[client]\nconnect_at = 2s\n[fault]\nat = 1s\naction = kill\n"
+		     "target = client\n", 6,
+		     "start = listening: the client connects at 2s, so a kill of the client at 1s has no connection to act on");
+	expect_error("[scenario]\nstart = listening\n[fault]\nat = 0\naction = link-down\ntarget = client\n", 4,
+		     "start = listening: the client connects at 0ms, so a link-down of the client at 0ms");
+	expect_error("[scenario]\nstart = listening\n[client]\napp = /bin/true\n", 4,
+		     "start = listening needs the built-in client");
+	/* After the connect, the client's process is there to kill. */
+	scenario_free(load_ok("[scenario]\nstart = listening\n[fault]\nat = 1s\naction = kill\ntarget = client\n"));
+}
+
 static void test_conditional_expects(void **state)
 {
 	struct scenario *s = load_ok(
@@ -831,6 +873,7 @@ static void test_read_error(void **state)
 }
 
 UNIT_TESTS(
+	cmocka_unit_test(test_start),
 	cmocka_unit_test(test_every_key),
 	cmocka_unit_test(test_defaults),
 	cmocka_unit_test(test_sweep),

@@ -231,7 +231,149 @@ static void test_app_side(void **state)
 	assert_int_equal(p.outcome, OUTCOME_TIMEOUT);
 }
 
+/* SYN retransmissions against the times measured on Linux 6.18 (README "Connecting to a dead peer"). */
+static void test_syn_abort(void **state)
+{
+	int64_t sent;
+
+	(void)state;
+	/* 6 + 4: 1, 2, 3, 4, 5, 7, 11, 19, 35, 67 s, given up at 131 s after 10 retransmissions (measured 134-135 s). */
+	assert_int_equal(syn_abort_ms(6, 4, 0, &sent), 131000);
+	assert_int_equal(sent, 10);
+	/* Without linear timeouts, the classic 1, 3, 7, 15, 31, 63 s and 127 s. */
+	assert_int_equal(syn_abort_ms(6, 0, 0, &sent), 127000);
+	assert_int_equal(sent, 6);
+	/* tcp_syn_retries 2: the time limit (2^3 - 1) s ends it at 7 s, after 5 retransmissions, not 2 + 4. */
+	assert_int_equal(syn_abort_ms(2, 4, 0, &sent), 7000);
+	assert_int_equal(sent, 5);
+	/* 3 + 4: 19 s; 3 + 0: 15 s. */
+	assert_int_equal(syn_abort_ms(3, 4, 0, &sent), 19000);
+	assert_int_equal(syn_abort_ms(3, 0, 0, &sent), 15000);
+	/* TCP_USER_TIMEOUT: the timer is clamped to it. */
+	assert_int_equal(syn_abort_ms(6, 4, 1500, &sent), 1500);
+	assert_int_equal(sent, 1);
+	/* ... unless the count ends it first. */
+	assert_int_equal(syn_abort_ms(1, 0, 60000, &sent), 3000);
+}
+
+/* start = listening: a variant whose client connects at @connect_at with the syn sysctls set. */
+static struct variant listening(int64_t connect_at)
+{
+	struct variant v = base();
+	struct side_cfg *c = &v.side[HOST_CLIENT];
+
+	v.start = START_LISTENING;
+	c->connect_at_ms = connect_at;
+	c->sysctls[c->n_sysctls++] = (struct sysctl_setting){ "net.ipv4.tcp_syn_retries", "2", 1 };
+	c->sysctls[c->n_sysctls++] = (struct sysctl_setting){ "net.ipv4.tcp_syn_linear_timeouts", "4", 2 };
+	return v;
+}
+
+static void test_connect(void **state)
+{
+	struct variant v = listening(1000);
+	struct prediction p;
+
+	(void)state;
+	/* Dropped SYNs: on the fault's clock, the connect at 1 s plus 7 s. */
+	v.faults[v.n_faults++] = fault("drop", HOST_ROUTER, 0);
+	predict_side(&v, HOST_CLIENT, false, 0, &p);
+	assert_int_equal(p.outcome, OUTCOME_TIMEOUT);
+	assert_int_equal(p.mechanism, MECH_SYN);
+	assert_int_equal(p.ms, 8000);
+	predict_side(&v, HOST_SERVER, false, 0, &p);
+	assert_int_equal(p.outcome, OUTCOME_NONE);
+	/* Lifted at 2.5 s: a retransmitted SYN gets through. */
+	v.faults[0].duration_ms = 2500;
+	predict_side(&v, HOST_CLIENT, false, 0, &p);
+	assert_int_equal(p.outcome, OUTCOME_NONE);
+	/* Lifted before the connect: nothing happens. */
+	v.faults[0].duration_ms = 500;
+	predict_side(&v, HOST_CLIENT, false, 0, &p);
+	assert_int_equal(p.outcome, OUTCOME_NONE);
+
+	/* A resetting firewall towards the server refuses at once; towards the client only, the SYN-ACK is lost. */
+	v.faults[0] = fault("reject", HOST_SERVER, 0);
+	predict_side(&v, HOST_CLIENT, false, 0, &p);
+	assert_int_equal(p.outcome, OUTCOME_REFUSED);
+	assert_int_equal(p.ms, 1000);
+	v.faults[0].direction = DIR_TO_CLIENT;
+	predict_side(&v, HOST_CLIENT, false, 0, &p);
+	assert_int_equal(p.outcome, OUTCOME_TIMEOUT);
+	assert_int_equal(p.mechanism, MECH_SYN);
+
+	/* A killed server: its kernel resets the SYN, and the server side is the one killed. */
+	v.faults[0] = fault("kill", HOST_SERVER, 500);
+	predict_side(&v, HOST_CLIENT, false, 0, &p);
+	assert_int_equal(p.outcome, OUTCOME_REFUSED);
+	assert_int_equal(p.ms, 500);
+	predict_side(&v, HOST_SERVER, false, 0, &p);
+	assert_int_equal(p.outcome, OUTCOME_KILLED);
+
+	/* A frozen server's kernel completes the handshake: the connection is up, and keepalive is answered. */
+	v.faults[0] = fault("freeze", HOST_SERVER, 0);
+	keepalive_on(&v.side[HOST_CLIENT], 1000, 1000, 2);
+	predict_side(&v, HOST_CLIENT, false, 0, &p);
+	assert_int_equal(p.outcome, OUTCOME_NONE);
+
+	/* A fault after the connect acts on the connection, counted from the connect: keepalive 1 + 1 x 2 s. */
+	v.faults[0] = fault("drop", HOST_ROUTER, 1500);
+	predict_side(&v, HOST_CLIENT, false, 0, &p);
+	assert_int_equal(p.outcome, OUTCOME_TIMEOUT);
+	assert_int_equal(p.mechanism, MECH_KEEPALIVE);
+	assert_int_equal(p.ms, 1000 + 3000 - 1500);
+}
+
+/* A host that is gone: the router's neighbour resolution fails (3 x 1 s unless its sysctls say otherwise). */
+static void test_connect_host_gone(void **state)
+{
+	struct variant v = listening(1000);
+	struct prediction p;
+
+	(void)state;
+	v.faults[v.n_faults++] = fault("crash", HOST_SERVER, 0);
+	predict_side(&v, HOST_CLIENT, false, 0, &p);
+	assert_int_equal(p.outcome, OUTCOME_TIMEOUT);
+	assert_int_equal(p.mechanism, MECH_SYN);
+	assert_int_equal(p.ms, 1000 + 3000);
+	predict_side(&v, HOST_SERVER, false, 0, &p);
+	assert_int_equal(p.outcome, OUTCOME_KILLED);
+	v.router.sysctls[v.router.n_sysctls++] =
+		(struct sysctl_setting){ "net.ipv4.neigh.br-server.mcast_solicit", "5", 1 };
+	predict_side(&v, HOST_CLIENT, false, 0, &p);
+	assert_int_equal(p.ms, 1000 + 5000);
+	/* TCP_USER_TIMEOUT shorter than the resolution: the SYN timer ends it first. */
+	v.side[HOST_CLIENT].user_timeout_ms = 2000;
+	predict_side(&v, HOST_CLIENT, false, 0, &p);
+	assert_int_equal(p.ms, 1000 + 2000);
+	v.side[HOST_CLIENT].user_timeout_ms = 0;
+	v.router.n_sysctls = 0;
+
+	/* Back at 2.5 s with nothing listening: refused at the router's next solicitation (2 s after the connect). */
+	v.faults[0].restart_ms = 2500;
+	predict_side(&v, HOST_CLIENT, false, 0, &p);
+	assert_int_equal(p.outcome, OUTCOME_REFUSED);
+	assert_int_equal(p.ms, 3000);
+	/* With its service: the connect completes; the server's process is still the one that crashed. */
+	v.faults[0].restart_service = true;
+	predict_side(&v, HOST_CLIENT, false, 0, &p);
+	assert_int_equal(p.outcome, OUTCOME_NONE);
+	predict_side(&v, HOST_SERVER, false, 0, &p);
+	assert_int_equal(p.outcome, OUTCOME_KILLED);
+
+	/* The server's cable out for good: the same as a gone host. */
+	v.faults[0] = fault("link-down", HOST_SERVER, 0);
+	predict_side(&v, HOST_CLIENT, false, 0, &p);
+	assert_int_equal(p.outcome, OUTCOME_TIMEOUT);
+	assert_int_equal(p.ms, 4000);
+	predict_side(&v, HOST_SERVER, false, 0, &p);
+	assert_int_equal(p.outcome, OUTCOME_NONE);
+}
+
 UNIT_TESTS(
+	cmocka_unit_test(test_syn_abort),
+	cmocka_unit_test(test_connect),
+	cmocka_unit_test(test_connect_host_gone),
 	cmocka_unit_test(test_app_side),
 	cmocka_unit_test(test_model_timeout),
 	cmocka_unit_test(test_keepalive),
