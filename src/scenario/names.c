@@ -42,6 +42,12 @@ const char *const direction_words[] = {
 };
 static_assert(ARRAY_SIZE(direction_words) == DIR_COUNT, "a word for every direction");
 
+const char *const idle_action_words[] = {
+	[IDLE_DROP] = "drop",
+	[IDLE_RESET] = "reset",
+};
+static_assert(ARRAY_SIZE(idle_action_words) == IDLE_ACTION_COUNT, "a word for every idle action");
+
 const char *const outcome_words[] = {
 	[OUTCOME_FIN] = "fin",
 	[OUTCOME_RST] = "rst",
@@ -136,6 +142,7 @@ const char *family_name(enum family f) { return family_words[f]; }
 const char *traffic_name(enum traffic t) { return traffic_words[t]; }
 const char *host_name(enum host h) { return host_words[h]; }
 const char *direction_name(enum direction d) { return direction_words[d]; }
+const char *idle_action_name(enum idle_action a) { return idle_action_words[a]; }
 const char *outcome_name(enum outcome o) { return outcome_words[o]; }
 const char *mechanism_name(enum mechanism m) { return mechanism_words[m]; }
 const char *verdict_name(enum verdict v) { return verdict_words[v]; }

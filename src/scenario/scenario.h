@@ -18,6 +18,8 @@ enum traffic { TRAFFIC_IDLE, TRAFFIC_STREAM, TRAFFIC_REQUEST, TRAFFIC_HEARTBEAT,
 enum host { HOST_CLIENT, HOST_SERVER, HOST_ROUTER, HOST_COUNT };
 #define SIDE_COUNT 2	/* HOST_CLIENT and HOST_SERVER: the hosts with an endpoint */
 enum direction { DIR_BOTH, DIR_TO_SERVER, DIR_TO_CLIENT, DIR_COUNT };
+/* What the middlebox does with a segment of a flow it forgot: drop it, or answer with a TCP reset. */
+enum idle_action { IDLE_DROP, IDLE_RESET, IDLE_ACTION_COUNT };
 enum outcome {
 	OUTCOME_FIN, OUTCOME_RST, OUTCOME_TIMEOUT, OUTCOME_HEARTBEAT, OUTCOME_NONE, OUTCOME_KILLED,
 	OUTCOME_COUNT
@@ -33,6 +35,7 @@ const char *family_name(enum family f);
 const char *traffic_name(enum traffic t);
 const char *host_name(enum host h);
 const char *direction_name(enum direction d);
+const char *idle_action_name(enum idle_action a);
 const char *outcome_name(enum outcome o);
 const char *mechanism_name(enum mechanism m);
 
@@ -114,6 +117,7 @@ struct side_cfg {
 
 struct router_cfg {
 	int64_t idle_timeout_ms;	/* stateful middlebox idle timeout; -1: none */
+	enum idle_action idle_action;	/* what it does with a forgotten flow's next segment */
 	struct sysctl_setting sysctls[MAX_SYSCTLS];
 	size_t n_sysctls;
 };
