@@ -77,6 +77,11 @@ enum status cmd_check(int argc, char **argv)
 			       v.repeat, v.repeat == 1 ? "" : "s");
 			describe_side("client", &v.side[HOST_CLIENT]);
 			describe_side("server", &v.side[HOST_SERVER]);
+			if (v.router.idle_timeout_ms >= 0) {
+				format_duration(dur, sizeof(dur), v.router.idle_timeout_ms);
+				printf("      router: middlebox, forgets flows idle %s, then %s\n", dur,
+				       v.router.idle_action == IDLE_RESET ? "resets their next segment" : "drops them");
+			}
 			for (size_t k = 0; k < v.n_faults; k++) {
 				const struct fault_cfg *fc = &v.faults[k];
 				format_duration(at, sizeof(at), fc->at_ms);

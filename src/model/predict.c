@@ -349,24 +349,132 @@ void predict_path_lost(const struct variant *v, enum host side, const struct fau
 	predict_heartbeat_first(&v->side[side], f, fault_heal_ms(f), p);
 }
 
-/* A middlebox that forgets idle flows breaks the first send after a long silence. */
-static void predict_no_fault(const struct variant *v, enum host side, struct prediction *p)
-{
-	const struct side_cfg *c = &v->side[side];
-	char a[32], b[32], d[32];
+/*
+ * A middlebox that forgets flows idle for its timeout. Every packet, from
+ * either side, refreshes the flow: a request or ping and its answer (which
+ * both sides then last heard), a keepalive probe and its ACK (which only the
+ * prober hears: the probe is below the peer's window). The first packet
+ * after a silence of the timeout finds no state.
+ */
+struct flow_side {
+	const struct side_cfg *c;
+	int64_t data_at;	/* its next request or ping; INT64_MAX: it sends none */
+	int64_t last_rx;	/* when it last heard its peer */
+	bool probed;		/* ... in the answer to its own keepalive probe */
+};
 
-	if (v->router.idle_timeout_ms > 0 && c->traffic == TRAFFIC_REQUEST &&
-	    c->interval_ms > v->router.idle_timeout_ms &&
-	    !(c->keepalive && side_keepidle_ms(c) < v->router.idle_timeout_ms &&
-	      side_keepintvl_ms(c) < v->router.idle_timeout_ms)) {
-		int64_t r = side_retries2(c), t = c->interval_ms + retransmission_abort_ms(r);
-		predict_say(p, OUTCOME_TIMEOUT, MECH_RETRANSMISSION, t,
-			    "middlebox forgot the flow after %s idle: the request at %s is lost, retransmission gives up %s later",
-			    dur(a, v->router.idle_timeout_ms), dur(b, c->interval_ms),
-			    dur(d, retransmission_abort_ms(r)));
+/* When @s sends next, and whether that is data (else a keepalive probe). */
+static int64_t next_send(const struct flow_side *s, bool *data)
+{
+	int64_t t = s->data_at;
+
+	*data = true;
+	if (s->c->keepalive) {
+		int64_t idle = side_keepidle_ms(s->c), intvl = side_keepintvl_ms(s->c);
+		/* After an answered probe the timer next fires keepintvl later, and probes if keepidle has passed. */
+		int64_t probe = s->last_rx + (s->probed && intvl > idle ? intvl : idle);
+		if (probe < t) {
+			t = probe;
+			*data = false;
+		}
+	}
+	return t;
+}
+
+/*
+ * Does @c alone keep a flow from idling for @timeout? An exchange ends with
+ * an ACK a little after its first segment, so a gap of exactly the timeout
+ * between sends is a little less on the wire: the flow survives it.
+ */
+static bool keeps_busy(const struct side_cfg *c, int64_t timeout)
+{
+	if (c->traffic == TRAFFIC_STREAM || (c->traffic != TRAFFIC_IDLE && c->interval_ms <= timeout))
+		return true;
+	return c->keepalive && side_keepidle_ms(c) <= timeout && side_keepintvl_ms(c) <= timeout;
+}
+
+/*
+ * When the middlebox forgets the flow, the silence since the handshake
+ * played out until then; INT64_MAX: not before the deadline. @fs is each
+ * side as it stands then.
+ */
+static int64_t flow_forgotten(const struct variant *v, struct flow_side fs[SIDE_COUNT])
+{
+	int64_t timeout = v->router.idle_timeout_ms, last = 0;
+
+	for (int s = 0; s < SIDE_COUNT; s++) {
+		const struct side_cfg *c = &v->side[s];
+		/* The first request or ping goes at establishment, the next ones every interval. */
+		fs[s] = (struct flow_side){ .c = c, .data_at = c->traffic == TRAFFIC_IDLE ? INT64_MAX : c->interval_ms };
+		if (keeps_busy(c, timeout))
+			return INT64_MAX;
+	}
+	/* No side refreshes the flow every timeout: silences of it come soon, a few packets apart. */
+	for (int n = 0; n < 100000 && last < v->deadline_ms; n++) {
+		bool data[SIDE_COUNT];
+		int64_t t[SIDE_COUNT] = { next_send(&fs[0], &data[0]), next_send(&fs[1], &data[1]) };
+		int s = t[1] < t[0];
+		if (t[s] - last > timeout)
+			return last + timeout;
+		last = t[s];
+		fs[s].last_rx = last;
+		fs[s].probed = !data[s];
+		if (data[s]) {
+			fs[!s].last_rx = last;
+			fs[!s].probed = false;
+			fs[s].data_at += fs[s].c->interval_ms;
+		}
+	}
+	return INT64_MAX;
+}
+
+/* @side's view of a flow the middlebox forgot at @gone_ms, from establishment. */
+static void predict_forgotten(const struct variant *v, enum host side, const struct flow_side *s, int64_t gone_ms,
+			      struct prediction *p)
+{
+	/* From the middlebox on, the path is like one cut at that moment: it drops, or resets like a reject. */
+	struct fault_cfg f = { .name = "", .at_ms = gone_ms, .direction = DIR_BOTH, .restart_ms = -1 };
+	char a[32], b[32], d[32], rule[sizeof(p->rule) + 160];
+	bool data;
+	int64_t t = next_send(s, &data);
+
+	format_duration(a, sizeof(a), gone_ms);
+	format_duration(b, sizeof(b), v->router.idle_timeout_ms);
+	if (v->router.idle_action == IDLE_RESET) {
+		/* Only the sender of a segment gets the RST: each side learns at its own next send. */
+		if (t == INT64_MAX)
+			predict_say(p, OUTCOME_NONE, MECH_NONE, INT64_MIN,
+				    "the middlebox forgot the flow at %s (%s idle) and resets its next segment, but this side never sends one",
+				    a, b);
+		else
+			predict_say(p, OUTCOME_RST, data ? MECH_DATA : MECH_PROBE, t,
+				    "the middlebox forgot the flow at %s (%s idle) and resets the next segment: this side's %s at %s",
+				    a, b, !data ? "keepalive probe" : s->c->traffic == TRAFFIC_HEARTBEAT ? "ping" : "request",
+				    dur(d, t));
 		return;
 	}
-	predict_say(p, OUTCOME_NONE, MECH_NONE, INT64_MIN, "no fault: the connection stays up");
+	predict_path_broken(v, side, &f, s->last_rx - gone_ms, PATH_SILENT, p);
+	predict_heartbeat_first(s->c, &f, -1, p);
+	if (p->has_time)
+		p->ms += gone_ms;
+	snprintf(rule, sizeof(rule), "the middlebox forgot the flow at %s (%s idle) and drops it; from then, %s",
+		 a, b, p->rule);
+	snprintf(p->rule, sizeof(p->rule), "%.*s", (int)sizeof(p->rule) - 1, rule);
+}
+
+/* No fault: only a middlebox that forgets idle flows can break the connection. */
+static void predict_no_fault(const struct variant *v, enum host side, struct prediction *p)
+{
+	struct flow_side fs[SIDE_COUNT];
+	int64_t gone = v->router.idle_timeout_ms > 0 ? flow_forgotten(v, fs) : INT64_MAX;
+
+	if (gone != INT64_MAX)
+		predict_forgotten(v, side, &fs[side], gone, p);
+	else if (v->router.idle_timeout_ms > 0)
+		predict_say(p, OUTCOME_NONE, MECH_NONE, INT64_MIN,
+			    "no fault, and the flow is never idle long enough for the middlebox to forget it");
+	else
+		predict_say(p, OUTCOME_NONE, MECH_NONE, INT64_MIN, "no fault: the connection stays up");
 }
 
 /* What @side sees of @f alone; the kind decides, from when the side last heard its peer. */

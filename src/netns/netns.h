@@ -147,8 +147,11 @@ int nft_filter_build(const struct nft_filter *f, void *buf, size_t len);
  * accepts packets of tracked (established or related) flows and TCP SYNs
  * that open a new flow, and silently drops (and counts) every other TCP
  * packet, so a flow whose conntrack entry expired is cut off without a word.
+ * With @reset, a segment of a flow conntrack does not know (neither a SYN
+ * nor a reset) is answered with a TCP reset instead, which only its sender
+ * gets; the rest is still dropped.
  */
-int nft_middlebox_build(const char *table, void *buf, size_t len);
+int nft_middlebox_build(const char *table, bool reset, void *buf, size_t len);
 /* The batch that deletes table @table with everything in it. */
 int nft_table_delete_build(const char *table, void *buf, size_t len);
 

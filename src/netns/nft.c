@@ -203,13 +203,14 @@ static struct nftnl_rule *filter_rule(const char *table, const struct nft_filter
 			 (fr->reject ? add_reject_rst(r) : add_verdict(r, NF_DROP)));
 }
 
-enum middlebox_rule { MB_TRACKED, MB_NEW_FLOW, MB_DROP_TCP, MB_RULES };
+/* The middlebox's rules in chain order; MB_RESET only with idle_action = reset. */
+enum middlebox_rule { MB_TRACKED, MB_NEW_FLOW, MB_RESET, MB_DROP_TCP, MB_RULES };
 
 /* The middlebox's forward chain, rule by rule; NULL when out of memory. */
 static struct nftnl_rule *middlebox_rule(const char *table, enum middlebox_rule kind)
 {
 	struct nftnl_rule *r = rule_new(table, NFT_HOOK_FORWARD);
-	uint8_t syn = TH_SYN;
+	uint8_t syn = TH_SYN, none = 0;
 	bool ok = false;
 
 	if (!r)
@@ -226,6 +227,20 @@ static struct nftnl_rule *middlebox_rule(const char *table, enum middlebox_rule 
 		     add_cmp(r, NFT_CMP_EQ, &syn, sizeof(syn)) &&
 		     add_ct_state(r, NF_CT_STATE_BIT(IP_CT_NEW)) && add_verdict(r, NF_ACCEPT);
 		break;
+	case MB_RESET:
+		/*
+		 * tcp flags & (syn|rst) == 0 ct state new,invalid counter reject
+		 * with tcp reset: a forgotten flow's segment is invalid to
+		 * conntrack with nf_conntrack_tcp_loose = 0, new with 1; SYNs
+		 * and resets are never answered with one.
+		 */
+		ok = add_l4proto_tcp(r) &&
+		     add_tcp_field(r, offsetof(struct tcphdr, th_flags), sizeof(syn)) &&
+		     add_bitwise(r, TH_SYN | TH_RST, sizeof(syn)) &&
+		     add_cmp(r, NFT_CMP_EQ, &none, sizeof(none)) &&
+		     add_ct_state(r, NF_CT_STATE_INVALID_BIT | NF_CT_STATE_BIT(IP_CT_NEW)) &&
+		     add_expr(r, "counter") && add_reject_rst(r);
+		break;
 	case MB_DROP_TCP:	/* meta l4proto tcp counter drop */
 		ok = add_l4proto_tcp(r) && add_expr(r, "counter") && add_verdict(r, NF_DROP);
 		break;
@@ -241,7 +256,8 @@ static struct nftnl_rule *middlebox_rule(const char *table, enum middlebox_rule 
  * Room kept past a batch's limit. libmnl's batch writes a message at its
  * current position and only then sees whether it went past the limit, so
  * the limit stays this far from the end of the buffer; the largest message
- * here (the middlebox's SYN rule) is about half of it.
+ * here (the middlebox's SYN rule and its reset rule, ~500 bytes) is about
+ * half of it.
  */
 #define MSG_ROOM 1024
 
@@ -347,7 +363,7 @@ int nft_filter_build(const struct nft_filter *f, void *buf, size_t len)
 	return batch_end(b, err);
 }
 
-int nft_middlebox_build(const char *table, void *buf, size_t len)
+int nft_middlebox_build(const char *table, bool reset, void *buf, size_t len)
 {
 	struct mnl_nlmsg_batch *b;
 	int err = batch_start(&b, buf, len);
@@ -358,7 +374,8 @@ int nft_middlebox_build(const char *table, void *buf, size_t len)
 	if (!err)
 		err = put_chain(b, table, NFT_HOOK_FORWARD, 0);
 	for (int kind = 0; !err && kind < MB_RULES; kind++)
-		err = put_rule(b, middlebox_rule(table, kind));
+		if (kind != MB_RESET || reset)
+			err = put_rule(b, middlebox_rule(table, kind));
 	return batch_end(b, err);
 }
 

@@ -275,13 +275,17 @@ static int restart_host(struct fault_env *env, enum host h, bool service, char *
 	return 0;
 }
 
-/* [router] idle_timeout: the router becomes a stateful firewall whose flows expire. */
+/*
+ * [router] idle_timeout: the router becomes a stateful firewall whose flows
+ * expire; idle_action says whether it drops or resets what comes after.
+ */
 static int setup_middlebox(struct run_state *st)
 {
 	char buf[8192], seconds[32], readback[64];
 	int nsfd = st->topo.host[TOPO_ROUTER].nsfd;
 	struct netns_error ne = { 0 };
-	int ret = nft_middlebox_build("deadpeer_middlebox", buf, sizeof(buf));
+	bool reset = st->v->router.idle_action == IDLE_RESET;
+	int ret = nft_middlebox_build("deadpeer_middlebox", reset, buf, sizeof(buf));
 
 	if (ret > 0)
 		ret = netns_nft_send(st->topo.host[TOPO_ROUTER].nft, buf, (size_t)ret, &ne);

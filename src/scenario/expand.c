@@ -80,14 +80,6 @@ static void PRINTF(3, 4) complain(struct checker *c, int line, const char *fmt, 
 	c->errors++;
 }
 
-static bool has_key(const struct scenario *s, size_t section, const char *key)
-{
-	for (size_t i = 0; i < s->n_entries; i++)
-		if (s->entries[i].section == section && strcmp(s->entries[i].key, key) == 0)
-			return true;
-	return false;
-}
-
 /* The keys @f's kind does not take, in the order of the [fault] table; each a message. */
 static void check_fault_keys(struct checker *c, const struct fault_cfg *f, size_t sec)
 {
@@ -98,16 +90,16 @@ static void check_fault_keys(struct checker *c, const struct fault_cfg *f, size_
 	if (f->target == HOST_ROUTER && !(k->takes & FAULT_TAKES_ROUTER))
 		complain(c, scenario_key_line(s, sec, "target"), "target = router is only possible for %s, not %s",
 			 fault_kind_names(kinds, sizeof(kinds), FAULT_TAKES_ROUTER, " and "), k->name);
-	if (!(k->takes & FAULT_TAKES_DIRECTION) && has_key(s, sec, "direction"))
+	if (!(k->takes & FAULT_TAKES_DIRECTION) && scenario_has_key(s, sec, "direction"))
 		complain(c, scenario_key_line(s, sec, "direction"), "direction applies only to %s, not %s",
 			 fault_kind_names(kinds, sizeof(kinds), FAULT_TAKES_DIRECTION, " and "), k->name);
 	if (!(k->takes & FAULT_TAKES_DURATION) && f->duration_ms > 0)
 		complain(c, scenario_key_line(s, sec, "duration"), "duration does not apply to %s (%s)", k->name,
 			 k->no_duration);
-	if (!(k->takes & FAULT_TAKES_RESTART) && has_key(s, sec, "restart"))
+	if (!(k->takes & FAULT_TAKES_RESTART) && scenario_has_key(s, sec, "restart"))
 		complain(c, scenario_key_line(s, sec, "restart"), "restart applies only to %s, not %s",
 			 fault_kind_names(kinds, sizeof(kinds), FAULT_TAKES_RESTART, " and "), k->name);
-	if (!(k->takes & FAULT_TAKES_PROBABILITY) && has_key(s, sec, "probability"))
+	if (!(k->takes & FAULT_TAKES_PROBABILITY) && scenario_has_key(s, sec, "probability"))
 		complain(c, scenario_key_line(s, sec, "probability"), "probability applies only to %s, not %s",
 			 fault_kind_names(kinds, sizeof(kinds), FAULT_TAKES_PROBABILITY, " and "), k->name);
 	/* The service is the server's: restarting it means nothing on another target. */
@@ -149,7 +141,7 @@ static void check_start(struct checker *c, const struct variant *v, size_t clien
 	char a[32], b[32];
 
 	if (v->start != START_LISTENING) {
-		if (client_sec != SIZE_MAX && has_key(s, client_sec, "connect_at"))
+		if (client_sec != SIZE_MAX && scenario_has_key(s, client_sec, "connect_at"))
 			complain(c, scenario_key_line(s, client_sec, "connect_at"),
 				 "connect_at needs start = listening in [scenario] (with start = connected, the client "
 				 "is connected before the clock starts)");
@@ -346,6 +338,7 @@ int scenario_variant(const struct scenario *s, size_t index, struct variant *v, 
 	side_defaults(&v->side[HOST_CLIENT], HOST_CLIENT);
 	side_defaults(&v->side[HOST_SERVER], HOST_SERVER);
 	v->router.idle_timeout_ms = -1;
+	v->router.idle_action = IDLE_DROP;
 
 	for (size_t i = 0; i < s->n_sections; i++) {
 		const struct section *sec = &s->sections[i];

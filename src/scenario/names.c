@@ -47,6 +47,11 @@ const char *const start_words[] = {
 	[START_LISTENING] = "listening",
 };
 static_assert(ARRAY_SIZE(start_words) == START_COUNT, "a word for every start");
+const char *const idle_action_words[] = {
+	[IDLE_DROP] = "drop",
+	[IDLE_RESET] = "reset",
+};
+static_assert(ARRAY_SIZE(idle_action_words) == IDLE_ACTION_COUNT, "a word for every idle action");
 
 const char *const outcome_words[] = {
 	[OUTCOME_FIN] = "fin",
@@ -144,6 +149,7 @@ const char *family_name(enum family f) { return family_words[f]; }
 const char *traffic_name(enum traffic t) { return traffic_words[t]; }
 const char *host_name(enum host h) { return host_words[h]; }
 const char *direction_name(enum direction d) { return direction_words[d]; }
+const char *idle_action_name(enum idle_action a) { return idle_action_words[a]; }
 const char *outcome_name(enum outcome o) { return outcome_words[o]; }
 const char *start_name(enum start s) { return start_words[s]; }
 const char *mechanism_name(enum mechanism m) { return mechanism_words[m]; }

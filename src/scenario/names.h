@@ -19,6 +19,7 @@ extern const char *const family_words[];	/* FAMILY_COUNT */
 extern const char *const traffic_words[];	/* TRAFFIC_COUNT */
 extern const char *const host_words[];		/* HOST_COUNT; the first SIDE_COUNT are the sides */
 extern const char *const direction_words[];	/* DIR_COUNT */
+extern const char *const idle_action_words[];	/* IDLE_ACTION_COUNT */
 extern const char *const outcome_words[];	/* OUTCOME_COUNT */
 extern const char *const start_words[];		/* START_COUNT */
 extern const char *const mechanism_words[];	/* MECH_COUNT; MECH_NONE is "-" */

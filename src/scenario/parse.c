@@ -48,6 +48,8 @@ static const struct key_def key_defs[] = {
 	{ "port", S(SECT_SERVER), VT_INT, offsetof(struct side_cfg, port), 1, 65535, NULL, 0 },
 
 	{ "idle_timeout", S(SECT_ROUTER), VT_SECONDS, offsetof(struct router_cfg, idle_timeout_ms), 1000, DURATION_MAX_MS, NULL, 0 },
+	{ "idle_action", S(SECT_ROUTER), VT_ENUM, offsetof(struct router_cfg, idle_action), 0, 0,
+	  idle_action_words, IDLE_ACTION_COUNT },
 
 	{ "at", S(SECT_FAULT), VT_DURATION, offsetof(struct fault_cfg, at_ms), 0, DURATION_MAX_MS, NULL, 0 },
 	{ "action", S(SECT_FAULT), VT_FAULT_KIND, offsetof(struct fault_cfg, kind), 0, 0, NULL, 0 },
@@ -732,7 +734,7 @@ static const char *expected_keys(enum section_kind kind)
 				 "heartbeat_timeout, connect_at, app, ready, notice, user, env.*, sysctl.*";
 	case SECT_SERVER: return "keepalive, keepidle, keepintvl, keepcnt, user_timeout, traffic, interval, size, "
 				 "heartbeat_timeout, port, app, ready, notice, user, env.*, sysctl.*";
-	case SECT_ROUTER: return "idle_timeout, sysctl.*";
+	case SECT_ROUTER: return "idle_timeout, idle_action, sysctl.*";
 	case SECT_FAULT: return "at, action, target, direction, duration, restart, restart_service, probability";
 	case SECT_EXPECT: return "client, server, client_app, server_app";
 	case SECT_COUNT: break;
@@ -1132,6 +1134,19 @@ static void check_app_sides(struct reader *r)
 	}
 }
 
+/* Once the file is read: idle_action says what the middlebox does, so there must be one. */
+static void check_router(struct reader *r)
+{
+	const struct scenario *s = r->s;
+
+	for (size_t i = 0; i < s->n_entries; i++) {
+		const struct entry *e = &s->entries[i];
+		if (s->sections[e->section].kind == SECT_ROUTER && strcmp(e->key, "idle_action") == 0 &&
+		    !scenario_has_key(s, e->section, "idle_timeout"))
+			report_at(r, e->line, "idle_action needs idle_timeout");
+	}
+}
+
 static int handler(void *user, const char *section, const char *key, const char *value)
 {
 	struct reader *r = user;
@@ -1282,6 +1297,7 @@ struct scenario *scenario_load(const char *path, FILE *err)
 	}
 	fclose(r.f);
 	check_app_sides(&r);
+	check_router(&r);
 	if (!r.errors && s->n_sections == 0) {
 		fprintf(err, "%s:1: empty scenario (expected at least a [scenario] section)\n", path);
 		r.errors++;
@@ -1327,6 +1343,14 @@ int scenario_name_line(const struct scenario *s)
 		if (s->sections[i].kind == SECT_SCENARIO)
 			return scenario_key_line(s, i, "name") == s->sections[i].line ? 1 : scenario_key_line(s, i, "name");
 	return 1;
+}
+
+bool scenario_has_key(const struct scenario *s, size_t section, const char *key)
+{
+	for (size_t i = 0; i < s->n_entries; i++)
+		if (s->entries[i].section == section && strcmp(s->entries[i].key, key) == 0)
+			return true;
+	return false;
 }
 
 int scenario_key_line(const struct scenario *s, size_t section, const char *key)

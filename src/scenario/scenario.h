@@ -24,6 +24,8 @@ enum start {
 	START_LISTENING,	/* the clock starts when the server listens; the client connects at connect_at */
 	START_COUNT
 };
+/* What the middlebox does with a segment of a flow it forgot: drop it, or answer with a TCP reset. */
+enum idle_action { IDLE_DROP, IDLE_RESET, IDLE_ACTION_COUNT };
 enum outcome {
 	OUTCOME_FIN, OUTCOME_RST, OUTCOME_TIMEOUT, OUTCOME_HEARTBEAT, OUTCOME_NONE, OUTCOME_KILLED,
 	OUTCOME_REFUSED,	/* the connect met a reset: ECONNREFUSED (start = listening) */
@@ -41,6 +43,7 @@ const char *family_name(enum family f);
 const char *traffic_name(enum traffic t);
 const char *host_name(enum host h);
 const char *direction_name(enum direction d);
+const char *idle_action_name(enum idle_action a);
 const char *outcome_name(enum outcome o);
 const char *start_name(enum start s);
 const char *mechanism_name(enum mechanism m);
@@ -124,6 +127,7 @@ struct side_cfg {
 
 struct router_cfg {
 	int64_t idle_timeout_ms;	/* stateful middlebox idle timeout; -1: none */
+	enum idle_action idle_action;	/* what it does with a forgotten flow's next segment */
 	struct sysctl_setting sysctls[MAX_SYSCTLS];
 	size_t n_sysctls;
 };

@@ -75,6 +75,8 @@ int app_ready_parse(const char *value, enum host side, struct app_cfg *a, char *
 /* The regex of a "notice = line REGEX" value (pointing into @value), or NULL with @msg. */
 const char *app_notice_parse(const char *value, char *msg, size_t len);
 
+/* Is @key set in section @section? */
+bool scenario_has_key(const struct scenario *s, size_t section, const char *key);
 /* The line where @key is set in section @section, or the header's line. */
 int scenario_key_line(const struct scenario *s, size_t section, const char *key);
 

@@ -95,7 +95,7 @@ static int preflight_in(int nsfd, const struct variant *const *vs, size_t n_vs, 
 	struct capture *cap = NULL;
 	struct netns_error ne = { 0 };
 	char buf[8192];
-	bool middlebox = false;
+	bool middlebox = false, reset = false;
 	int ret;
 
 	if ((ret = netns_rtnl_open(nsfd, &rtnl)) < 0 || (ret = netns_nft_open(nsfd, &nft)) < 0) {
@@ -116,10 +116,12 @@ static int preflight_in(int nsfd, const struct variant *const *vs, size_t n_vs, 
 		goto out;
 	}
 	/* A middlebox needs connection tracking, whose sysctls appear with it. */
-	for (size_t i = 0; i < n_vs; i++)
+	for (size_t i = 0; i < n_vs; i++) {
 		middlebox = middlebox || vs[i]->router.idle_timeout_ms >= 0;
+		reset = reset || (vs[i]->router.idle_timeout_ms >= 0 && vs[i]->router.idle_action == IDLE_RESET);
+	}
 	if (middlebox) {
-		ret = nft_middlebox_build("deadpeer_middlebox", buf, sizeof(buf));
+		ret = nft_middlebox_build("deadpeer_middlebox", reset, buf, sizeof(buf));
 		if (ret > 0)
 			ret = netns_nft_send(nft, buf, (size_t)ret, &ne);
 		if (ret) {

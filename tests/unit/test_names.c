@@ -35,6 +35,7 @@ static void test_tables(void **state)
 	check_table(traffic_words, TRAFFIC_COUNT);
 	check_table(host_words, HOST_COUNT);
 	check_table(direction_words, DIR_COUNT);
+	check_table(idle_action_words, IDLE_ACTION_COUNT);
 	check_table(outcome_words, OUTCOME_COUNT);
 	check_table(mechanism_words, MECH_COUNT);
 	check_table(verdict_words, VERDICT_COUNT);
@@ -54,6 +55,7 @@ static void test_words(void **state)
 	assert_string_equal(traffic_name(TRAFFIC_REQUEST), "request");
 	assert_string_equal(host_name(HOST_ROUTER), "router");
 	assert_string_equal(direction_name(DIR_TO_CLIENT), "to-client");
+	assert_string_equal(idle_action_name(IDLE_RESET), "reset");
 	assert_string_equal(outcome_name(OUTCOME_KILLED), "killed");
 	assert_string_equal(mechanism_name(MECH_NONE), "-");
 	assert_string_equal(mechanism_name(MECH_ZERO_WINDOW), "zero-window");

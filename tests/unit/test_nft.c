@@ -12,10 +12,13 @@
 #include <libnftnl/rule.h>
 #include <libnftnl/table.h>
 #include <linux/netfilter.h>
+#include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -37,7 +40,63 @@ struct seen {
 	uint16_t port[4];
 	char verdict[4][16];
 	char rule_chain[4][32];
+	/* a middlebox's rules (up to 4): what each matches, and its verdict */
+	const char *table;	/* the table every message must name */
+	bool middlebox;
+	const char *loaded[4];	/* what the rule last loaded into register 1: "ct", "flags", "l4proto" */
+	uint32_t ct_states[4];	/* ct state & this != 0; 0: no ct match */
+	uint8_t flags_mask[4], flags[4];	/* tcp flags & mask == flags; mask 0: no flags match */
+	bool counted[4];
 };
+
+/* A middlebox rule's expressions: ct state and tcp flags matches, counter, verdict. */
+static void middlebox_expr(struct nftnl_expr *e, struct seen *s, int i)
+{
+	const char *name = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
+	uint32_t len;
+
+	if (strcmp(name, "ct") == 0) {
+		assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_CT_KEY), NFT_CT_STATE);
+		s->loaded[i] = "ct";
+	} else if (strcmp(name, "payload") == 0) {
+		assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET), 13);	/* the TCP flags */
+		s->loaded[i] = "flags";
+	} else if (strcmp(name, "meta") == 0) {
+		assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_META_KEY), NFT_META_L4PROTO);
+		s->loaded[i] = "l4proto";
+	} else if (strcmp(name, "bitwise") == 0) {
+		const void *mask = nftnl_expr_get(e, NFTNL_EXPR_BITWISE_MASK, &len);
+		if (strcmp(s->loaded[i], "ct") == 0) {
+			assert_int_equal(len, 4);
+			memcpy(&s->ct_states[i], mask, 4);
+		} else {
+			assert_string_equal(s->loaded[i], "flags");
+			assert_int_equal(len, 1);
+			s->flags_mask[i] = *(const uint8_t *)mask;
+		}
+	} else if (strcmp(name, "cmp") == 0) {
+		const void *d = nftnl_expr_get(e, NFTNL_EXPR_CMP_DATA, &len);
+		uint32_t op = nftnl_expr_get_u32(e, NFTNL_EXPR_CMP_OP);
+		if (strcmp(s->loaded[i], "ct") == 0) {
+			assert_int_equal(op, NFT_CMP_NEQ);
+			assert_int_equal(len, 4);
+		} else if (strcmp(s->loaded[i], "flags") == 0) {
+			assert_int_equal(op, NFT_CMP_EQ);
+			s->flags[i] = *(const uint8_t *)d;
+		} else {
+			assert_int_equal(*(const uint8_t *)d, IPPROTO_TCP);
+		}
+	} else if (strcmp(name, "counter") == 0) {
+		s->counted[i] = true;
+	} else if (strcmp(name, "reject") == 0) {
+		assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_REJECT_TYPE), NFT_REJECT_TCP_RST);
+		strcpy(s->verdict[i], "reset");
+	} else if (strcmp(name, "immediate") == 0) {
+		strcpy(s->verdict[i], nftnl_expr_get_u32(e, NFTNL_EXPR_IMM_VERDICT) == NF_ACCEPT ? "accept" : "drop");
+	} else {
+		fail_msg("unexpected expression %s in a middlebox rule", name);
+	}
+}
 
 static int expr_cb(struct nftnl_expr *e, void *data)
 {
@@ -45,6 +104,10 @@ static int expr_cb(struct nftnl_expr *e, void *data)
 	int i = s->rules;
 	const char *name = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
 
+	if (s->middlebox) {
+		middlebox_expr(e, s, i);
+		return 0;
+	}
 	if (strcmp(name, "payload") == 0) {
 		s->offset[i] = nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET);
 		assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_BASE), NFT_PAYLOAD_TRANSPORT_HEADER);
@@ -69,13 +132,15 @@ static int expr_cb(struct nftnl_expr *e, void *data)
 	return 0;
 }
 
-static struct seen parse_batch(const char *buf, size_t len)
+static struct seen parse_batch(const char *buf, size_t len, const char *table, bool middlebox)
 {
 	struct seen s;
 	const struct nlmsghdr *nlh = (const void *)buf;
 	int rem = (int)len;
 
 	memset(&s, 0, sizeof(s));
+	s.table = table;
+	s.middlebox = middlebox;
 	assert_true(mnl_nlmsg_ok(nlh, rem));
 	assert_int_equal(nlh->nlmsg_type, NFNL_MSG_BATCH_BEGIN);
 	while (mnl_nlmsg_ok(nlh, rem)) {
@@ -88,7 +153,7 @@ static struct seen parse_batch(const char *buf, size_t len)
 		if (type == NFT_MSG_NEWTABLE || type == NFT_MSG_DELTABLE) {
 			struct nftnl_table *t = nftnl_table_alloc();
 			assert_int_equal(nftnl_table_nlmsg_parse(nlh, t), 0);
-			assert_string_equal(nftnl_table_get_str(t, NFTNL_TABLE_NAME), "deadpeer_fault3");
+			assert_string_equal(nftnl_table_get_str(t, NFTNL_TABLE_NAME), s.table);
 			assert_int_equal(nftnl_table_get_u32(t, NFTNL_TABLE_FAMILY), NFPROTO_INET);
 			if (type == NFT_MSG_NEWTABLE)
 				s.tables++;
@@ -128,7 +193,7 @@ static struct seen build(const char *action, enum host target, enum direction di
 	fault_filter(&f, 3, 7000, &filter, table, sizeof(table));
 	n = nft_filter_build(&filter, buf, sizeof(buf));
 	assert_true(n > 0);
-	return parse_batch(buf, (size_t)n);
+	return parse_batch(buf, (size_t)n, "deadpeer_fault3", false);
 }
 
 static void test_server_drop_both(void **state)
@@ -191,16 +256,72 @@ static void test_delete_and_overflow(void **state)
 
 	(void)state;
 	assert_true(n > 0);
-	struct seen s = parse_batch(buf, (size_t)n);
+	struct seen s = parse_batch(buf, (size_t)n, "deadpeer_fault3", false);
 	assert_int_equal(s.deltables, 1);
 	assert_int_equal(s.tables + s.chains + s.rules, 0);
 	/* Too small a buffer is refused, never overrun. */
 	assert_int_equal(nft_filter_build(&f, buf, 200), -ENOBUFS);
 }
 
+/* The middlebox's chain, rule by rule: the drop one as it always was, the reset one with a reset before the drop. */
+static void test_middlebox(void **state)
+{
+	char buf[8192];
+	int n = nft_middlebox_build("deadpeer_middlebox", false, buf, sizeof(buf));
+	struct seen s;
+
+	(void)state;
+	assert_true(n > 0);
+	s = parse_batch(buf, (size_t)n, "deadpeer_middlebox", true);
+	assert_int_equal(s.tables, 1);
+	assert_int_equal(s.chains, 1);
+	assert_int_equal(s.hooks[0], NF_INET_FORWARD);
+	/* At the filter priority, after deadpeer's own fault chains. */
+	assert_int_equal(s.prio[0], 0);
+	assert_true(s.prio[0] > NFT_FILTER_PRIORITY);
+	assert_int_equal(s.rules, 3);
+	/* ct state established,related accept */
+	assert_int_equal(s.ct_states[0], NF_CT_STATE_BIT(IP_CT_ESTABLISHED) | NF_CT_STATE_BIT(IP_CT_RELATED));
+	assert_int_equal(s.flags_mask[0], 0);
+	assert_string_equal(s.verdict[0], "accept");
+	/* tcp flags & (fin|syn|rst|ack) == syn ct state new accept */
+	assert_int_equal(s.flags_mask[1], TH_FIN | TH_SYN | TH_RST | TH_ACK);
+	assert_int_equal(s.flags[1], TH_SYN);
+	assert_int_equal(s.ct_states[1], NF_CT_STATE_BIT(IP_CT_NEW));
+	assert_string_equal(s.verdict[1], "accept");
+	/* meta l4proto tcp counter drop */
+	assert_int_equal(s.ct_states[2], 0);
+	assert_int_equal(s.flags_mask[2], 0);
+	assert_true(s.counted[2]);
+	assert_string_equal(s.verdict[2], "drop");
+
+	n = nft_middlebox_build("deadpeer_middlebox", true, buf, sizeof(buf));
+	assert_true(n > 0);
+	struct seen r = parse_batch(buf, (size_t)n, "deadpeer_middlebox", true);
+	assert_int_equal(r.rules, 4);
+	assert_string_equal(r.verdict[0], "accept");
+	assert_string_equal(r.verdict[1], "accept");
+	/*
+	 * tcp flags & (syn|rst) == 0 ct state new,invalid counter reject with
+	 * tcp reset: a forgotten flow's segment, whatever nf_conntrack_tcp_loose
+	 * makes of it; never a SYN, never a reset.
+	 */
+	assert_int_equal(r.flags_mask[2], TH_SYN | TH_RST);
+	assert_int_equal(r.flags[2], 0);
+	assert_int_equal(r.ct_states[2], NF_CT_STATE_INVALID_BIT | NF_CT_STATE_BIT(IP_CT_NEW));
+	assert_true(r.counted[2]);
+	assert_string_equal(r.verdict[2], "reset");
+	/* What it does not answer is still dropped. */
+	assert_int_equal(r.ct_states[3], 0);
+	assert_string_equal(r.verdict[3], "drop");
+	/* Too small a buffer is refused, never overrun. */
+	assert_int_equal(nft_middlebox_build("deadpeer_middlebox", true, buf, 1500), -ENOBUFS);
+}
+
 UNIT_TESTS(
 	cmocka_unit_test(test_server_drop_both),
 	cmocka_unit_test(test_client_reject_one_way),
 	cmocka_unit_test(test_router_forward),
-	cmocka_unit_test(test_delete_and_overflow)
+	cmocka_unit_test(test_delete_and_overflow),
+	cmocka_unit_test(test_middlebox)
 )

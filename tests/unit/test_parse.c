@@ -119,6 +119,7 @@ static const char full[] =
 	"port = 8080\n"
 	"[router]\n"
 	"idle_timeout = 30s\n"
+	"idle_action = reset\n"
 	"sysctl.net.netfilter.nf_conntrack_tcp_loose = 0\n"
 	"[fault]\n"
 	"at = 1.5s\n"
@@ -171,6 +172,7 @@ static void test_every_key(void **state)
 	assert_int_equal(sv->port, 8080);
 	assert_int_equal(c->port, DEFAULT_PORT);
 	assert_int_equal(v.router.idle_timeout_ms, 30000);
+	assert_int_equal(v.router.idle_action, IDLE_RESET);
 	assert_int_equal(v.router.n_sysctls, 1);
 	assert_int_equal(v.n_faults, 2);
 	assert_string_equal(v.faults[0].name, "");
@@ -212,6 +214,7 @@ static void test_defaults(void **state)
 	assert_int_equal(v.side[HOST_CLIENT].keepidle_ms, -1);
 	assert_int_equal(v.side[HOST_CLIENT].traffic, TRAFFIC_IDLE);
 	assert_int_equal(v.router.idle_timeout_ms, -1);
+	assert_int_equal(v.router.idle_action, IDLE_DROP);
 	assert_null(v.expect[HOST_CLIENT].text);
 	variant_release(&v);
 	scenario_free(s);
@@ -265,6 +268,8 @@ static void test_bad_values(void **state)
 	expect_error("[scenario]\nrepeat = 0\n", 2, "repeat: 0 is out of range (expected 1 to 1000)");
 	expect_error("[server]\nport = 70000\n", 2, "port: 70000 is out of range (expected 1 to 65535)");
 	expect_error("[fault]\ndirection = sideways\n", 2, "unknown direction 'sideways' (expected both, to-server, to-client)");
+	expect_error("[router]\nidle_timeout = 2s\nidle_action = reject\n", 3,
+		     "unknown idle_action 'reject' (expected drop, reset)");
 	expect_error("[fault]\ntarget = switch\n", 2, "unknown target 'switch' (expected client, server, router)");
 	expect_error("[fault]\nrestart_service = 1\n", 2, "restart_service: '1' is not a boolean");
 	expect_error("[scenario]\nname = has space\n", 2, "name 'has space' may hold only letters");
@@ -393,6 +398,34 @@ static void test_combinations(void **state)
 	expect_error("[fault]\naction = drop, kill\ntarget = router\n", 3,
 		     "target = router is only possible for drop, reject and loss, not kill");
 	scenario_free(load_ok("[fault]\naction = crash\ntarget = server\nrestart_service = no\n"));
+	/* What the middlebox does with a forgotten flow needs a middlebox, wherever idle_timeout comes. */
+	expect_error("[router]\nidle_action = reset\n", 2, "idle_action needs idle_timeout");
+	expect_error("[router]\nsysctl.net.netfilter.nf_conntrack_tcp_loose = 0\nidle_action = drop, reset\n", 3,
+		     "idle_action needs idle_timeout");
+	scenario_free(load_ok("[router]\nidle_action = reset\nidle_timeout = 2s\n"));
+}
+
+/* idle_action is swept like any key, and named as the variants show it. */
+static void test_idle_action_sweep(void **state)
+{
+	struct scenario *s = load_ok("[scenario]\nname = mb\n[router]\nidle_timeout = 2s\nidle_action = drop, reset\n"
+				     "[expect router.idle_action=reset]\nclient = rst data\n");
+	struct variant v;
+
+	(void)state;
+	assert_int_equal(scenario_variant_count(s), 2);
+	assert_int_equal(scenario_variant(s, 0, &v, stderr), 0);
+	assert_string_equal(v.name, "mb[router.idle_action=drop]");
+	assert_int_equal(v.router.idle_action, IDLE_DROP);
+	assert_null(v.expect[HOST_CLIENT].text);
+	variant_release(&v);
+	assert_int_equal(scenario_variant(s, 1, &v, stderr), 0);
+	assert_string_equal(v.name, "mb[router.idle_action=reset]");
+	assert_int_equal(v.router.idle_action, IDLE_RESET);
+	assert_int_equal(v.router.idle_timeout_ms, 2000);
+	assert_int_equal(v.expect[HOST_CLIENT].mechanism, MECH_DATA);
+	variant_release(&v);
+	scenario_free(s);
 }
 
 /* start = listening: the connect is on the timeline; what cannot act before it is refused. */
@@ -877,6 +910,7 @@ UNIT_TESTS(
 	cmocka_unit_test(test_every_key),
 	cmocka_unit_test(test_defaults),
 	cmocka_unit_test(test_sweep),
+	cmocka_unit_test(test_idle_action_sweep),
 	cmocka_unit_test(test_bad_values),
 	cmocka_unit_test(test_bad_structure),
 	cmocka_unit_test(test_long_and_binary_lines),

@@ -370,6 +370,102 @@ static void test_connect_host_gone(void **state)
 	assert_int_equal(p.outcome, OUTCOME_NONE);
 }
 
+/* A client's request every 4 s through a middlebox that forgets flows idle for 2 s. */
+static struct variant middlebox(enum idle_action action)
+{
+	struct variant v = base();
+
+	v.router.idle_timeout_ms = 2000;
+	v.router.idle_action = action;
+	v.side[HOST_CLIENT].traffic = TRAFFIC_REQUEST;
+	v.side[HOST_CLIENT].interval_ms = 4000;
+	v.side[HOST_CLIENT].sysctls[v.side[HOST_CLIENT].n_sysctls++] =
+		(struct sysctl_setting){ "net.ipv4.tcp_retries2", "3", 1 };
+	return v;
+}
+
+/* @side of @v is predicted @o/@m at @ms (-1: without a time); the rule is returned. */
+static const char *predicts(const struct variant *v, enum host side, enum outcome o, enum mechanism m, int64_t ms)
+{
+	static struct prediction p;
+
+	predict_side(v, side, false, 0, &p);
+	if (p.outcome != o || p.mechanism != m || p.has_time != (ms >= 0) || (ms >= 0 && p.ms != ms))
+		fail_msg("%s: predicted %s/%s at %lld ms (%s), wanted %s/%s at %lld ms", host_name(side),
+			 outcome_name(p.outcome), mechanism_name(p.mechanism), p.has_time ? (long long)p.ms : -1LL,
+			 p.rule, outcome_name(o), mechanism_name(m), (long long)ms);
+	return p.rule;
+}
+
+static void test_middlebox_drop(void **state)
+{
+	struct variant v = middlebox(IDLE_DROP);
+
+	(void)state;
+	/* middlebox-idle-breaks: the request at 4 s is lost; retransmission gives up 6.2 s later. */
+	assert_non_null(strstr(predicts(&v, HOST_CLIENT, OUTCOME_TIMEOUT, MECH_RETRANSMISSION, 4000 + 6200),
+			       "the middlebox forgot the flow at 2s (2s idle) and drops it"));
+	predicts(&v, HOST_SERVER, OUTCOME_NONE, MECH_NONE, -1);
+	/* middlebox-keepalive-keeps: probes every second keep the flow. */
+	keepalive_on(&v.side[HOST_CLIENT], 1000, 1000, 3);
+	predicts(&v, HOST_CLIENT, OUTCOME_NONE, MECH_NONE, -1);
+	/* So do the server's, which the client's requests ride on too. */
+	v.side[HOST_CLIENT].keepalive = false;
+	keepalive_on(&v.side[HOST_SERVER], 1000, 1000, 3);
+	predicts(&v, HOST_CLIENT, OUTCOME_NONE, MECH_NONE, -1);
+	/* A request every 2 s: the flow is never idle for longer than the timeout. */
+	v = middlebox(IDLE_DROP);
+	v.side[HOST_CLIENT].interval_ms = 2000;
+	predicts(&v, HOST_CLIENT, OUTCOME_NONE, MECH_NONE, -1);
+	/* An idle client whose keepalive comes after the timeout: every probe is lost, keepalive gives up. */
+	v = middlebox(IDLE_DROP);
+	v.side[HOST_CLIENT].traffic = TRAFFIC_IDLE;
+	keepalive_on(&v.side[HOST_CLIENT], 3000, 1000, 3);
+	predicts(&v, HOST_CLIENT, OUTCOME_TIMEOUT, MECH_KEEPALIVE, 3000 + 3 * 1000);
+	/* A heartbeat every 4 s that expires after 5 s: the last answer was at 0. */
+	v = middlebox(IDLE_DROP);
+	v.side[HOST_CLIENT].traffic = TRAFFIC_HEARTBEAT;
+	v.side[HOST_CLIENT].heartbeat_timeout_ms = 5000;
+	predicts(&v, HOST_CLIENT, OUTCOME_HEARTBEAT, MECH_NONE, 5000);
+}
+
+static void test_middlebox_reset(void **state)
+{
+	struct variant v = middlebox(IDLE_RESET);
+
+	(void)state;
+	/* The request at 4 s meets the RST; the server, which sends nothing, is not told. */
+	predicts(&v, HOST_CLIENT, OUTCOME_RST, MECH_DATA, 4000);
+	predicts(&v, HOST_SERVER, OUTCOME_NONE, MECH_NONE, -1);
+	/* Keepalive within the timeout keeps the flow, resetting middlebox or not. */
+	keepalive_on(&v.side[HOST_CLIENT], 2000, 1000, 3);
+	predicts(&v, HOST_CLIENT, OUTCOME_NONE, MECH_NONE, -1);
+	/* A probe after the timeout but before the next request is what meets the RST. */
+	keepalive_on(&v.side[HOST_CLIENT], 3000, 1000, 3);
+	predicts(&v, HOST_CLIENT, OUTCOME_RST, MECH_PROBE, 3000);
+	/* A server probing 3 s after the first request's answer learns on its own, before the client. */
+	v.side[HOST_CLIENT].keepalive = false;
+	keepalive_on(&v.side[HOST_SERVER], 3000, 1000, 3);
+	predicts(&v, HOST_SERVER, OUTCOME_RST, MECH_PROBE, 3000);
+	predicts(&v, HOST_CLIENT, OUTCOME_RST, MECH_DATA, 4000);
+	/*
+	 * An idle client, keepalive 1s/3s: the probe at 1 s is answered, the
+	 * timer comes back keepintvl later, and that probe at 4 s finds the flow
+	 * forgotten at 3 s.
+	 */
+	v = middlebox(IDLE_RESET);
+	v.side[HOST_CLIENT].traffic = TRAFFIC_IDLE;
+	keepalive_on(&v.side[HOST_CLIENT], 1000, 3000, 3);
+	assert_non_null(strstr(predicts(&v, HOST_CLIENT, OUTCOME_RST, MECH_PROBE, 4000), "forgot the flow at 3s"));
+	/* Idle both, no keepalive: nobody ever sends, nobody learns. */
+	v.side[HOST_CLIENT].keepalive = false;
+	predicts(&v, HOST_CLIENT, OUTCOME_NONE, MECH_NONE, -1);
+	/* A stream never lets the flow idle. */
+	v.side[HOST_SERVER].traffic = TRAFFIC_STREAM;
+	keepalive_on(&v.side[HOST_CLIENT], 3000, 1000, 3);
+	predicts(&v, HOST_CLIENT, OUTCOME_NONE, MECH_NONE, -1);
+}
+
 UNIT_TESTS(
 	cmocka_unit_test(test_syn_abort),
 	cmocka_unit_test(test_connect),
@@ -380,5 +476,7 @@ UNIT_TESTS(
 	cmocka_unit_test(test_sides),
 	cmocka_unit_test(test_data_in_flight),
 	cmocka_unit_test(test_restart_probe_and_kill),
-	cmocka_unit_test(test_freeze_and_heartbeat)
+	cmocka_unit_test(test_freeze_and_heartbeat),
+	cmocka_unit_test(test_middlebox_drop),
+	cmocka_unit_test(test_middlebox_reset)
 )
