@@ -75,6 +75,10 @@ enum status cmd_check(int argc, char **argv)
 			format_duration(dl, sizeof(dl), v.deadline_ms);
 			printf("  %s  (%s, deadline %s, %" PRId64 " run%s)\n", v.name, family_name(v.family), dl,
 			       v.repeat, v.repeat == 1 ? "" : "s");
+			if (v.start == START_LISTENING) {
+				format_duration(at, sizeof(at), v.side[HOST_CLIENT].connect_at_ms);
+				printf("      start: the clock starts when the server listens; the client connects at %s\n", at);
+			}
 			describe_side("client", &v.side[HOST_CLIENT]);
 			describe_side("server", &v.side[HOST_SERVER]);
 			if (v.router.idle_timeout_ms >= 0) {
