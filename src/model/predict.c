@@ -61,7 +61,7 @@ int64_t keepalive_abort_ms(int64_t idle, int64_t intvl, int64_t cnt, int64_t use
 			return idle + k * intvl;
 }
 
-static int64_t sysctl_int(const struct side_cfg *c, const char *key, int64_t dflt)
+int64_t side_sysctl(const struct side_cfg *c, const char *key, int64_t dflt)
 {
 	for (size_t i = 0; i < c->n_sysctls; i++)
 		if (strcmp(c->sysctls[i].key, key) == 0)
@@ -71,22 +71,22 @@ static int64_t sysctl_int(const struct side_cfg *c, const char *key, int64_t dfl
 
 int64_t side_keepidle_ms(const struct side_cfg *c)
 {
-	return c->keepidle_ms >= 0 ? c->keepidle_ms : sysctl_int(c, "net.ipv4.tcp_keepalive_time", 7200) * 1000;
+	return c->keepidle_ms >= 0 ? c->keepidle_ms : side_sysctl(c, "net.ipv4.tcp_keepalive_time", 7200) * 1000;
 }
 
 int64_t side_keepintvl_ms(const struct side_cfg *c)
 {
-	return c->keepintvl_ms >= 0 ? c->keepintvl_ms : sysctl_int(c, "net.ipv4.tcp_keepalive_intvl", 75) * 1000;
+	return c->keepintvl_ms >= 0 ? c->keepintvl_ms : side_sysctl(c, "net.ipv4.tcp_keepalive_intvl", 75) * 1000;
 }
 
 int64_t side_keepcnt(const struct side_cfg *c)
 {
-	return c->keepcnt >= 0 ? c->keepcnt : sysctl_int(c, "net.ipv4.tcp_keepalive_probes", 9);
+	return c->keepcnt >= 0 ? c->keepcnt : side_sysctl(c, "net.ipv4.tcp_keepalive_probes", 9);
 }
 
 int64_t side_retries2(const struct side_cfg *c)
 {
-	return sysctl_int(c, "net.ipv4.tcp_retries2", 15);
+	return side_sysctl(c, "net.ipv4.tcp_retries2", 15);
 }
 
 void predict_say(struct prediction *p, enum outcome o, enum mechanism m, int64_t ms, const char *fmt, ...)
@@ -108,8 +108,7 @@ static const char *dur(char *buf, int64_t ms)
 	return buf;
 }
 
-/* When this side's first unacknowledged segment after the fault leaves, relative to the fault. */
-static int64_t first_send_after(const struct side_cfg *c, int64_t at_ms)
+int64_t side_first_send_ms(const struct side_cfg *c, int64_t at_ms)
 {
 	if (c->traffic == TRAFFIC_STREAM)
 		return 0;	/* data is always queued: the next segment goes at once */
@@ -157,7 +156,7 @@ void predict_path_broken(const struct variant *v, enum host side, const struct f
 	bool resets = path_resets(f, side, reply, &back);
 
 	if (sends) {
-		int64_t t0 = first_send_after(c, f->at_ms);
+		int64_t t0 = side_first_send_ms(c, f->at_ms);
 		if (resets) {
 			/* The reset comes back to the first retransmission after the host is back. */
 			int64_t t = t0, rto = TCP_RTO_MIN_MS;
