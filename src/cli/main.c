@@ -40,8 +40,13 @@ static void usage(FILE *f)
 	      "exit codes: 0 all expectations met, 1 an expectation failed or a run could not\n"
 	      "complete, 2 bad usage or invalid scenario file, 3 this machine cannot run scenarios\n\n"
 	      "fault actions ([fault] action = ...):\n", f);
+	/* One column of names, as wide as the longest. */
+	int width = 0;
 	for (size_t i = 0; i < fault_kind_count; i++)
-		fprintf(f, "  %-10s %s\n", fault_kinds[i]->name, fault_kinds[i]->describe);
+		if ((int)strlen(fault_kinds[i]->name) > width)
+			width = (int)strlen(fault_kinds[i]->name);
+	for (size_t i = 0; i < fault_kind_count; i++)
+		fprintf(f, "  %-*s %s\n", width, fault_kinds[i]->name, fault_kinds[i]->describe);
 }
 
 /* The exit codes README.md documents, one per way a command can end. */

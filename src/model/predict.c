@@ -89,6 +89,11 @@ static int64_t host_sysctl(const struct sysctl_setting *ss, size_t n, const char
 	return dflt;
 }
 
+int64_t side_sysctl(const struct side_cfg *c, const char *key, int64_t dflt)
+{
+	return host_sysctl(c->sysctls, c->n_sysctls, key, dflt);
+}
+
 /* @key as the side sets it, else as this kernel starts a namespace with it (@absent: no such sysctl). */
 static int64_t sysctl_int(const struct side_cfg *c, const char *key, int64_t absent)
 {
@@ -145,8 +150,7 @@ static const char *dur(char *buf, int64_t ms)
 	return buf;
 }
 
-/* When this side's first unacknowledged segment after the fault leaves, relative to the fault. */
-static int64_t first_send_after(const struct side_cfg *c, int64_t at_ms)
+int64_t side_first_send_ms(const struct side_cfg *c, int64_t at_ms)
 {
 	if (c->traffic == TRAFFIC_STREAM)
 		return 0;	/* data is always queued: the next segment goes at once */
@@ -277,7 +281,7 @@ void predict_path_broken(const struct variant *v, enum host side, const struct f
 	bool resets = path_resets(f, side, reply, &back);
 
 	if (sends) {
-		int64_t t0 = first_send_after(c, f->at_ms);
+		int64_t t0 = side_first_send_ms(c, f->at_ms);
 		if (resets) {
 			/* The reset comes back to the first retransmission after the host is back. */
 			int64_t t = t0, rto = TCP_RTO_MIN_MS;

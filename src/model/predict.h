@@ -47,6 +47,10 @@ int64_t side_keepcnt(const struct side_cfg *c);
 int64_t side_retries2(const struct side_cfg *c);
 int64_t side_syn_retries(const struct side_cfg *c);
 int64_t side_syn_linear_timeouts(const struct side_cfg *c);
+/* The value of sysctl @key ("net.ipv4.tcp_retries1") among the side's own, or @dflt. */
+int64_t side_sysctl(const struct side_cfg *c, const char *key, int64_t dflt);
+/* When the side's first segment after @at_ms (from establishment) leaves, relative to @at_ms. */
+int64_t side_first_send_ms(const struct side_cfg *c, int64_t at_ms);
 
 /*
  * The shared rules each kind's predict (in run/faults/) builds on. Times are

@@ -196,7 +196,8 @@ static int call_begin_on(struct nl_call *c, struct nl_sock *sk, struct netns_err
 	return ifindex;
 }
 
-int netns_link_set_up(struct nl_sock *sk, const char *name, bool up, struct netns_error *e)
+/* Set link @name up (@up 1) or down (0) or leave it (-1), and its MTU unless @mtu is 0. */
+static int link_change(struct nl_sock *sk, const char *name, int up, unsigned mtu, struct netns_error *e)
 {
 	struct rtnl_link *cur = NULL, *req;
 	struct nl_call c;
@@ -211,14 +212,26 @@ int netns_link_set_up(struct nl_sock *sk, const char *name, bool up, struct netn
 		rtnl_link_put(cur);
 		return call_end(&c, -ENOMEM);
 	}
-	if (up)
+	if (up > 0)
 		rtnl_link_set_flags(req, IFF_UP);
-	else
+	else if (up == 0)
 		rtnl_link_unset_flags(req, IFF_UP);
+	if (mtu)
+		rtnl_link_set_mtu(req, mtu);
 	err = nl_result(&c, rtnl_link_change(sk, cur, req, 0));
 	rtnl_link_put(req);
 	rtnl_link_put(cur);
 	return call_end(&c, err);
+}
+
+int netns_link_set_up(struct nl_sock *sk, const char *name, bool up, struct netns_error *e)
+{
+	return link_change(sk, name, up, 0, e);
+}
+
+int netns_link_set_mtu(struct nl_sock *sk, const char *name, unsigned mtu, struct netns_error *e)
+{
+	return link_change(sk, name, -1, mtu, e);
 }
 
 int netns_bridge_add(struct nl_sock *sk, const char *name, const uint8_t mac[6], struct netns_error *e)

@@ -100,6 +100,8 @@ void netns_rtnl_close(struct nl_sock *sk);
 int netns_veth_add(struct nl_sock *sk, const char *name, const uint8_t mac[6],
 		   int peer_nsfd, const char *peer_name, const uint8_t peer_mac[6], struct netns_error *e);
 int netns_link_set_up(struct nl_sock *sk, const char *name, bool up, struct netns_error *e);
+/* Set the MTU of link @name (a bridge whose MTU is set keeps it whatever its ports' MTU). */
+int netns_link_set_mtu(struct nl_sock *sk, const char *name, unsigned mtu, struct netns_error *e);
 /* Create a bridge with a fixed @mac (so ports coming and going never change it). */
 int netns_bridge_add(struct nl_sock *sk, const char *name, const uint8_t mac[6], struct netns_error *e);
 /* Make @name a port of bridge @master. */
@@ -152,6 +154,13 @@ int nft_filter_build(const struct nft_filter *f, void *buf, size_t len);
  * gets; the rest is still dropped.
  */
 int nft_middlebox_build(const char *table, bool reset, void *buf, size_t len);
+/*
+ * The batch for a path MTU black hole in table @table: an output chain at
+ * NFT_FILTER_PRIORITY that drops (and counts) the ICMP errors saying a packet
+ * was too big, IPv4's fragmentation needed and ICMPv6's packet too big, so
+ * the senders whose packets a link's MTU refuses are never told.
+ */
+int nft_too_big_build(const char *table, void *buf, size_t len);
 /* The batch that deletes table @table with everything in it. */
 int nft_table_delete_build(const char *table, void *buf, size_t len);
 

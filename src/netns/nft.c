@@ -58,8 +58,8 @@ static bool add_cmp(struct nftnl_rule *r, uint32_t op, const void *data, uint32_
 	return nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, data, len) == 0;
 }
 
-/* Load @len bytes at @offset of the transport header into register 1. */
-static bool add_tcp_field(struct nftnl_rule *r, uint32_t offset, uint32_t len)
+/* Load @len bytes at @offset of the transport header (TCP, ICMP...) into register 1. */
+static bool add_l4_field(struct nftnl_rule *r, uint32_t offset, uint32_t len)
 {
 	struct nftnl_expr *e = add_expr(r, "payload");
 
@@ -109,17 +109,22 @@ static bool add_reject_rst(struct nftnl_rule *r)
 	return true;
 }
 
-/* meta l4proto tcp */
-static bool add_l4proto_tcp(struct nftnl_rule *r)
+/* meta @key (a one-byte one: nfproto, l4proto) == @value */
+static bool add_meta_is(struct nftnl_rule *r, uint32_t key, uint8_t value)
 {
 	struct nftnl_expr *e = add_expr(r, "meta");
-	uint8_t proto = IPPROTO_TCP;
 
 	if (!e)
 		return false;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, NFT_META_L4PROTO);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, key);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, NFT_REG_1);
-	return add_cmp(r, NFT_CMP_EQ, &proto, sizeof(proto));
+	return add_cmp(r, NFT_CMP_EQ, &value, sizeof(value));
+}
+
+/* meta l4proto tcp */
+static bool add_l4proto_tcp(struct nftnl_rule *r)
+{
+	return add_meta_is(r, NFT_META_L4PROTO, IPPROTO_TCP);
 }
 
 /* ct state & @states != 0 */
@@ -198,9 +203,30 @@ static struct nftnl_rule *filter_rule(const char *table, const struct nft_filter
 	if (!r)
 		return NULL;
 	return rule_done(r, add_l4proto_tcp(r) &&
-			 add_tcp_field(r, field, sizeof(port)) && add_cmp(r, NFT_CMP_EQ, &port, sizeof(port)) &&
+			 add_l4_field(r, field, sizeof(port)) && add_cmp(r, NFT_CMP_EQ, &port, sizeof(port)) &&
 			 (!fr->percent || add_random_share(r, fr->percent)) && add_expr(r, "counter") &&
 			 (fr->reject ? add_reject_rst(r) : add_verdict(r, NF_DROP)));
+}
+
+/*
+ * The ICMP error that tells a sender its packet was too big, in the output
+ * hook: meta nfproto ipv4 meta l4proto icmp icmp type destination-unreachable
+ * icmp code frag-needed counter drop, or (@v6) meta nfproto ipv6 meta l4proto
+ * icmpv6 icmpv6 type packet-too-big counter drop. NULL when out of memory.
+ */
+static struct nftnl_rule *too_big_rule(const char *table, bool v6)
+{
+	static const uint8_t frag_needed[2] = { 3, 4 }, packet_too_big[1] = { 2 };	/* type (and code) */
+	struct nftnl_rule *r = rule_new(table, NFT_HOOK_OUTPUT);
+	const uint8_t *match = v6 ? packet_too_big : frag_needed;
+	uint32_t n = v6 ? sizeof(packet_too_big) : sizeof(frag_needed);
+
+	if (!r)
+		return NULL;
+	return rule_done(r, add_meta_is(r, NFT_META_NFPROTO, v6 ? NFPROTO_IPV6 : NFPROTO_IPV4) &&
+			 add_meta_is(r, NFT_META_L4PROTO, v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP) &&
+			 add_l4_field(r, 0, n) && add_cmp(r, NFT_CMP_EQ, match, n) &&
+			 add_expr(r, "counter") && add_verdict(r, NF_DROP));
 }
 
 /* The middlebox's rules in chain order; MB_RESET only with idle_action = reset. */
@@ -222,7 +248,7 @@ static struct nftnl_rule *middlebox_rule(const char *table, enum middlebox_rule 
 		break;
 	case MB_NEW_FLOW:	/* tcp flags & (fin|syn|rst|ack) == syn ct state new accept */
 		ok = add_l4proto_tcp(r) &&
-		     add_tcp_field(r, offsetof(struct tcphdr, th_flags), sizeof(syn)) &&
+		     add_l4_field(r, offsetof(struct tcphdr, th_flags), sizeof(syn)) &&
 		     add_bitwise(r, TH_FIN | TH_SYN | TH_RST | TH_ACK, sizeof(syn)) &&
 		     add_cmp(r, NFT_CMP_EQ, &syn, sizeof(syn)) &&
 		     add_ct_state(r, NF_CT_STATE_BIT(IP_CT_NEW)) && add_verdict(r, NF_ACCEPT);
@@ -235,7 +261,7 @@ static struct nftnl_rule *middlebox_rule(const char *table, enum middlebox_rule 
 		 * and resets are never answered with one.
 		 */
 		ok = add_l4proto_tcp(r) &&
-		     add_tcp_field(r, offsetof(struct tcphdr, th_flags), sizeof(syn)) &&
+		     add_l4_field(r, offsetof(struct tcphdr, th_flags), sizeof(syn)) &&
 		     add_bitwise(r, TH_SYN | TH_RST, sizeof(syn)) &&
 		     add_cmp(r, NFT_CMP_EQ, &none, sizeof(none)) &&
 		     add_ct_state(r, NF_CT_STATE_INVALID_BIT | NF_CT_STATE_BIT(IP_CT_NEW)) &&
@@ -363,19 +389,37 @@ int nft_filter_build(const struct nft_filter *f, void *buf, size_t len)
 	return batch_end(b, err);
 }
 
+/* Start a batch that creates table @table with one base chain on @hook at @prio: 0 or -errno. */
+static int one_chain_start(struct mnl_nlmsg_batch **b, const char *table, enum nft_hook hook, int32_t prio,
+			   void *buf, size_t len)
+{
+	int err = batch_start(b, buf, len);
+
+	if (!err)
+		err = put_table(*b, table, NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_EXCL);
+	return err ? err : put_chain(*b, table, hook, prio);
+}
+
 int nft_middlebox_build(const char *table, bool reset, void *buf, size_t len)
 {
 	struct mnl_nlmsg_batch *b;
-	int err = batch_start(&b, buf, len);
-
-	if (!err)
-		err = put_table(b, table, NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_EXCL);
 	/* At the filter priority: after deadpeer's fault chains, like a firewall on the path. */
-	if (!err)
-		err = put_chain(b, table, NFT_HOOK_FORWARD, 0);
+	int err = one_chain_start(&b, table, NFT_HOOK_FORWARD, 0, buf, len);
+
 	for (int kind = 0; !err && kind < MB_RULES; kind++)
 		if (kind != MB_RESET || reset)
 			err = put_rule(b, middlebox_rule(table, kind));
+	return batch_end(b, err);
+}
+
+int nft_too_big_build(const char *table, void *buf, size_t len)
+{
+	struct mnl_nlmsg_batch *b;
+	/* Ahead of everything: the router's own errors leave through its output hook. */
+	int err = one_chain_start(&b, table, NFT_HOOK_OUTPUT, NFT_FILTER_PRIORITY, buf, len);
+
+	for (int v6 = 0; !err && v6 < 2; v6++)
+		err = put_rule(b, too_big_rule(table, v6));
 	return batch_end(b, err);
 }
 

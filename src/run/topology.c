@@ -32,6 +32,7 @@ static const struct {
 const char *topo_node_name(enum topo_node n) { return nodes[n].name; }
 const char *topo_addr(enum topo_node n, bool v6) { return v6 ? nodes[n].v6 : nodes[n].v4; }
 const char *topo_router_ifname(enum topo_node n) { return nodes[n].router_if; }
+const char *topo_router_bridge(enum topo_node n) { return nodes[n].bridge; }
 
 /*
  * No duplicate address detection in run namespaces: while an interface's

@@ -37,6 +37,8 @@ const char *topo_node_name(enum topo_node n);
 const char *topo_addr(enum topo_node n, bool v6);
 /* The router's port (veth end) that faces @n (client or server): "eth-client". */
 const char *topo_router_ifname(enum topo_node n);
+/* The router's interface on @n's subnet, the bridge its port belongs to: "br-client". */
+const char *topo_router_bridge(enum topo_node n);
 /* The host interface of client and server. */
 #define TOPO_HOST_IFNAME "eth0"
 #define TOPO_ROUTER_SERVER_BRIDGE "br-server"	/* the router's side of the server's subnet */

@@ -102,6 +102,9 @@ static void check_fault_keys(struct checker *c, const struct fault_cfg *f, size_
 	if (!(k->takes & FAULT_TAKES_PROBABILITY) && scenario_has_key(s, sec, "probability"))
 		complain(c, scenario_key_line(s, sec, "probability"), "probability applies only to %s, not %s",
 			 fault_kind_names(kinds, sizeof(kinds), FAULT_TAKES_PROBABILITY, " and "), k->name);
+	if (!(k->takes & FAULT_TAKES_MTU) && scenario_has_key(s, sec, "mtu"))
+		complain(c, scenario_key_line(s, sec, "mtu"), "mtu applies only to %s, not %s",
+			 fault_kind_names(kinds, sizeof(kinds), FAULT_TAKES_MTU, " and "), k->name);
 	/* The service is the server's: restarting it means nothing on another target. */
 	if (f->restart_service && (!(k->takes & FAULT_TAKES_RESTART_SERVICE) || f->target != HOST_SERVER))
 		complain(c, scenario_key_line(s, sec, "restart_service"),
@@ -109,7 +112,15 @@ static void check_fault_keys(struct checker *c, const struct fault_cfg *f, size_
 			 fault_kind_names(kinds, sizeof(kinds), FAULT_TAKES_RESTART_SERVICE, " or "));
 }
 
-static void check_fault(struct checker *c, const struct fault_cfg *f, size_t sec)
+/* An MTU the family's links cannot take (parse.c has checked IPv4's minimum, the least of both). */
+static void check_mtu(struct checker *c, const struct fault_cfg *f, size_t sec, enum family family)
+{
+	if (family == FAMILY_IPV6 && f->mtu && f->mtu < MTU_MIN_IPV6)
+		complain(c, scenario_key_line(c->s, sec, "mtu"), "mtu %lld is below IPv6's minimum of %d",
+			 (long long)f->mtu, MTU_MIN_IPV6);
+}
+
+static void check_fault(struct checker *c, const struct fault_cfg *f, size_t sec, enum family family)
 {
 	const char *sp = *f->name ? " " : "", *key = NULL;
 	char kinds[256], msg[256];
@@ -127,6 +138,8 @@ static void check_fault(struct checker *c, const struct fault_cfg *f, size_t sec
 	check_fault_keys(c, f, sec);
 	if (f->kind->validate && f->kind->validate(f, &key, msg, sizeof(msg)))
 		complain(c, scenario_key_line(c->s, sec, key), "%s", msg);
+	else if (f->kind->takes & FAULT_TAKES_MTU)
+		check_mtu(c, f, sec, family);
 }
 
 /*
@@ -417,7 +430,7 @@ int scenario_variant(const struct scenario *s, size_t index, struct variant *v, 
 
 	for (size_t i = 0; i < s->n_sections; i++)
 		if (s->sections[i].kind == SECT_FAULT)
-			check_fault(&c, &v->faults[s->sections[i].fault], i);
+			check_fault(&c, &v->faults[s->sections[i].fault], i, v->family);
 	for (int side = 0; side < SIDE_COUNT; side++)
 		if (side_section[side] != SIZE_MAX)
 			check_side(&c, &v->side[side], side_section[side]);

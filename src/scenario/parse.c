@@ -60,6 +60,8 @@ static const struct key_def key_defs[] = {
 	{ "restart", S(SECT_FAULT), VT_DURATION, offsetof(struct fault_cfg, restart_ms), 0, DURATION_MAX_MS, NULL, 0 },
 	{ "restart_service", S(SECT_FAULT), VT_BOOL, offsetof(struct fault_cfg, restart_service), 0, 0, NULL, 0 },
 	{ "probability", S(SECT_FAULT), VT_PERCENT, offsetof(struct fault_cfg, probability), 1, 99, NULL, 0 },
+	/* IPv6's own minimum needs the variant's family: expand.c. */
+	{ "mtu", S(SECT_FAULT), VT_INT, offsetof(struct fault_cfg, mtu), MTU_MIN_IPV4, LINK_MTU - 1, NULL, 0 },
 };
 
 const struct key_def *key_lookup(enum section_kind kind, const char *key)
@@ -735,7 +737,7 @@ static const char *expected_keys(enum section_kind kind)
 	case SECT_SERVER: return "keepalive, keepidle, keepintvl, keepcnt, user_timeout, traffic, interval, size, "
 				 "heartbeat_timeout, port, app, ready, notice, user, env.*, sysctl.*";
 	case SECT_ROUTER: return "idle_timeout, idle_action, sysctl.*";
-	case SECT_FAULT: return "at, action, target, direction, duration, restart, restart_service, probability";
+	case SECT_FAULT: return "at, action, target, direction, duration, restart, restart_service, probability, mtu";
 	case SECT_EXPECT: return "client, server, client_app, server_app";
 	case SECT_COUNT: break;
 	}

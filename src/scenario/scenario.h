@@ -54,6 +54,10 @@ struct fault_kind;
 #define MAX_SYSCTLS 32
 #define MAX_FAULTS 16
 #define DEFAULT_PORT 7000
+/* The MTU of every link of a run (veth and bridge default), and the least each family allows. */
+#define LINK_MTU 1500
+#define MTU_MIN_IPV4 68
+#define MTU_MIN_IPV6 1280
 
 struct sysctl_setting {
 	const char *key;	/* "net.ipv4.tcp_retries2"; points into the scenario */
@@ -143,6 +147,7 @@ struct fault_cfg {
 	int64_t restart_ms;		/* crash: -1 never */
 	bool restart_service;
 	int64_t probability;		/* loss: percent of the packets lost; 0: not given */
+	int64_t mtu;			/* mtu-blackhole: the link's MTU in bytes; 0: not given */
 };
 
 /* One [expect] line: OUTCOME [MECHANISM] [within MIN..MAX]. */

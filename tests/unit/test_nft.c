@@ -318,10 +318,96 @@ static void test_middlebox(void **state)
 	assert_int_equal(nft_middlebox_build("deadpeer_middlebox", true, buf, 1500), -ENOBUFS);
 }
 
+/* A rule as a line of words: "nfproto=2 l4proto=1 @th,0,2==0304 counter drop". */
+static int sig_cb(struct nftnl_expr *e, void *data)
+{
+	char *sig = data, word[64] = "";
+	const char *name = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
+	static const char *meta;	/* the key the next cmp compares */
+
+	if (strcmp(name, "meta") == 0) {
+		uint32_t key = nftnl_expr_get_u32(e, NFTNL_EXPR_META_KEY);
+		meta = key == NFT_META_NFPROTO ? "nfproto" : key == NFT_META_L4PROTO ? "l4proto" : "meta?";
+		return 0;
+	}
+	if (strcmp(name, "payload") == 0) {
+		assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_BASE), NFT_PAYLOAD_TRANSPORT_HEADER);
+		snprintf(word, sizeof(word), "@th,%u,%u", nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET),
+			 nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_LEN));
+		meta = NULL;
+	} else if (strcmp(name, "cmp") == 0) {
+		uint32_t len;
+		const uint8_t *d = nftnl_expr_get(e, NFTNL_EXPR_CMP_DATA, &len);
+		assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_CMP_OP), NFT_CMP_EQ);
+		if (meta) {
+			assert_int_equal(len, 1);
+			snprintf(word, sizeof(word), "%s=%u", meta, d[0]);
+		} else {
+			strcpy(word, "==");
+			for (uint32_t i = 0; i < len; i++)
+				snprintf(word + strlen(word), sizeof(word) - strlen(word), "%02x", d[i]);
+		}
+		meta = NULL;
+	} else if (strcmp(name, "counter") == 0) {
+		strcpy(word, "counter");
+	} else if (strcmp(name, "immediate") == 0) {
+		strcpy(word, nftnl_expr_get_u32(e, NFTNL_EXPR_IMM_VERDICT) == NF_DROP ? "drop" : "verdict?");
+	} else {
+		snprintf(word, sizeof(word), "%s?", name);
+	}
+	/* A payload goes with the cmp after it, without a blank. */
+	snprintf(sig + strlen(sig), 160 - strlen(sig), "%s%s", *sig && strncmp(word, "==", 2) ? " " : "", word);
+	return 0;
+}
+
+/* The MTU black hole's table: the router's own "too big" errors dropped in its output hook, first. */
+static void test_too_big(void **state)
+{
+	char buf[8192], sig[2][160] = { "", "" };
+	int n = nft_too_big_build("deadpeer_fault3", buf, sizeof(buf)), rules = 0, chains = 0, tables = 0;
+	const struct nlmsghdr *nlh = (const void *)buf;
+	int rem = n;
+
+	(void)state;
+	assert_true(n > 0);
+	for (; mnl_nlmsg_ok(nlh, rem); nlh = mnl_nlmsg_next(nlh, &rem)) {
+		int type = nlh->nlmsg_type & 0xff;
+		if (nlh->nlmsg_type == NFNL_MSG_BATCH_BEGIN || nlh->nlmsg_type == NFNL_MSG_BATCH_END)
+			continue;
+		assert_true(nlh->nlmsg_flags & NLM_F_ACK);
+		if (type == NFT_MSG_NEWTABLE) {
+			tables++;
+		} else if (type == NFT_MSG_NEWCHAIN) {
+			struct nftnl_chain *c = nftnl_chain_alloc();
+			assert_int_equal(nftnl_chain_nlmsg_parse(nlh, c), 0);
+			assert_int_equal(nftnl_chain_get_u32(c, NFTNL_CHAIN_HOOKNUM), NF_INET_LOCAL_OUT);
+			assert_true(nftnl_chain_get_s32(c, NFTNL_CHAIN_PRIO) < -300);
+			chains++;
+			nftnl_chain_free(c);
+		} else {
+			struct nftnl_rule *r = nftnl_rule_alloc();
+			assert_int_equal(type, NFT_MSG_NEWRULE);
+			assert_true(rules < 2);
+			assert_int_equal(nftnl_rule_nlmsg_parse(nlh, r), 0);
+			assert_string_equal(nftnl_rule_get_str(r, NFTNL_RULE_CHAIN), "output");
+			nftnl_expr_foreach(r, sig_cb, sig[rules++]);
+			nftnl_rule_free(r);
+		}
+	}
+	assert_int_equal(tables, 1);
+	assert_int_equal(chains, 1);
+	assert_int_equal(rules, 2);
+	/* icmp type destination-unreachable code frag-needed (3, 4); icmpv6 type packet-too-big (2). */
+	assert_string_equal(sig[0], "nfproto=2 l4proto=1 @th,0,2==0304 counter drop");
+	assert_string_equal(sig[1], "nfproto=10 l4proto=58 @th,0,1==02 counter drop");
+	assert_int_equal(nft_too_big_build("t", buf, 1200), -ENOBUFS);
+}
+
 UNIT_TESTS(
 	cmocka_unit_test(test_server_drop_both),
 	cmocka_unit_test(test_client_reject_one_way),
 	cmocka_unit_test(test_router_forward),
 	cmocka_unit_test(test_delete_and_overflow),
-	cmocka_unit_test(test_middlebox)
+	cmocka_unit_test(test_middlebox),
+	cmocka_unit_test(test_too_big)
 )

@@ -251,7 +251,7 @@ static void test_bad_values(void **state)
 {
 	(void)state;
 	expect_error("[scenario]\n[fault]\naction = dorp\n", 3,
-		     "unknown action 'dorp' (expected drop, reject, link-down, kill, crash, freeze, loss)");
+		     "unknown action 'dorp' (expected drop, reject, link-down, kill, crash, freeze, loss, mtu-blackhole)");
 	expect_error("[client]\nkeepcnt = 0\n", 2, "keepcnt: 0 is out of range (expected 1 to 127)");
 	expect_error("[client]\nkeepcnt = 128\n", 2, "keepcnt: 128 is out of range (expected 1 to 127)");
 	expect_error("[client]\nkeepcnt = three\n", 2, "keepcnt: 'three' is not a whole number");
@@ -380,9 +380,9 @@ static void test_combinations(void **state)
 	(void)state;
 	expect_error("[fault]\ntarget = server\n", 1, "[fault] needs an action");
 	expect_error("[fault x]\naction = kill\n", 1, "[fault x] needs a target (client, server)");
-	expect_error("[fault]\naction = kill\ntarget = router\n", 3, "target = router is only possible for drop, reject and loss, not kill");
+	expect_error("[fault]\naction = kill\ntarget = router\n", 3, "target = router is only possible for drop, reject, loss and mtu-blackhole, not kill");
 	expect_error("[fault]\naction = freeze\ntarget = server\ndirection = both\n", 4,
-		     "direction applies only to drop, reject and loss, not freeze");
+		     "direction applies only to drop, reject, loss and mtu-blackhole, not freeze");
 	expect_error("[fault]\naction = kill\ntarget = server\nduration = 1s\n", 4,
 		     "duration does not apply to kill (a killed process stays dead)");
 	expect_error("[fault]\naction = crash\ntarget = server\nduration = 1s\n", 4,
@@ -396,7 +396,7 @@ static void test_combinations(void **state)
 		     "heartbeat_timeout must be longer than interval");
 	/* A combination that only some variants of a sweep make impossible is still an error. */
 	expect_error("[fault]\naction = drop, kill\ntarget = router\n", 3,
-		     "target = router is only possible for drop, reject and loss, not kill");
+		     "target = router is only possible for drop, reject, loss and mtu-blackhole, not kill");
 	scenario_free(load_ok("[fault]\naction = crash\ntarget = server\nrestart_service = no\n"));
 	/* What the middlebox does with a forgotten flow needs a middlebox, wherever idle_timeout comes. */
 	expect_error("[router]\nidle_action = reset\n", 2, "idle_action needs idle_timeout");
@@ -468,6 +468,40 @@ static void test_start(void **state)
 		     "start = listening needs the built-in client");
 	/* After the connect, the client's process is there to kill. */
 	scenario_free(load_ok("[scenario]\nstart = listening\n[fault]\nat = 1s\naction = kill\ntarget = client\n"));
+}
+
+/* mtu-blackhole: the router's links only, an MTU each family's links can take, and mtu on nothing else. */
+static void test_mtu_blackhole(void **state)
+{
+	(void)state;
+	expect_error("[fault]\naction = drop\ntarget = router\nmtu = 1280\n", 4,
+		     "mtu applies only to mtu-blackhole, not drop");
+	expect_error("[fault]\naction = mtu-blackhole\ntarget = server\nmtu = 1280\n", 3,
+		     "mtu-blackhole acts on the router's links: target = router");
+	expect_error("[fault]\naction = mtu-blackhole\ntarget = router\n", 2,
+		     "action = mtu-blackhole needs mtu = N, the link's MTU in bytes (68 to 1499; IPv6 at least 1280)");
+	expect_error("[scenario]\nfamily = ipv6\n[fault]\naction = mtu-blackhole\ntarget = router\nmtu = 1000\n", 6,
+		     "mtu 1000 is below IPv6's minimum of 1280");
+	/* A sweep of families: the IPv6 variant is the one refused. */
+	expect_error("[scenario]\nfamily = ipv4, ipv6\n[fault]\naction = mtu-blackhole\ntarget = router\nmtu = 576\n", 6,
+		     "mtu 576 is below IPv6's minimum of 1280");
+	expect_error("[fault]\naction = mtu-blackhole\ntarget = router\nmtu = 67\n", 4,
+		     "mtu: 67 is out of range (expected 68 to 1499)");
+	expect_error("[fault]\naction = mtu-blackhole\ntarget = router\nmtu = 1500\n", 4,
+		     "mtu: 1500 is out of range (expected 68 to 1499)");
+	expect_error("[fault]\naction = mtu-blackhole\ntarget = router\nmtu = 1280\nrestart = 1s\n", 5,
+		     "restart applies only to crash, not mtu-blackhole");
+
+	struct scenario *s = load_ok("[scenario]\nfamily = ipv6\n[fault]\naction = mtu-blackhole\ntarget = router\n"
+				     "mtu = 1280\ndirection = to-server\nduration = 2s\n");
+	struct variant v;
+	assert_int_equal(scenario_variant(s, 0, &v, stderr), 0);
+	assert_int_equal(v.faults[0].mtu, 1280);
+	assert_int_equal(v.faults[0].direction, DIR_TO_SERVER);
+	assert_int_equal(v.faults[0].duration_ms, 2000);
+	variant_release(&v);
+	scenario_free(s);
+	scenario_free(load_ok("[fault]\naction = mtu-blackhole\ntarget = router\nmtu = 68\n"));
 }
 
 static void test_conditional_expects(void **state)
@@ -917,6 +951,7 @@ UNIT_TESTS(
 	cmocka_unit_test(test_sysctls),
 	cmocka_unit_test(test_expectations),
 	cmocka_unit_test(test_combinations),
+	cmocka_unit_test(test_mtu_blackhole),
 	cmocka_unit_test(test_conditional_expects),
 	cmocka_unit_test(test_app_sides),
 	cmocka_unit_test(test_app_errors),

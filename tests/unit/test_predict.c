@@ -69,6 +69,14 @@ static struct variant base(void)
 	return v;
 }
 
+/* An application heartbeat: a ping every @interval_ms, dead after @timeout_ms without an answer. */
+static void heartbeat_on(struct side_cfg *c, int64_t interval_ms, int64_t timeout_ms)
+{
+	c->traffic = TRAFFIC_HEARTBEAT;
+	c->interval_ms = interval_ms;
+	c->heartbeat_timeout_ms = timeout_ms;
+}
+
 /* SO_KEEPALIVE with TCP_KEEPIDLE, TCP_KEEPINTVL and TCP_KEEPCNT set. */
 static void keepalive_on(struct side_cfg *c, int64_t idle_ms, int64_t intvl_ms, int64_t cnt)
 {
@@ -187,9 +195,7 @@ static void test_freeze_and_heartbeat(void **state)
 	predict_side(&v, HOST_CLIENT, false, 0, &p);
 	assert_int_equal(p.outcome, OUTCOME_NONE);
 	/* A heartbeat every 500 ms with a 2 s timeout: last answer 500 ms before the fault. */
-	v.side[HOST_CLIENT].traffic = TRAFFIC_HEARTBEAT;
-	v.side[HOST_CLIENT].interval_ms = 500;
-	v.side[HOST_CLIENT].heartbeat_timeout_ms = 2000;
+	heartbeat_on(&v.side[HOST_CLIENT], 500, 2000);
 	predict_side(&v, HOST_CLIENT, false, 0, &p);
 	assert_int_equal(p.outcome, OUTCOME_HEARTBEAT);
 	assert_int_equal(p.ms, 1500);
@@ -466,6 +472,148 @@ static void test_middlebox_reset(void **state)
 	predicts(&v, HOST_CLIENT, OUTCOME_NONE, MECH_NONE, -1);
 }
 
+/* A path MTU black hole of @mtu bytes on the router, both ways; the client streams 4000-byte writes. */
+static struct variant mtu_hole(int64_t mtu)
+{
+	struct variant v = base();
+
+	v.faults[v.n_faults] = fault("mtu-blackhole", HOST_ROUTER, 1000);
+	v.faults[v.n_faults++].mtu = mtu;
+	v.side[HOST_CLIENT].traffic = TRAFFIC_STREAM;
+	v.side[HOST_CLIENT].interval_ms = 100;
+	v.side[HOST_CLIENT].size = 4000;
+	return v;
+}
+
+static void sysctl_set(struct side_cfg *c, const char *key, const char *value)
+{
+	c->sysctls[c->n_sysctls++] = (struct sysctl_setting){ key, value, 1 };
+}
+
+static void test_mtu_blackhole(void **state)
+{
+	struct variant v = mtu_hole(1280);
+	struct prediction p;
+
+	(void)state;
+	/* Big segments vanish without a word: a dead path for the sender. */
+	v.side[HOST_CLIENT].user_timeout_ms = 8000;
+	predict_side(&v, HOST_CLIENT, true, 0, &p);
+	assert_int_equal(p.outcome, OUTCOME_TIMEOUT);
+	assert_int_equal(p.mechanism, MECH_USER_TIMEOUT);
+	assert_int_equal(p.ms, 8200);
+	v.side[HOST_CLIENT].user_timeout_ms = 0;
+	predict_side(&v, HOST_CLIENT, true, 0, &p);
+	assert_int_equal(p.mechanism, MECH_RETRANSMISSION);
+	assert_int_equal(p.ms, 1044600);
+	/*
+	 * The receiver's probes are small: answered until the sender gives up
+	 * (8.2 s), then the next one, every keepidle 6 s, meets its RST.
+	 */
+	v.side[HOST_CLIENT].user_timeout_ms = 8000;
+	keepalive_on(&v.side[HOST_SERVER], 6000, 1000, 3);
+	predict_side(&v, HOST_SERVER, true, 100, &p);
+	assert_int_equal(p.outcome, OUTCOME_RST);
+	assert_int_equal(p.mechanism, MECH_PROBE);
+	assert_int_equal(p.ms, 12100);
+	/* Without keepalive it sends nothing and never learns. */
+	v.side[HOST_SERVER].keepalive = false;
+	predict_side(&v, HOST_SERVER, true, 100, &p);
+	assert_int_equal(p.outcome, OUTCOME_NONE);
+	/* Its heartbeat's pongs wait behind the sender's stalled data: the heartbeat expires. */
+	heartbeat_on(&v.side[HOST_SERVER], 500, 2000);
+	predict_side(&v, HOST_SERVER, true, 100, &p);
+	assert_int_equal(p.outcome, OUTCOME_HEARTBEAT);
+	assert_int_equal(p.ms, 1500);
+	v.side[HOST_SERVER].traffic = TRAFFIC_IDLE;
+
+	/* The hole only toward the client: the client's segments go the other way. */
+	v.faults[0].direction = DIR_TO_CLIENT;
+	predict_side(&v, HOST_CLIENT, true, 0, &p);
+	assert_int_equal(p.outcome, OUTCOME_NONE);
+	assert_non_null(strstr(p.rule, "keepalive probes are small"));
+	v.faults[0].direction = DIR_BOTH;
+	/* Small writes pass: 1228 + 52 bytes of headers fit 1280, not with IPv6's 72. */
+	v.side[HOST_CLIENT].size = 1228;
+	predict_side(&v, HOST_CLIENT, true, 0, &p);
+	assert_int_equal(p.outcome, OUTCOME_NONE);
+	v.family = FAMILY_IPV6;
+	predict_side(&v, HOST_CLIENT, true, 0, &p);
+	assert_int_equal(p.outcome, OUTCOME_TIMEOUT);
+	/* Lifted before the sender gives up: nothing to notice. */
+	v.faults[0].duration_ms = 3000;
+	predict_side(&v, HOST_CLIENT, true, 0, &p);
+	assert_int_equal(p.outcome, OUTCOME_NONE);
+}
+
+/* tcp_mtu_probing: the MSS falls to 1024 when tcp_retries1 runs out, and halves after, if it gives up later. */
+static void test_mtu_probing(void **state)
+{
+	struct variant v = mtu_hole(1280);
+	struct side_cfg *c = &v.side[HOST_CLIENT];
+	struct prediction p;
+
+	(void)state;
+	sysctl_set(c, "net.ipv4.tcp_mtu_probing", "1");
+	c->user_timeout_ms = 8000;
+	predict_side(&v, HOST_CLIENT, true, 0, &p);
+	assert_int_equal(p.outcome, OUTCOME_NONE);
+	assert_non_null(strstr(p.rule, "at the RTO timer 3s or 6.200s after the lost segment"));
+	assert_non_null(strstr(p.rule, "1024 bytes fit the MTU 1280 by 6.200s"));
+	/* The receiver then hears from it again. */
+	keepalive_on(&v.side[HOST_SERVER], 6000, 1000, 3);
+	predict_side(&v, HOST_SERVER, true, 0, &p);
+	assert_int_equal(p.outcome, OUTCOME_NONE);
+	/* A user timeout that may come first (5.2 s) still ends it. */
+	c->user_timeout_ms = 5000;
+	predict_side(&v, HOST_CLIENT, true, 0, &p);
+	assert_int_equal(p.outcome, OUTCOME_TIMEOUT);
+	/* tcp_retries2 = tcp_retries1: the same timer gives up, after probing. */
+	c->user_timeout_ms = 0;
+	sysctl_set(c, "net.ipv4.tcp_retries2", "3");
+	predict_side(&v, HOST_CLIENT, true, 0, &p);
+	assert_int_equal(p.outcome, OUTCOME_TIMEOUT);
+	assert_int_equal(p.ms, 6200);
+	c->sysctls[c->n_sysctls - 1].value = "4";
+	predict_side(&v, HOST_CLIENT, true, 0, &p);
+	assert_int_equal(p.outcome, OUTCOME_NONE);
+	/* MTU 576: 1024 + 52 is too big, 512 fits one timer later (12.6 s); tcp_retries2 = 5 waits that long. */
+	v.faults[0].mtu = 576;
+	predict_side(&v, HOST_CLIENT, true, 0, &p);
+	assert_int_equal(p.outcome, OUTCOME_TIMEOUT);
+	c->sysctls[c->n_sysctls - 1].value = "6";
+	predict_side(&v, HOST_CLIENT, true, 0, &p);
+	assert_int_equal(p.outcome, OUTCOME_NONE);
+	assert_non_null(strstr(p.rule, "512 bytes fit the MTU 576 by 12.600s"));
+	/* Below 48 + 52 bytes nothing ever fits. */
+	v.faults[0].mtu = 90;
+	predict_side(&v, HOST_CLIENT, true, 0, &p);
+	assert_int_equal(p.outcome, OUTCOME_TIMEOUT);
+}
+
+/* Requests that pass are answered as big: then the answering side sends into the hole. */
+static void test_mtu_answers(void **state)
+{
+	struct variant v = mtu_hole(1280);
+	struct prediction p;
+
+	(void)state;
+	v.side[HOST_CLIENT].traffic = TRAFFIC_REQUEST;
+	v.side[HOST_CLIENT].interval_ms = 1000;
+	v.side[HOST_CLIENT].size = 2000;
+	v.faults[0].direction = DIR_TO_CLIENT;
+	sysctl_set(&v.side[HOST_SERVER], "net.ipv4.tcp_retries2", "3");
+	/* The answer to the request at 1 s (the fault's instant) is lost; tcp_retries2 = 3 gives up 6.2 s later. */
+	predict_side(&v, HOST_SERVER, true, 0, &p);
+	assert_int_equal(p.outcome, OUTCOME_TIMEOUT);
+	assert_int_equal(p.mechanism, MECH_RETRANSMISSION);
+	assert_int_equal(p.ms, 6200);
+	/* Both ways, the request itself vanishes: the client is the one that gives up. */
+	v.faults[0].direction = DIR_BOTH;
+	predict_side(&v, HOST_SERVER, true, 0, &p);
+	assert_int_equal(p.outcome, OUTCOME_NONE);
+}
+
 UNIT_TESTS(
 	cmocka_unit_test(test_syn_abort),
 	cmocka_unit_test(test_connect),
@@ -478,5 +626,8 @@ UNIT_TESTS(
 	cmocka_unit_test(test_restart_probe_and_kill),
 	cmocka_unit_test(test_freeze_and_heartbeat),
 	cmocka_unit_test(test_middlebox_drop),
-	cmocka_unit_test(test_middlebox_reset)
+	cmocka_unit_test(test_middlebox_reset),
+	cmocka_unit_test(test_mtu_blackhole),
+	cmocka_unit_test(test_mtu_probing),
+	cmocka_unit_test(test_mtu_answers)
 )

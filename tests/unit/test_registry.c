@@ -47,9 +47,11 @@ static void test_names(void **state)
 	char buf[256];
 
 	(void)state;
-	assert_string_equal(fault_kind_names(buf, sizeof(buf), FAULT_TAKES_DIRECTION, " and "), "drop, reject and loss");
+	assert_string_equal(fault_kind_names(buf, sizeof(buf), FAULT_TAKES_DIRECTION, " and "),
+			    "drop, reject, loss and mtu-blackhole");
 	assert_string_equal(fault_kind_names(buf, sizeof(buf), FAULT_TAKES_PROBABILITY, " and "), "loss");
 	assert_string_equal(fault_kind_names(buf, sizeof(buf), FAULT_TAKES_RESTART, " and "), "crash");
+	assert_string_equal(fault_kind_names(buf, sizeof(buf), FAULT_TAKES_MTU, " and "), "mtu-blackhole");
 }
 
 /* The backquoted words of @cell, ", "-joined: "`drop`, `reject`" gives "drop, reject". */

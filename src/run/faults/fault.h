@@ -43,6 +43,7 @@ struct fault_env {
 #define FAULT_TAKES_RESTART		(1u << 3)
 #define FAULT_TAKES_RESTART_SERVICE	(1u << 4)	/* always of the server */
 #define FAULT_TAKES_PROBABILITY		(1u << 5)	/* a share of the packets, not all */
+#define FAULT_TAKES_MTU			(1u << 6)	/* a link's MTU in bytes */
 
 struct fault_kind {
 	const char *name;		/* the action's word in scenario files: "drop" */

@@ -21,15 +21,25 @@ int fault_link_set(struct fault_env *env, const struct fault_cfg *f, bool up, ch
 /* heal_ms of the kinds a duration lifts: after it, or never without one. */
 int64_t fault_heal_after_duration(const struct fault_cfg *f);
 
-/* drop and reject: an nftables table in the target's namespace (filter.c). */
+/*
+ * A kind's nftables table in the target's namespace, one per fault: its
+ * name, "deadpeer_fault3" for fault 3 of a run (@table of at least 32
+ * bytes); sending a builder's batch of @n bytes (or its -errno) there, with
+ * "cannot @verb nftables table ..." in @err on failure; deleting it (lift);
+ * adding the packets its rules' counters matched to env->hits (count).
+ */
+void fault_table_name(size_t index, char *table, size_t len);
+int fault_table_send(struct fault_env *env, const struct fault_cfg *f, int n, void *batch, const char *verb,
+		     const char *table, char *err, size_t len);
+int fault_table_delete(struct fault_env *env, const struct fault_cfg *f, size_t index, char *err, size_t len);
+void fault_table_count(struct fault_env *env, const struct fault_cfg *f, size_t index);
+
+/* drop and reject: a filter table in the target's namespace (filter.c). */
 struct filter_kind {
 	bool reject;		/* the rules answer with a TCP reset instead of dropping */
 };
 int fault_filter_apply(struct fault_env *env, const struct fault_cfg *f, size_t index, char *err, size_t len);
-int fault_filter_lift(struct fault_env *env, const struct fault_cfg *f, size_t index, char *err, size_t len);
 
-/* Add the packets the filter's rules matched to env->hits. */
-void fault_filter_count(struct fault_env *env, const struct fault_cfg *f, size_t index);
 /* What a filter in place does to the client's connect (start = listening). */
 enum connect_fate fault_filter_connect(const struct variant *v, const struct fault_cfg *f, int64_t connect_ms,
 				       struct prediction *p);
@@ -40,8 +50,8 @@ enum connect_fate fault_filter_connect(const struct variant *v, const struct fau
 #define FAULT_FILTER_KIND(filter, more)							\
 	.takes = FAULT_TAKES_ROUTER | FAULT_TAKES_DIRECTION | FAULT_TAKES_DURATION | (more),		\
 	.apply = fault_filter_apply,								\
-	.lift = fault_filter_lift,								\
-	.count = fault_filter_count,								\
+	.lift = fault_table_delete,								\
+	.count = fault_table_count,								\
 	.connect = fault_filter_connect,							\
 	.heal_ms = fault_heal_after_duration,							\
 	.priv = (filter)

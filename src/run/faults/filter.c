@@ -3,6 +3,8 @@
  * drop and reject install the same nftables table in the target's namespace
  * (hosts: input/output hooks, router: forward hook) and lifting deletes it;
  * they differ only in the verdict of its rules, their struct filter_kind.
+ * Sending a kind's table, deleting it and reading its counters serve every
+ * kind with a table of its own (mtu-blackhole's too).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -27,7 +29,7 @@ void fault_filter(const struct fault_cfg *f, size_t index, uint16_t port, struct
 	const struct filter_kind *fk = f->kind->priv;
 	bool reject = fk->reject;
 
-	snprintf(table, len, "deadpeer_fault%zu", index);
+	fault_table_name(index, table, len);
 	*out = (struct nft_filter){ .table = table };
 	uint8_t percent = (uint8_t)f->probability;
 
@@ -39,9 +41,13 @@ void fault_filter(const struct fault_cfg *f, size_t index, uint16_t port, struct
 			to_client[f->target].hook, to_client[f->target].sport, port, reject, percent };
 }
 
-/* Send the batch of @n bytes (or the builder's -errno) to the target's nftables; @verb for the message. */
-static int filter_send(struct fault_env *env, const struct fault_cfg *f, int n, void *batch, const char *verb,
-		       const char *table, char *err, size_t len)
+void fault_table_name(size_t index, char *table, size_t len)
+{
+	snprintf(table, len, "deadpeer_fault%zu", index);
+}
+
+int fault_table_send(struct fault_env *env, const struct fault_cfg *f, int n, void *batch, const char *verb,
+		     const char *table, char *err, size_t len)
 {
 	struct netns_error ne = { 0 };
 	int ret = n > 0 ? netns_nft_send(env->topo->host[f->target].nft, batch, (size_t)n, &ne) : n;
@@ -61,30 +67,29 @@ int fault_filter_apply(struct fault_env *env, const struct fault_cfg *f, size_t 
 	if (ret)
 		return ret;
 	fault_filter(f, index, env->port, &filter, table, sizeof(table));
-	return filter_send(env, f, nft_filter_build(&filter, buf, sizeof(buf)), buf, "add", table, err, len);
+	return fault_table_send(env, f, nft_filter_build(&filter, buf, sizeof(buf)), buf, "add", table, err, len);
 }
 
-int fault_filter_lift(struct fault_env *env, const struct fault_cfg *f, size_t index, char *err, size_t len)
+int fault_table_delete(struct fault_env *env, const struct fault_cfg *f, size_t index, char *err, size_t len)
 {
 	char table[32], buf[2048];
-	struct nft_filter filter;
 
 	if (env->topo->host[f->target].nsfd < 0)
 		return 0;	/* the host crashed meanwhile: its rules went with it */
-	fault_filter(f, index, env->port, &filter, table, sizeof(table));
-	return filter_send(env, f, nft_table_delete_build(table, buf, sizeof(buf)), buf, "delete", table, err, len);
+	fault_table_name(index, table, sizeof(table));
+	return fault_table_send(env, f, nft_table_delete_build(table, buf, sizeof(buf)), buf, "delete", table, err,
+				len);
 }
 
-void fault_filter_count(struct fault_env *env, const struct fault_cfg *f, size_t index)
+void fault_table_count(struct fault_env *env, const struct fault_cfg *f, size_t index)
 {
 	char table[32];
-	struct nft_filter filter;
 	uint64_t packets;
 
 	/* A crashed host took its table, and its counters, with it: nothing to add. */
 	if (env->topo->host[f->target].nsfd < 0)
 		return;
-	fault_filter(f, index, env->port, &filter, table, sizeof(table));
+	fault_table_name(index, table, sizeof(table));
 	if (netns_nft_table_packets(env->topo->host[f->target].nft, table, &packets, NULL) < 0)
 		return;
 	env->hits = (env->hits < 0 ? 0 : env->hits) + (int64_t)packets;

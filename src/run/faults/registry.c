@@ -19,6 +19,7 @@ const struct fault_kind *const fault_kinds[] = {
 	&fault_crash,
 	&fault_freeze,
 	&fault_loss,
+	&fault_mtu_blackhole,
 };
 
 const size_t fault_kind_count = ARRAY_SIZE(fault_kinds);
