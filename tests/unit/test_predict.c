@@ -304,6 +304,12 @@ static void test_loss(void **state)
 	assert_int_equal(p.outcome, OUTCOME_NONE);
 	predict_side(&v, HOST_SERVER, false, 0, &p);
 	assert_int_equal(p.outcome, OUTCOME_NONE);
+	/* Too long a deadline to work it out: said so. */
+	v.deadline_ms = 720LL * 3600 * 1000;
+	keepalive_on(&v.side[HOST_CLIENT], 1000, 1000, 100);
+	predict_side(&v, HOST_CLIENT, false, 0, &p);
+	assert_int_equal(p.outcome, OUTCOME_COUNT);
+	assert_non_null(strstr(p.rule, "too many keepalive probes"));
 	/* A side that sends: retransmissions, chance. */
 	v.side[HOST_CLIENT].traffic = TRAFFIC_STREAM;
 	predict_side(&v, HOST_CLIENT, false, 0, &p);

@@ -48,11 +48,12 @@ static int64_t horizon_ms(const struct variant *v, const struct fault_cfg *f)
 
 /*
  * The chance that idle side @side's keepalive gives up by the deadline (see
- * keepalive_kill_chance); *@q the chance that one probe fails. False where
+ * keepalive_kill_chance); *@q the chance that one probe fails. Returns 1
+ * with *@chance set (a side without keepalive never gives up: 0); 0 where
  * the rule does not apply: a side that sends, or whose keepalive counts with
- * TCP_USER_TIMEOUT. A side without keepalive never gives up: 0.
+ * TCP_USER_TIMEOUT; -1 where too many probes fit before the deadline.
  */
-static bool idle_kill_chance(const struct variant *v, enum host side, const struct fault_cfg *f, int64_t last_rx,
+static int idle_kill_chance(const struct variant *v, enum host side, const struct fault_cfg *f, int64_t last_rx,
 			     double *q, double *chance)
 {
 	const struct side_cfg *c = &v->side[side];
@@ -62,9 +63,9 @@ static bool idle_kill_chance(const struct variant *v, enum host side, const stru
 	*q = 1 - (1 - lost_share(f, side, true)) * (1 - lost_share(f, side, false));
 	*chance = 0;
 	if (c->traffic != TRAFFIC_IDLE || c->app.command || (c->keepalive && c->user_timeout_ms > 0))
-		return false;
+		return 0;
 	if (!c->keepalive)
-		return true;
+		return 1;
 	/*
 	 * Probes before the loss were answered, each after_answer after the
 	 * last. A measured last_rx after the fault is a probe that chance let
@@ -76,7 +77,7 @@ static bool idle_kill_chance(const struct variant *v, enum host side, const stru
 		;
 	*chance = keepalive_kill_chance(first, idle, intvl, side_keepcnt(c), *q, fault_heal_ms(f) >= 0 ?
 					fault_heal_ms(f) : INT64_MAX, horizon_ms(v, f));
-	return *chance >= 0;
+	return *chance >= 0 ? 1 : -1;
 }
 
 /* "0.35%", "2.7e-06", "1 - 8.1e-04": a chance as a rule can state it. */
@@ -98,17 +99,24 @@ static void loss_predict(const struct variant *v, enum host side, const struct f
 	double q, q_peer, mine, theirs;
 	char a[32], b[32], dl[32], pq[32];
 
-	if (!idle_kill_chance(v, side, f, last_rx, &q, &mine)) {
+	int mine_rule = idle_kill_chance(v, side, f, last_rx, &q, &mine);
+	if (mine_rule == 0) {
 		predict_say(p, OUTCOME_COUNT, MECH_NONE, INT64_MIN,
 			    "%" PRId64 "%% of the packets lost at random: lost segments are retransmitted, and whether "
 			    "a timer gives up first is chance (see the rates with repeat)", f->probability);
+		return;
+	}
+	if (mine_rule < 0) {
+		predict_say(p, OUTCOME_COUNT, MECH_NONE, INT64_MIN,
+			    "%" PRId64 "%% of the packets lost at random: too many keepalive probes fit before the "
+			    "deadline to work out the chance of a kill (see the rates with repeat)", f->probability);
 		return;
 	}
 	/*
 	 * Certain only when nothing can end it: this side's keepalive cannot
 	 * give up by the deadline, nor can its idle peer's send it a reset.
 	 */
-	bool peer_rule = idle_kill_chance(v, peer, f, -f->at_ms, &q_peer, &theirs);
+	bool peer_rule = idle_kill_chance(v, peer, f, -f->at_ms, &q_peer, &theirs) > 0;
 	format_duration(dl, sizeof(dl), horizon_ms(v, f));
 	if (mine == 0 && peer_rule && theirs == 0) {
 		if (!c->keepalive && !v->side[peer].keepalive)
