@@ -95,6 +95,8 @@ enum status cmd_check(int argc, char **argv)
 					printf(", %s", direction_name(fc->direction));
 				if (fc->kind->takes & FAULT_TAKES_MTU)
 					printf(", mtu %" PRId64, fc->mtu);
+				if (fc->kind->takes & FAULT_TAKES_PROBABILITY)
+					printf(", %" PRId64 "%% of the packets", fc->probability);
 				if (fc->duration_ms > 0) {
 					format_duration(dur, sizeof(dur), fc->duration_ms);
 					printf(", for %s", dur);

@@ -2,7 +2,8 @@
 /*
  * deadpeer run: load and check everything first (bad input: exit 2, nothing
  * created), check the machine (exit 3), then create the results directory and
- * hand the runs to the scheduler, writing each run's CSV rows and record as it finishes.
+ * hand the runs to the scheduler, writing each run's CSV rows and record as it finishes;
+ * at the end the summary and the rates of each outcome (rates.csv).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -21,6 +22,7 @@
 #include "plan.h"
 #include "preflight.h"
 #include "sandbox.h"
+#include "rates.h"
 #include "report.h"
 #include "scheduler.h"
 #include "suite.h"
@@ -217,6 +219,23 @@ static int on_finish(struct scheduler *sch, size_t i, const uint8_t *record, siz
 	return out->write_err ? -1 : 0;
 }
 
+/* rates.csv: each finished variant's outcomes per side, how often each came. 0 or -errno. */
+static int write_rates(const char *path, const struct planned *p, const struct run_result *res,
+		       const bool *finished, size_t n)
+{
+	struct rate_group *g;
+	size_t groups = rates_group_runs(p, res, finished, n, &g);
+	FILE *f = fopen(path, "w");
+	int ret = f ? rates_csv_header(f) : -errno;
+
+	for (size_t i = 0; i < groups && !ret; i++)
+		ret = rates_csv_rows(f, &g[i]);
+	if (f && fclose(f) != 0 && !ret)
+		ret = -errno;
+	rates_groups_free(g, groups);
+	return ret;
+}
+
 /* "deadpeer 0.5 on Linux 6.1.0-28-amd64 x86_64, 2026-11-22 21:00 UTC: deadpeer run -j 8" */
 static void banner(char *buf, size_t len, int argc, char **argv)
 {
@@ -351,9 +370,14 @@ enum status cmd_run(int argc, char **argv)
 		fprintf(stderr, "deadpeer run: cannot write \"%s\": %s\n", path, strerror(-ret));
 		out.write_err = out.write_err ? out.write_err : ret;
 	}
+	snprintf(path, sizeof(path), "%s/rates.csv", dir);
+	if ((ret = write_rates(path, runs, res, sch.finished, n)) < 0) {
+		fprintf(stderr, "deadpeer run: cannot write \"%s\": %s\n", path, strerror(-ret));
+		out.write_err = out.write_err ? out.write_err : ret;
+	}
 	if (out.write_err)
 		fprintf(human, "the results could not be written (%s): %zu of %zu runs finished, "
-			"results.csv and summary.txt are incomplete\n", strerror(-out.write_err), sch.done, n);
+			"results.csv, summary.txt and rates.csv are incomplete\n", strerror(-out.write_err), sch.done, n);
 	else if (sch.interrupted)
 		fprintf(human, "interrupted: %zu of %zu runs finished; their rows are kept\n", sch.done, n);
 	fprintf(human, "CSV: %s/results.csv\n", dir);

@@ -21,6 +21,7 @@
 #include "commands.h"
 #include "fault.h"
 #include "names.h"
+#include "rates.h"
 #include "report.h"
 
 /* The columns this reads, found by their names; a results.csv without one of them is refused. */
@@ -28,8 +29,14 @@ static const enum csv_column read_columns[] = {
 	COL_SCENARIO, COL_VARIANT, COL_SIDE, COL_ACTION, COL_TARGET, COL_KEEPALIVE, COL_KEEPIDLE_MS,
 	COL_KEEPINTVL_MS, COL_KEEPCNT, COL_USER_TIMEOUT_MS, COL_TRAFFIC, COL_FAULT_AT_MS, COL_OUTCOME,
 	COL_MECHANISM, COL_DETECT_MS, COL_PREDICTED_MS, COL_PREDICTED, COL_PROBES, COL_PROBE_REPLIES,
-	COL_VERDICT, COL_DESCRIPTION, COL_ERROR,
+	COL_VERDICT, COL_DESCRIPTION, COL_ERROR, COL_PROBABILITY,
 };
+
+/* Columns newer than some results.csv files: read as empty where absent. */
+static bool optional_column(enum csv_column c)
+{
+	return c == COL_PROBABILITY;
+}
 
 /* Every row of one side of one variant. */
 struct side_rows {
@@ -107,7 +114,7 @@ static int load(struct table *t, const char *path)
 		for (size_t i = 0; i < n; i++)
 			if (strcmp(fields[i], csv_column_name(c)) == 0)
 				index[c] = (int)i;
-		if (index[c] < 0) {
+		if (index[c] < 0 && !optional_column(c)) {
 			fprintf(stderr, "%s:1: no column '%s': not a results.csv of this deadpeer\n", path,
 				csv_column_name(c));
 			csv_fields_free(fields, n);
@@ -125,7 +132,7 @@ static int load(struct table *t, const char *path)
 		char **row = xcalloc(COL_COUNT, sizeof(*row));
 		for (size_t u = 0; u < ARRAY_SIZE(read_columns); u++) {
 			int i = index[read_columns[u]];
-			row[read_columns[u]] = xstrdup((size_t)i < n ? fields[i] : "");
+			row[read_columns[u]] = xstrdup(i >= 0 && (size_t)i < n ? fields[i] : "");
 		}
 		csv_fields_free(fields, n);
 		if (!row_words_known(row, path, line)) {
@@ -191,10 +198,25 @@ static void what(char *buf, size_t len, char **row)
 		format_outcome(buf, len, o, m < 0 ? MECH_NONE : m);
 }
 
+/* A row as the rates count it (its words are checked: see row_words_known). */
+static struct rate_sample row_sample(char **row)
+{
+	int m = name_find(mechanism_words, MECH_COUNT, row[COL_MECHANISM]);
+
+	return (struct rate_sample){
+		.outcome = name_find(outcome_words, OUTCOME_COUNT, row[COL_OUTCOME]),
+		.mechanism = m < 0 ? MECH_NONE : m,
+		.detected = *row[COL_DETECT_MS] != '\0',
+		.detect_ms = strtoll(row[COL_DETECT_MS], NULL, 10),
+	};
+}
+
 /*
  * What a side saw over its runs: "timeout/keepalive 4.088 s", with repeats
  * "timeout/keepalive 4.05 s median (4.03 s..4.10 s, 5 runs)"; when runs
- * disagree, each outcome with its count. @probes adds the wire's probe counts.
+ * disagree, the rate of each outcome, most frequent first ("timeout/keepalive
+ * 12 of 50 (24 %, median 3.050 s), none 38 of 50 (76 %)"). @probes adds the
+ * wire's probe counts.
  */
 static void saw(char *buf, size_t len, const struct side_rows *sr, bool probes)
 {
@@ -211,24 +233,13 @@ static void saw(char *buf, size_t len, const struct side_rows *sr, bool probes)
 			times[n++] = strtoll(sr->rows[i][COL_DETECT_MS], NULL, 10);
 	}
 	if (!same) {
-		k = 0;
-		buf[0] = '\0';
-		for (size_t i = 0; i < sr->n; i++) {
-			what(other, sizeof(other), sr->rows[i]);
-			bool seen = false;
-			for (size_t j = 0; j < i; j++) {
-				what(t, sizeof(t), sr->rows[j]);
-				seen = seen || strcmp(t, other) == 0;
-			}
-			if (seen)
-				continue;
-			size_t count = 0;
-			for (size_t j = 0; j < sr->n; j++) {
-				what(t, sizeof(t), sr->rows[j]);
-				count += strcmp(t, other) == 0;
-			}
-			k += (size_t)snprintf(buf + k, k < len ? len - k : 0, "%s%s ×%zu", k ? ", " : "", other, count);
-		}
+		struct rate_sample *samples = xcalloc(sr->n, sizeof(*samples));
+		struct rate *rates = xcalloc(sr->n, sizeof(*rates));
+		for (size_t i = 0; i < sr->n; i++)
+			samples[i] = row_sample(sr->rows[i]);
+		rates_format(buf, len, rates, rates_count(samples, sr->n, rates), sr->n);
+		free(rates);
+		free(samples);
 		free(times);
 		return;
 	}
@@ -318,10 +329,13 @@ static void setting(char *buf, size_t len, const struct group *g)
 		snprintf(buf, len, "client %s; server %s", c, s);
 }
 
-/* "drop at server, 1s"; several faults: "drop server, kill server from 500ms". */
+/*
+ * "drop server at 1s"; several faults: "drop server, kill server at 500ms";
+ * a loss with its share: "loss 30% router at 500ms".
+ */
 static void fault(char *buf, size_t len, char **row)
 {
-	char at[32];
+	char at[32], *sp = NULL;
 	size_t k = 0;
 
 	if (!*row[COL_ACTION]) {
@@ -329,16 +343,26 @@ static void fault(char *buf, size_t len, char **row)
 		return;
 	}
 	char *actions = xstrdup(row[COL_ACTION]), *targets = xstrdup(row[COL_TARGET]);
+	char *shares = xstrdup(row[COL_PROBABILITY]), *share = strtok_r(shares, "+", &sp);
 	char *sa = NULL, *st = NULL;
 	buf[0] = '\0';
 	for (char *a = strtok_r(actions, "+", &sa), *t = strtok_r(targets, "+", &st); a;
-	     a = strtok_r(NULL, "+", &sa), t = t ? strtok_r(NULL, "+", &st) : NULL)
-		k += (size_t)snprintf(buf + k, k < len ? len - k : 0, "%s%s %s", k ? ", " : "", a, t ? t : "?");
+	     a = strtok_r(NULL, "+", &sa), t = t ? strtok_r(NULL, "+", &st) : NULL) {
+		const struct fault_kind *kind = fault_kind_find(a);
+		k += (size_t)snprintf(buf + k, k < len ? len - k : 0, "%s%s", k ? ", " : "", a);
+		/* The shares are those of the kinds that take one, in order. */
+		if (kind && (kind->takes & FAULT_TAKES_PROBABILITY) && share) {
+			k += (size_t)snprintf(buf + k, k < len ? len - k : 0, " %s%%", share);
+			share = strtok_r(NULL, "+", &sp);
+		}
+		k += (size_t)snprintf(buf + k, k < len ? len - k : 0, " %s", t ? t : "?");
+	}
 	dur(at, sizeof(at), row[COL_FAULT_AT_MS]);
 	if (k < len)
 		snprintf(buf + k, len - k, " at %s", at);
 	free(actions);
 	free(targets);
+	free(shares);
 }
 
 /* "Claim 8: ..." -> 8; 0 otherwise. */

@@ -80,6 +80,59 @@ int64_t keepalive_abort_ms(int64_t idle, int64_t intvl, int64_t cnt, int64_t use
 			return idle + k * intvl;
 }
 
+static int64_t gcd(int64_t a, int64_t b)
+{
+	while (b) {
+		int64_t t = a % b;
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+/* Probe slots times unanswered counts the chance is worked out over, at most. */
+#define KILL_CHANCE_STATES (4 << 20)
+
+double keepalive_kill_chance(int64_t first, int64_t idle, int64_t intvl, int64_t cnt, double q, int64_t until,
+			     int64_t horizon)
+{
+	int64_t after_answer = idle > intvl ? idle : intvl;
+	int64_t step = intvl > 0 && after_answer > 0 ? gcd(after_answer, intvl) : 0;
+	double killed = 0;
+
+	if (step <= 0 || cnt < 1 || first > horizon)
+		return 0;
+	/*
+	 * Every probe falls on first + i x step: walk the slots in time order
+	 * with the chance of being at each one with k probes unanswered.
+	 */
+	int64_t slots = (horizon - first) / step + 1, width = cnt + 1;
+	if (slots > KILL_CHANCE_STATES / width)
+		return -1;
+	double *at = xcalloc((size_t)(slots * width), sizeof(*at));
+	at[0] = 1;
+	for (int64_t i = 0; i < slots; i++) {
+		int64_t t = first + i * step, lost = i + intvl / step, answered = i + after_answer / step;
+		for (int64_t k = 0; k <= cnt; k++) {
+			double here = at[i * width + k];
+			if (here == 0)
+				continue;
+			if (k == cnt) {
+				killed += here;		/* the timer fires with cnt probes out: it gives up */
+				continue;
+			}
+			if (t >= until)
+				continue;		/* the loss is over: this probe is answered, and all after it */
+			if (lost < slots)
+				at[lost * width + k + 1] += q * here;
+			if (answered < slots)
+				at[answered * width] += (1 - q) * here;
+		}
+	}
+	free(at);
+	return killed;
+}
+
 /* @key as a host's sysctls set it, else @dflt. */
 static int64_t host_sysctl(const struct sysctl_setting *ss, size_t n, const char *key, int64_t dflt)
 {

@@ -40,6 +40,20 @@ int64_t syn_abort_ms(int64_t retries, int64_t linear, int64_t user_timeout_ms, i
 /* When the keepalive timer gives up, after the last packet received. */
 int64_t keepalive_abort_ms(int64_t idle_ms, int64_t intvl_ms, int64_t cnt, int64_t user_timeout_ms);
 
+/*
+ * The chance that an idle side's keepalive gives up on a live connection
+ * whose every probe fails (the probe or its reply is lost) with probability
+ * @q, independently (tcp_keepalive_timer: an answered probe resets the
+ * count, and the next comes max(keepidle, keepintvl) later; an unanswered
+ * one, keepintvl later; the timer gives up when it fires with @cnt probes
+ * out). @first: the first probe, ms after the loss began; it lasts until
+ * @until (INT64_MAX: for good), and only what gives up by @horizon counts.
+ * Nominal times: the timer wheel's rounding is left out. Returns -1 when
+ * too many probes fit before the horizon to work it out.
+ */
+double keepalive_kill_chance(int64_t first, int64_t idle_ms, int64_t intvl_ms, int64_t cnt, double q,
+			     int64_t until, int64_t horizon);
+
 /* Effective keepalive and retransmission settings of a side (options, its sysctls, kernel defaults). */
 int64_t side_keepidle_ms(const struct side_cfg *c);
 int64_t side_keepintvl_ms(const struct side_cfg *c);

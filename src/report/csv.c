@@ -174,6 +174,18 @@ static bool on_wire(const struct run_result *r, int s)
 	return counted(r, s) && r->side[s].counted_on_wire;
 }
 
+/* The percent of the packets each fault with a probability loses, joined by "+": "30". */
+COLUMN(col_probability)
+{
+	size_t k = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < r->v->n_faults && k < len; i++)
+		if (r->v->faults[i].kind->takes & FAULT_TAKES_PROBABILITY)
+			k += (size_t)snprintf(buf + k, len - k, "%s%" PRId64, k ? "+" : "", r->v->faults[i].probability);
+	return buf;
+}
+
 /* The faults' actions, or their targets, joined by "+": "drop+kill". */
 static const char *fault_list(char *buf, size_t len, const struct variant *v, bool targets)
 {
@@ -371,6 +383,7 @@ static const struct {
 	[COL_APP_EXIT_STATUS] = { "app_exit_status", col_app_exit_status },
 	[COL_APP_LINE] = { "app_line", col_app_line },
 	[COL_OBSERVE_LAG_MS] = { "observe_lag_ms", col_observe_lag },
+	[COL_PROBABILITY] = { "probability", col_probability },
 };
 static_assert(ARRAY_SIZE(columns) == COL_COUNT, "a name and a text for every column");
 

@@ -33,6 +33,8 @@ enum csv_column {
 	/* SPEC "Application endpoints": who observed, and the program's view. */
 	COL_OBSERVER, COL_CONNECTIONS, COL_RECONNECT_MS, COL_APP_REACTION, COL_APP_DETECT_MS, COL_APP_LAG_MS,
 	COL_APP_EXIT_STATUS, COL_APP_LINE, COL_OBSERVE_LAG_MS,
+	/* SPEC "more network faults": a lossy link's share. */
+	COL_PROBABILITY,
 	COL_COUNT
 };
 

@@ -3,8 +3,10 @@
 #define _GNU_SOURCE
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "rates.h"
 #include "text.h"
 
 bool run_passed(const struct run_result *r)
@@ -80,6 +82,34 @@ void print_details(FILE *f, const struct run_result *r)
 	}
 }
 
+/*
+ * Each variant run more than once: how often each outcome came, per side
+ * ("timeout/keepalive 12 of 50 (24 %, median 3.050 s), none 38 of 50 (76 %)").
+ */
+static void print_rates(FILE *f, const struct planned *p, const struct run_result *res, const bool *finished,
+			size_t n, size_t width)
+{
+	struct rate_group *g;
+	size_t groups = rates_group_runs(p, res, finished, n, &g);
+	struct rate *r = xcalloc(n + 1, sizeof(*r));
+	bool any = false;
+
+	for (size_t i = 0; i < groups; i++) {
+		if (g[i].total < 2)
+			continue;
+		if (!any)
+			fprintf(f, "\n%-*s  rate of each outcome over the repeated runs\n", (int)width, "scenario");
+		any = true;
+		for (int s = 0; s < SIDE_COUNT; s++) {
+			char line[1024];
+			rates_format(line, sizeof(line), r, rates_count(g[i].side[s], g[i].total, r), g[i].total);
+			fprintf(f, "%-*s  %s: %s\n", (int)width, s == 0 ? g[i].v->name : "", host_name(s), line);
+		}
+	}
+	free(r);
+	rates_groups_free(g, groups);
+}
+
 void print_summary(FILE *f, const struct planned *p, const struct run_result *res, const bool *finished,
 			  size_t n)
 {
@@ -123,6 +153,7 @@ void print_summary(FILE *f, const struct planned *p, const struct run_result *re
 			}
 		}
 	}
+	print_rates(f, p, res, finished, n, width);
 	fprintf(f, "\n%zu run%s, %zu passed, %zu failed", ran, ran == 1 ? "" : "s", ran - failed, failed);
 	if (ran < n)
 		fprintf(f, ", %zu not run", n - ran);

@@ -122,21 +122,25 @@ int key_apply(const struct key_def *k, void *obj, const char *value, char *msg, 
 	}
 	case VT_PERCENT:
 	case VT_INT: {
-		/* A percentage may say so: "30%". */
+		/* A percentage may say so: "30%", "30 %"; messages quote what was written. */
+		const char *unit = k->type == VT_PERCENT ? "%" : "";
 		char num[32];
+		const char *digits = value;
 		size_t n = strlen(value);
-		if (k->type == VT_PERCENT && n && n < sizeof(num) && value[n - 1] == '%') {
-			snprintf(num, sizeof(num), "%.*s", (int)(n - 1), value);
-			value = num;
+		if (*unit && n && n < sizeof(num) && value[n - 1] == '%') {
+			for (n--; n && isspace((unsigned char)value[n - 1]); n--)
+				;
+			snprintf(num, sizeof(num), "%.*s", (int)n, value);
+			digits = num;
 		}
-		if (parse_int64(value, &v) < 0) {
-			snprintf(msg, len, "%s: '%s' is not a whole number (expected %" PRId64 " to %" PRId64 ")",
-				 k->name, value, k->min, k->max);
+		if (parse_int64(digits, &v) < 0) {
+			snprintf(msg, len, "%s: '%s' is not a whole number (expected %" PRId64 "%s to %" PRId64 "%s)",
+				 k->name, value, k->min, unit, k->max, unit);
 			return -1;
 		}
 		if (v < k->min || v > k->max) {
-			snprintf(msg, len, "%s: %s is out of range (expected %" PRId64 " to %" PRId64 ")",
-				 k->name, value, k->min, k->max);
+			snprintf(msg, len, "%s: %s is out of range (expected %" PRId64 "%s to %" PRId64 "%s)",
+				 k->name, value, k->min, unit, k->max, unit);
 			return -1;
 		}
 		*(int64_t *)field = v;

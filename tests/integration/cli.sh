@@ -137,6 +137,52 @@ check "an unmet expectation exits 1" test $rc = 1
 check "the summary shows expected and got" grep -q "client: expected rst, got fin" out.txt
 check "the CSV records the failed verdict" grep -q ',rst,fail,' unmet/results.csv
 
+# --- rates over repeats: rates.csv, the summary and table agree ---------------
+# keepalive 1s/1s/1 on a link losing 80% each way: a probe fails with p = 96%,
+# surviving the 5 that fit in 6s is 0.04^5 = 1e-7; the client's reset reaches
+# the server in 20% of the runs, so the server's outcomes are chance's.
+cat > lossy.scn <<'SCN'
+[scenario]
+deadline = 6s
+[client]
+keepalive = yes
+keepidle = 1s
+keepintvl = 1s
+keepcnt = 1
+[fault]
+at = 500ms
+action = loss
+target = router
+probability = 80%
+[expect]
+client = timeout keepalive
+SCN
+"$DEADPEER" run --repeat 4 -o rates lossy.scn > out.txt 2> err.txt; rc=$?
+check "a repeated loss run exits 0" test $rc = 0
+check "rates.csv is written beside results.csv" test -f rates/rates.csv
+check "rates.csv has its header" test "$(head -n 1 rates/rates.csv)" = $'scenario,variant,side,outcome,mechanism,runs,total,rate,median_detect_ms\r'
+check "rates.csv is RFC 4180 with 9 columns" csv_valid rates/rates.csv "" 9
+check "rates.csv: the client timed out by keepalive in 4 of 4" grep -q $'^lossy,,client,timeout,keepalive,4,4,1.000,[0-9][0-9]*\r$' rates/rates.csv
+check "rates.csv: the server's outcomes add up to 4 runs, each rate runs/total" awk -F, '
+	$3 == "server" { sum += $6; if ($7 != 4 || $8 != sprintf("%.3f", $6 / 4)) bad = 1 }
+	END { exit bad || sum != 4 }' rates/rates.csv
+check "results.csv records the loss's share" test "$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i ~ /^probability/) c = i; next } { print $c }' rates/results.csv | tr -d '\r' | sort -u)" = 80
+check "the summary gives the client's rate" grep -q "client: timeout/keepalive 4 of 4 (100 %, median [0-9.]* s)" out.txt
+check "summary.txt keeps the rates" grep -q "client: timeout/keepalive 4 of 4 (100 %, median [0-9.]* s)" rates/summary.txt
+server_rates=$(grep -o "server: .*" rates/summary.txt | head -n 1)
+check "the summary's server rates add up to 4 runs" test "$(echo "$server_rates" | grep -o '[0-9]* of 4' | awk '{ s += $1 } END { print s }')" = 4
+"$DEADPEER" table rates > table.md 2> err.txt; rc=$?
+check "table of a repeated run exits 0" test $rc = 0
+check "table shows the loss and its share" grep -q '| lossy | client keepalive 1s/1s/1 | loss 80% router at 500ms |' table.md
+# Where the runs disagree the table gives the summary's rates; where they agree, the outcome and its times.
+server_cell=$(awk -F' [|] ' '$2 == "lossy" { print $7 }' table.md)
+server_rates=${server_rates#server: }
+case $server_rates in
+*" 4 of 4 "*) want=${server_rates%% 4 of 4 *} ;;
+*) want=$server_rates ;;
+esac
+check "table gives the server the summary's rates ($server_cell)" test "${server_cell#"$want"}" != "$server_cell"
+
 # --- wire capture: deadpeer's probe counts agree with tshark's analysis -------
 cat > wire.scn <<'SCN'
 [scenario]

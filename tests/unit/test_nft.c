@@ -46,7 +46,9 @@ struct seen {
 	const char *loaded[4];	/* what the rule last loaded into register 1: "ct", "flags", "l4proto" */
 	uint32_t ct_states[4];	/* ct state & this != 0; 0: no ct match */
 	uint8_t flags_mask[4], flags[4];	/* tcp flags & mask == flags; mask 0: no flags match */
-	bool counted[4];
+	/* per rule: numgen's modulus (0: none), the share it lets through "< share", and its place */
+	uint32_t modulus[4], share[4];
+	bool random_before_counter[4], counted[4];
 };
 
 /* A middlebox rule's expressions: ct state and tcp flags matches, counter, verdict. */
@@ -118,10 +120,26 @@ static int expr_cb(struct nftnl_expr *e, void *data)
 			uint16_t p;
 			memcpy(&p, d, 2);
 			s->port[i] = ntohs(p);
+		} else if (len == 4) {
+			/* numgen's random number, turned to network order, compared as bytes */
+			uint32_t v;
+			memcpy(&v, d, 4);
+			assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_CMP_OP), NFT_CMP_LT);
+			s->share[i] = ntohl(v);
 		} else {
 			assert_int_equal(len, 1);
 			assert_int_equal(*(const uint8_t *)d, IPPROTO_TCP);
 		}
+	} else if (strcmp(name, "numgen") == 0) {
+		assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_NG_TYPE), NFT_NG_RANDOM);
+		assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_NG_OFFSET), 0);
+		s->modulus[i] = nftnl_expr_get_u32(e, NFTNL_EXPR_NG_MODULUS);
+		s->random_before_counter[i] = !s->counted[i];
+	} else if (strcmp(name, "byteorder") == 0) {
+		assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_BYTEORDER_OP), NFT_BYTEORDER_HTON);
+		assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_BYTEORDER_LEN), 4);
+	} else if (strcmp(name, "counter") == 0) {
+		s->counted[i] = true;
 	} else if (strcmp(name, "reject") == 0) {
 		assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_REJECT_TYPE), NFT_REJECT_TCP_RST);
 		strcpy(s->verdict[i], "reject");
@@ -183,9 +201,10 @@ static struct seen parse_batch(const char *buf, size_t len, const char *table, b
 	return s;
 }
 
-static struct seen build(const char *action, enum host target, enum direction dir)
+static struct seen build_share(const char *action, enum host target, enum direction dir, int64_t percent)
 {
-	struct fault_cfg f = { .kind = fault_kind_find(action), .target = target, .direction = dir };
+	struct fault_cfg f = { .kind = fault_kind_find(action), .target = target, .direction = dir,
+			       .probability = percent };
 	struct nft_filter filter;
 	char table[32], buf[8192];
 	int n;
@@ -194,6 +213,11 @@ static struct seen build(const char *action, enum host target, enum direction di
 	n = nft_filter_build(&filter, buf, sizeof(buf));
 	assert_true(n > 0);
 	return parse_batch(buf, (size_t)n, "deadpeer_fault3", false);
+}
+
+static struct seen build(const char *action, enum host target, enum direction dir)
+{
+	return build_share(action, target, dir, 0);
 }
 
 static void test_server_drop_both(void **state)
@@ -246,6 +270,49 @@ static void test_router_forward(void **state)
 	assert_string_equal(s.rule_chain[1], "forward");
 	assert_int_equal(s.offset[0], 2);
 	assert_int_equal(s.offset[1], 0);
+}
+
+/* drop: every packet, no random number drawn. */
+static void test_drop_takes_all(void **state)
+{
+	struct seen s = build("drop", HOST_ROUTER, DIR_BOTH);
+
+	(void)state;
+	for (int i = 0; i < s.rules; i++) {
+		assert_int_equal(s.modulus[i], 0);
+		assert_true(s.counted[i]);
+	}
+}
+
+/*
+ * loss: the drop rules, each with "numgen random mod 100 < P" before its
+ * counter, so that the counter counts only the packets dropped.
+ */
+static void test_loss_random_share(void **state)
+{
+	struct seen s = build_share("loss", HOST_ROUTER, DIR_BOTH, 30);
+
+	(void)state;
+	assert_int_equal(s.chains, 1);
+	assert_int_equal(s.hooks[0], NF_INET_FORWARD);
+	assert_int_equal(s.rules, 2);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(s.port[i], 7000);
+		assert_int_equal(s.modulus[i], 100);
+		assert_int_equal(s.share[i], 30);
+		assert_true(s.random_before_counter[i]);
+		assert_true(s.counted[i]);
+		assert_string_equal(s.verdict[i], "drop");
+	}
+	/* One direction: one rule, on the packets towards the client (source port). */
+	s = build_share("loss", HOST_ROUTER, DIR_TO_CLIENT, 1);
+	assert_int_equal(s.rules, 1);
+	assert_int_equal(s.offset[0], 0);
+	assert_int_equal(s.share[0], 1);
+	s = build_share("loss", HOST_SERVER, DIR_TO_SERVER, 99);
+	assert_int_equal(s.rules, 1);
+	assert_int_equal(s.hooks[0], NF_INET_LOCAL_IN);
+	assert_int_equal(s.share[0], 99);
 }
 
 static void test_delete_and_overflow(void **state)
@@ -407,6 +474,8 @@ UNIT_TESTS(
 	cmocka_unit_test(test_server_drop_both),
 	cmocka_unit_test(test_client_reject_one_way),
 	cmocka_unit_test(test_router_forward),
+	cmocka_unit_test(test_drop_takes_all),
+	cmocka_unit_test(test_loss_random_share),
 	cmocka_unit_test(test_delete_and_overflow),
 	cmocka_unit_test(test_middlebox),
 	cmocka_unit_test(test_too_big)

@@ -197,6 +197,35 @@ static void test_every_key(void **state)
 	scenario_free(s);
 }
 
+/* A loss's share, with or without "%", and a sweep of shares named as written. */
+static void test_loss_probability(void **state)
+{
+	struct scenario *s = load_ok("[fault]\naction = loss\ntarget = router\ndirection = to-client\n"
+				     "probability = 30 %, 5, 99%\n");
+	struct variant v;
+
+	(void)state;
+	assert_int_equal(scenario_variant_count(s), 3);
+	const int64_t want[] = { 30, 5, 99 };
+	for (size_t i = 0; i < 3; i++) {
+		assert_int_equal(scenario_variant(s, i, &v, stderr), 0);
+		assert_ptr_equal(v.faults[0].kind, fault_kind_find("loss"));
+		assert_int_equal(v.faults[0].target, HOST_ROUTER);
+		assert_int_equal(v.faults[0].direction, DIR_TO_CLIENT);
+		assert_int_equal(v.faults[0].probability, want[i]);
+		if (i == 0)
+			assert_non_null(strstr(v.name, "[fault.probability=30 %]"));
+		variant_release(&v);
+	}
+	scenario_free(s);
+	/* Other kinds never have one. */
+	s = load_ok("[fault]\naction = drop\ntarget = router\n");
+	assert_int_equal(scenario_variant(s, 0, &v, stderr), 0);
+	assert_int_equal(v.faults[0].probability, 0);
+	variant_release(&v);
+	scenario_free(s);
+}
+
 static void test_defaults(void **state)
 {
 	struct scenario *s = load_ok("[scenario]\n");
@@ -255,6 +284,19 @@ static void test_bad_values(void **state)
 	expect_error("[client]\nkeepcnt = 0\n", 2, "keepcnt: 0 is out of range (expected 1 to 127)");
 	expect_error("[client]\nkeepcnt = 128\n", 2, "keepcnt: 128 is out of range (expected 1 to 127)");
 	expect_error("[client]\nkeepcnt = three\n", 2, "keepcnt: 'three' is not a whole number");
+	/* A loss's share: a whole percentage from 1 to 99, "%" optional; messages quote what was written. */
+	expect_error("[fault]\naction = loss\ntarget = router\nprobability = 0\n", 4,
+		     "probability: 0 is out of range (expected 1% to 99%)");
+	expect_error("[fault]\naction = loss\ntarget = router\nprobability = 100%\n", 4,
+		     "probability: 100% is out of range (expected 1% to 99%)");
+	expect_error("[fault]\naction = loss\ntarget = router\nprobability = 150%\n", 4,
+		     "probability: 150% is out of range (expected 1% to 99%)");
+	expect_error("[fault]\naction = loss\ntarget = router\nprobability = 0.5%\n", 4,
+		     "probability: '0.5%' is not a whole number (expected 1% to 99%)");
+	expect_error("[fault]\naction = loss\ntarget = router\nprobability = 30%%\n", 4,
+		     "probability: '30%%' is not a whole number (expected 1% to 99%)");
+	expect_error("[fault]\naction = loss\ntarget = router\nprobability = %\n", 4,
+		     "probability: '%' is not a whole number (expected 1% to 99%)");
 	expect_error("[client]\nkeepidle = 1500ms\n", 2, "keepidle: '1500ms' is not a whole number of seconds");
 	expect_error("[client]\nkeepidle = 0\n", 2, "keepidle: '0' is out of range (expected 1s to 9h6m7s)");
 	expect_error("[client]\nkeepintvl = 3x\n", 2, "keepintvl: invalid duration '3x': unknown unit (expected ms, s, m or h)");
@@ -383,6 +425,13 @@ static void test_combinations(void **state)
 	expect_error("[fault]\naction = kill\ntarget = router\n", 3, "target = router is only possible for drop, reject, loss and mtu-blackhole, not kill");
 	expect_error("[fault]\naction = freeze\ntarget = server\ndirection = both\n", 4,
 		     "direction applies only to drop, reject, loss and mtu-blackhole, not freeze");
+	expect_error("[fault]\naction = drop\ntarget = router\nprobability = 30%\n", 4,
+		     "probability applies only to loss, not drop");
+	expect_error("[scenario]\n[fault]\naction = loss\ntarget = server\n", 3,
+		     "action = loss needs probability = P% (1% to 99%)");
+	/* In a sweep, the kinds that take no probability are named. */
+	expect_error("[fault]\naction = loss, freeze\ntarget = server\nprobability = 5\n", 4,
+		     "probability applies only to loss, not freeze");
 	expect_error("[fault]\naction = kill\ntarget = server\nduration = 1s\n", 4,
 		     "duration does not apply to kill (a killed process stays dead)");
 	expect_error("[fault]\naction = crash\ntarget = server\nduration = 1s\n", 4,
@@ -943,6 +992,7 @@ UNIT_TESTS(
 	cmocka_unit_test(test_start),
 	cmocka_unit_test(test_every_key),
 	cmocka_unit_test(test_defaults),
+	cmocka_unit_test(test_loss_probability),
 	cmocka_unit_test(test_sweep),
 	cmocka_unit_test(test_idle_action_sweep),
 	cmocka_unit_test(test_bad_values),

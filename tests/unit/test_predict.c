@@ -614,6 +614,92 @@ static void test_mtu_answers(void **state)
 	assert_int_equal(p.outcome, OUTCOME_NONE);
 }
 
+static bool near(double x, double y)
+{
+	double d = x - y;
+
+	return (d < 0 ? -d : d) <= 1e-12;
+}
+
+/* The chance a lossy link kills an idle side by its keepalive, against sums worked by hand. */
+static void test_kill_chance(void **state)
+{
+	(void)state;
+	/* Every probe fails: killed once cnt of them fit; none fails: never. */
+	assert_true(near(keepalive_kill_chance(500, 1000, 1000, 3, 1.0, INT64_MAX, 3500), 1));
+	assert_true(near(keepalive_kill_chance(500, 1000, 1000, 3, 1.0, INT64_MAX, 3499), 0));
+	assert_true(near(keepalive_kill_chance(500, 1000, 1000, 3, 0.0, INT64_MAX, 60000), 0));
+	/*
+	 * keepcnt 1: the first failed probe kills, keepintvl later. Probes at
+	 * 500, 1500, ... ms; the one at 18.5s is the last whose abort (19.5s)
+	 * is in a 20s deadline: alive only if all 19 were answered.
+	 */
+	double alive = 1;
+	for (int i = 0; i < 19; i++)
+		alive *= 0.49;
+	assert_true(near(keepalive_kill_chance(500, 1000, 1000, 1, 0.51, INT64_MAX, 20000), 1 - alive));
+	/* keepcnt 9 cannot be reached before 9.5s. */
+	assert_true(near(keepalive_kill_chance(500, 1000, 1000, 9, 0.51, INT64_MAX, 9499), 0));
+	/* The loss lifted at 1.5s: only the probe at 500 ms can fail. */
+	assert_true(near(keepalive_kill_chance(500, 1000, 1000, 1, 0.3, 1500, 60000), 0.3));
+	/*
+	 * keepidle 3s, keepintvl 1s, keepcnt 2, q = 1/2, first probe at 0, 6s:
+	 * lost, lost (killed at 2s): 1/4; lost, answered, lost, lost (6s): 1/16;
+	 * answered, lost, lost (5s): 1/8. Anything else ends after 6s.
+	 */
+	assert_true(near(keepalive_kill_chance(0, 3000, 1000, 2, 0.5, INT64_MAX, 6000), 0.4375));
+	/* Too many probes before the horizon to work out. */
+	assert_true(keepalive_kill_chance(0, 1000, 1000, 127, 0.5, INT64_MAX, 720LL * 3600 * 1000) < 0);
+}
+
+/* loss: nothing certain but where nothing can end the connection; the rule gives the chance. */
+static void test_loss(void **state)
+{
+	struct variant v = base();
+	struct prediction p;
+
+	(void)state;
+	v.deadline_ms = 20000;
+	v.faults[v.n_faults++] = fault("loss", HOST_ROUTER, 500);
+	v.faults[0].probability = 30;
+	/* Idle without keepalive on both sides: nothing is sent, nothing lost. */
+	predict_side(&v, HOST_CLIENT, false, 0, &p);
+	assert_int_equal(p.outcome, OUTCOME_NONE);
+	/* keepalive 1s/1s/1 on 30% each way: p = 51% per probe. */
+	keepalive_on(&v.side[HOST_CLIENT], 1000, 1000, 1);
+	predict_side(&v, HOST_CLIENT, false, 0, &p);
+	assert_int_equal(p.outcome, OUTCOME_COUNT);
+	assert_false(p.has_time);
+	assert_string_equal(p.rule, "a probe or its reply is lost with p = 51%; keepalive 1s/1s/1 gives up at 1 lost in "
+				    "a row: killed by the deadline (20s) with probability 1 - 1.3e-06");
+	/* The server hears of it only if the reset gets through. */
+	predict_side(&v, HOST_SERVER, false, 0, &p);
+	assert_int_equal(p.outcome, OUTCOME_COUNT);
+	/* One direction: only the probe can be lost. A measured last_rx after the fault is chance's doing. */
+	v.faults[0].direction = DIR_TO_CLIENT;
+	predict_side(&v, HOST_CLIENT, true, 2500, &p);
+	assert_non_null(strstr(p.rule, "p = 30%"));
+	assert_non_null(strstr(p.rule, "with probability 99.9%"));	/* 1 - 0.7^19 */
+	/* keepcnt 30 does not fit before the deadline: certain, for both. */
+	v.faults[0].direction = DIR_BOTH;
+	keepalive_on(&v.side[HOST_CLIENT], 1000, 1000, 30);
+	predict_side(&v, HOST_CLIENT, false, 0, &p);
+	assert_int_equal(p.outcome, OUTCOME_NONE);
+	predict_side(&v, HOST_SERVER, false, 0, &p);
+	assert_int_equal(p.outcome, OUTCOME_NONE);
+	/* Too long a deadline to work it out: said so. */
+	v.deadline_ms = 720LL * 3600 * 1000;
+	keepalive_on(&v.side[HOST_CLIENT], 1000, 1000, 100);
+	predict_side(&v, HOST_CLIENT, false, 0, &p);
+	assert_int_equal(p.outcome, OUTCOME_COUNT);
+	assert_non_null(strstr(p.rule, "too many keepalive probes"));
+	/* A side that sends: retransmissions, chance. */
+	v.side[HOST_CLIENT].traffic = TRAFFIC_STREAM;
+	predict_side(&v, HOST_CLIENT, false, 0, &p);
+	assert_int_equal(p.outcome, OUTCOME_COUNT);
+	assert_non_null(strstr(p.rule, "retransmitted"));
+}
+
 UNIT_TESTS(
 	cmocka_unit_test(test_syn_abort),
 	cmocka_unit_test(test_connect),
@@ -629,5 +715,7 @@ UNIT_TESTS(
 	cmocka_unit_test(test_middlebox_reset),
 	cmocka_unit_test(test_mtu_blackhole),
 	cmocka_unit_test(test_mtu_probing),
-	cmocka_unit_test(test_mtu_answers)
+	cmocka_unit_test(test_mtu_answers),
+	cmocka_unit_test(test_kill_chance),
+	cmocka_unit_test(test_loss)
 )
