@@ -234,6 +234,14 @@ int netns_link_set_mtu(struct nl_sock *sk, const char *name, unsigned mtu, struc
 	return link_change(sk, name, -1, mtu, e);
 }
 
+int netns_link_sync(struct nl_sock *sk, const char *name, struct netns_error *e)
+{
+	struct nl_call c;
+	int ifindex = call_begin_on(&c, sk, e, name);
+
+	return ifindex < 0 ? ifindex : call_end(&c, 0);
+}
+
 int netns_bridge_add(struct nl_sock *sk, const char *name, const uint8_t mac[6], struct netns_error *e)
 {
 	struct rtnl_link *link;

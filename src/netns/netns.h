@@ -102,6 +102,13 @@ int netns_veth_add(struct nl_sock *sk, const char *name, const uint8_t mac[6],
 int netns_link_set_up(struct nl_sock *sk, const char *name, bool up, struct netns_error *e);
 /* Set the MTU of link @name (a bridge whose MTU is set keeps it whatever its ports' MTU). */
 int netns_link_set_mtu(struct nl_sock *sk, const char *name, unsigned mtu, struct netns_error *e);
+/*
+ * Ask the kernel for link @name alone (RTM_GETLINK). Its answer waits for
+ * the link's pending carrier change, which the kernel otherwise applies up
+ * to a second later (linkwatch), with what follows from it (the neighbour
+ * entries of a device that lost carrier are flushed). 0 or -errno.
+ */
+int netns_link_sync(struct nl_sock *sk, const char *name, struct netns_error *e);
 /* Create a bridge with a fixed @mac (so ports coming and going never change it). */
 int netns_bridge_add(struct nl_sock *sk, const char *name, const uint8_t mac[6], struct netns_error *e);
 /* Make @name a port of bridge @master. */

@@ -59,6 +59,16 @@ int fault_link_set(struct fault_env *env, const struct fault_cfg *f, bool up, ch
 	struct netns_error ne = { 0 };
 	int ret = netns_link_set_up(env->topo->host[TOPO_ROUTER].rtnl, ifname, up, &ne);
 
+	/*
+	 * The cable is out: make the router's bridge, left without a port with
+	 * carrier, forget its neighbours now rather than up to a second later,
+	 * whenever the kernel's link watcher gets to it. A SYN that arrived in
+	 * between would otherwise be lost without an answer and the router's
+	 * "host unreachable" come a second later (3 s or 4 s after a connect,
+	 * by chance). As a router whose entry for the host has expired.
+	 */
+	if (!ret && !up)
+		ret = netns_link_sync(env->topo->host[TOPO_ROUTER].rtnl, topo_router_bridge(n), &ne);
 	if (ret)
 		snprintf(err, len, "cannot set %s %s in namespace \"router\": %s", ifname, up ? "up" : "down",
 			 netns_strerror(&ne, ret));
