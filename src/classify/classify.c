@@ -95,7 +95,9 @@ static void app_view(const struct variant *v, const struct observation *o, enum 
 
 	r->observer = a->observer;
 	if (!v->side[s].app.command) {
-		r->connections = os->started ? 1 : 0;
+		/* Its one connection, unless its connect failed or none ever came (start = listening). */
+		const struct tcp_snapshot *b = &os->report.before;
+		r->connections = os->started && (!os->decided || (b->ts_ns && b->state != TCP_SYN_SENT)) ? 1 : 0;
 		if (!r->detected)
 			return;
 		r->app_reaction = r->outcome == OUTCOME_FIN ? APP_REACT_EOF

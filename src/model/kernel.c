@@ -65,7 +65,15 @@ static void load(void)
 			if (*p == '.')
 				*p = '/';
 	}
-	if (pipe2(pfd, O_CLOEXEC) == 0 && (pid = fork()) >= 0) {
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		read_all(paths, values);
+		return;
+	}
+	pid = fork();
+	if (pid < 0) {
+		close(pfd[0]);
+		close(pfd[1]);
+	} else {
 		if (pid == 0) {
 			/* A namespace of our own, gone when we exit; a user namespace makes it possible without root. */
 			if (unshare(CLONE_NEWNET) < 0 && unshare(CLONE_NEWUSER | CLONE_NEWNET) < 0)
@@ -74,7 +82,9 @@ static void load(void)
 			_exit(write(pfd[1], got, sizeof(got)) == (ssize_t)sizeof(got) ? 0 : 1);
 		}
 		close(pfd[1]);
-		ssize_t n = read(pfd[0], got, sizeof(got));
+		ssize_t n;
+		while ((n = read(pfd[0], got, sizeof(got))) < 0 && errno == EINTR)
+			;
 		int status = 0;
 		close(pfd[0]);
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)

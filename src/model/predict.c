@@ -240,6 +240,21 @@ static bool path_resets(const struct fault_cfg *f, enum host side, enum path_rep
 	return reply == PATH_RESTARTED;
 }
 
+int64_t syn_last_sent_ms(const struct variant *v)
+{
+	const struct side_cfg *c = &v->side[HOST_CLIENT];
+	int64_t r = side_syn_retries(c), l = side_syn_linear_timeouts(c), sent, last = 0, rto = TCP_TIMEOUT_INIT_MS;
+
+	syn_abort_ms(r, l, c->user_timeout_ms, &sent);
+	/* Retransmission k leaves when timer k fires: the same ladder as syn_abort_ms. */
+	for (int64_t k = 1; k <= sent; k++) {
+		last += rto;
+		if (k > l)
+			rto = rto * 2 > TCP_RTO_MAX_MS ? TCP_RTO_MAX_MS : rto * 2;
+	}
+	return last;
+}
+
 void predict_syn_lost(const struct variant *v, int64_t connect_ms, struct prediction *p)
 {
 	const struct side_cfg *c = &v->side[HOST_CLIENT];
@@ -610,6 +625,9 @@ void predict_side(const struct variant *v, enum host side, bool have_last_rx, in
 	}
 	if (!v->n_faults) {
 		predict_no_fault(v, side, p);
+		/* Its times count from the connection; with start = listening the clock started at the listen. */
+		if (p->has_time)
+			p->ms += connect_at;
 		return;
 	}
 	if (listening && !predict_connect(v, order, over, p)) {

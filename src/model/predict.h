@@ -88,6 +88,8 @@ enum connect_fate {
 	CONNECT_AFTER_FAULT,	/* it completes once the fault is over: nothing is left to notice */
 };
 
+/* When the client's last SYN retransmission leaves before its connect gives up, after the first SYN. */
+int64_t syn_last_sent_ms(const struct variant *v);
 /* The connect @connect_ms after the fault: its SYNs (or the SYN-ACKs) are lost. */
 void predict_syn_lost(const struct variant *v, int64_t connect_ms, struct prediction *p);
 /* The connect's SYN is answered with a reset at @at_ms (@why: who sends it). */

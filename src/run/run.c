@@ -372,7 +372,7 @@ static int timeline(struct run_state *st)
 		ev[n++] = (struct event){ st->obs->established_ns + v->side[HOST_CLIENT].connect_at_ms * 1000000, 0,
 					  EV_CONNECT };
 	qsort(ev, n, sizeof(ev[0]), cmp_event);
-	if (!n)
+	if (!v->n_faults)
 		*deadline_ns = st->obs->established_ns + v->deadline_ms * 1000000;
 
 	while (!all_decided(st)) {

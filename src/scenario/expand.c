@@ -142,6 +142,16 @@ static void check_fault(struct checker *c, const struct fault_cfg *f, size_t sec
 		check_mtu(c, f, sec, family);
 }
 
+/* The line of the first [expect] line of @side (in any [expect] section), or 1. */
+static int expect_line(const struct scenario *s, enum host side)
+{
+	for (size_t i = 0; i < s->n_entries; i++)
+		if (s->sections[s->entries[i].section].kind == SECT_EXPECT &&
+		    strcmp(s->entries[i].key, host_name(side)) == 0)
+			return s->entries[i].line;
+	return 1;
+}
+
 /*
  * start = listening: the clock starts when the server listens and the
  * client connects at connect_at; a fault on the client's process or host
@@ -158,7 +168,23 @@ static void check_start(struct checker *c, const struct variant *v, size_t clien
 			complain(c, scenario_key_line(s, client_sec, "connect_at"),
 				 "connect_at needs start = listening in [scenario] (with start = connected, the client "
 				 "is connected before the clock starts)");
+		/* A connect's outcomes cannot happen to a connection made before the clock starts. */
+		for (int side = 0; side < SIDE_COUNT; side++) {
+			const struct expect *e = &v->expect[side];
+			if (e->text && (e->outcome == OUTCOME_REFUSED || (!e->any_mechanism && e->mechanism == MECH_SYN)))
+				complain(c, expect_line(s, side),
+					 "%s = %s: a connect's outcome needs start = listening in [scenario]",
+					 host_name(side), e->text);
+		}
 		return;
+	}
+	int64_t first = variant_first_fault_ms(v), end = (first < 0 ? 0 : first) + v->deadline_ms;
+	if (connect_at >= end) {
+		format_duration(a, sizeof(a), connect_at);
+		format_duration(b, sizeof(b), end);
+		complain(c, client_sec != SIZE_MAX ? scenario_key_line(s, client_sec, "connect_at") : 1,
+			 "connect_at %s is not before the deadline, %s after the server listens: the client would never connect",
+			 a, b);
 	}
 	if (v->side[HOST_CLIENT].app.command)
 		complain(c, v->side[HOST_CLIENT].app.line,

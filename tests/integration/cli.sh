@@ -58,7 +58,7 @@ check "unknown command is named" grep -q "unknown command 'frobnicate'" err.txt
 
 "$DEADPEER" check broken.scn > out.txt 2> err.txt; rc=$?
 check "check of a broken file exits 2" test $rc = 2
-check "check names FILE:LINE and the bad value" grep -qx "broken.scn:5: unknown action 'dorp' (expected drop, reject, link-down, kill, crash, freeze, loss)" err.txt
+check "check names FILE:LINE and the bad value" grep -qx "broken.scn:5: unknown action 'dorp' (expected drop, reject, link-down, kill, crash, freeze, loss, mtu-blackhole)" err.txt
 # --help describes every fault action the parser knows, in the same order.
 "$DEADPEER" --help > help.txt
 help_actions=$(sed -n '/^fault actions/,$p' help.txt | awk 'NR > 1 { printf "%s%s", sep, $1; sep = ", " }')

@@ -86,6 +86,7 @@ static void test_refused(void **state)
 		/* The reset came in on the client's wire before the connect said so. */
 		assert_true(c->has_wire_lag);
 		assert_int_equal(c->predicted_outcome, OUTCOME_REFUSED);
+		assert_int_equal(c->connections, 0);
 		assert_int_equal(r.r.side[HOST_SERVER].outcome, OUTCOME_NONE);
 		done(&r);
 	}
@@ -129,6 +130,20 @@ static void test_host_gone(void **state)
 	}
 }
 
+/* No fault: the client connects at connect_at, nothing happens, and the run ends at the deadline. */
+static void test_no_fault(void **state)
+{
+	struct ran r;
+
+	(void)state;
+	run_listening(&r, "ipv4", "deadline = 1500ms\n[client]\nconnect_at = 500ms\n");
+	assert_int_equal(r.r.side[HOST_CLIENT].outcome, OUTCOME_NONE);
+	assert_int_equal(r.r.side[HOST_SERVER].outcome, OUTCOME_NONE);
+	assert_int_equal(r.r.side[HOST_CLIENT].connections, 1);
+	assert_int_equal(r.r.side[HOST_SERVER].connections, 1);
+	done(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -137,6 +152,7 @@ int main(void)
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_killed_listener),
 		cmocka_unit_test(test_host_gone),
+		cmocka_unit_test(test_no_fault),
 	};
 
 	return run_as_root(tests);

@@ -221,7 +221,9 @@ static void test_app_view(void **state)
 			 .connections = 2, .conn_ns = { est, fault + 7000 * MS } },
 	};
 	o.side[HOST_SERVER].started = o.side[HOST_SERVER].decided = true;
-	o.side[HOST_SERVER].report = (struct ep_report){ .ts_ns = o.deadline_ns, .outcome = OUTCOME_NONE };
+	/* The built-in server's last look at its established socket (TCP_ESTABLISHED). */
+	o.side[HOST_SERVER].report = (struct ep_report){ .ts_ns = o.deadline_ns, .outcome = OUTCOME_NONE,
+							 .before = { .ts_ns = o.deadline_ns - MS, .state = 1 } };
 	classify_run(&v, &o, &r);
 	const struct side_result *sr = &r.side[HOST_CLIENT];
 	assert_int_equal(sr->outcome, OUTCOME_TIMEOUT);
@@ -272,6 +274,13 @@ static void test_app_view(void **state)
 	assert_int_equal(srv->observer, OBSERVER_BUILTIN);
 	assert_int_equal(srv->app_reaction, APP_REACT_NONE);
 	assert_int_equal(srv->connections, 1);
+	/* One whose connect failed (start = listening) had none; nor had a server that never accepted one. */
+	o.side[HOST_SERVER].report.before.state = 2;	/* TCP_SYN_SENT */
+	classify_run(&v, &o, &r);
+	assert_int_equal(srv->connections, 0);
+	o.side[HOST_SERVER].report.before = (struct tcp_snapshot){ 0 };
+	classify_run(&v, &o, &r);
+	assert_int_equal(srv->connections, 0);
 	obs_release(&o);
 	variant_release(&v);
 	scenario_free(s);

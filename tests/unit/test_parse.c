@@ -515,6 +515,12 @@ static void test_start(void **state)
 		     "start = listening: the client connects at 0ms, so a link-down of the client at 0ms");
 	expect_error("[scenario]\nstart = listening\n[client]\napp = /bin/true\n", 4,
 		     "start = listening needs the built-in client");
+	expect_error("[scenario]\nstart = listening\ndeadline = 2s\n[client]\nconnect_at = 3s\n", 5,
+		     "connect_at 3s is not before the deadline, 2s after the server listens: the client would never connect");
+	expect_error("[expect]\nclient = refused\n", 2,
+		     "client = refused: a connect's outcome needs start = listening in [scenario]");
+	expect_error("[expect]\nserver = none\nclient = timeout syn\n", 3,
+		     "client = timeout syn: a connect's outcome needs start = listening in [scenario]");
 	/* After the connect, the client's process is there to kill. */
 	scenario_free(load_ok("[scenario]\nstart = listening\n[fault]\nat = 1s\naction = kill\ntarget = client\n"));
 }

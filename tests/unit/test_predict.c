@@ -293,6 +293,14 @@ static void test_connect(void **state)
 	v.faults[0].duration_ms = 2500;
 	predict_side(&v, HOST_CLIENT, false, 0, &p);
 	assert_int_equal(p.outcome, OUTCOME_NONE);
+	/* Lifted after the last SYN retransmission (5 s after the connect) but before 7 s: nothing gets through. */
+	v.faults[0].duration_ms = 1000 + 6000;
+	predict_side(&v, HOST_CLIENT, false, 0, &p);
+	assert_int_equal(p.outcome, OUTCOME_TIMEOUT);
+	assert_int_equal(p.ms, 8000);
+	v.faults[0].duration_ms = 1000 + 5000;
+	predict_side(&v, HOST_CLIENT, false, 0, &p);
+	assert_int_equal(p.outcome, OUTCOME_NONE);
 	/* Lifted before the connect: nothing happens. */
 	v.faults[0].duration_ms = 500;
 	predict_side(&v, HOST_CLIENT, false, 0, &p);
@@ -315,6 +323,12 @@ static void test_connect(void **state)
 	assert_int_equal(p.ms, 500);
 	predict_side(&v, HOST_SERVER, false, 0, &p);
 	assert_int_equal(p.outcome, OUTCOME_KILLED);
+
+	/* A lossy link loses some SYNs, not the connect: the loss then acts on the connection (chance). */
+	v.faults[0] = fault("loss", HOST_ROUTER, 0);
+	v.faults[0].probability = 30;
+	predict_side(&v, HOST_SERVER, false, 0, &p);
+	assert_false(p.outcome == OUTCOME_NONE && strstr(p.rule, "connect failed"));
 
 	/* A frozen server's kernel completes the handshake: the connection is up, and keepalive is answered. */
 	v.faults[0] = fault("freeze", HOST_SERVER, 0);

@@ -295,13 +295,16 @@ static int dial(struct child *ep)
 	ep->sock = open_socket(a);
 	set_options(ep->sock, a->cfg);
 	fcntl(ep->sock, F_SETFL, O_NONBLOCK);
+	/* A connect that fails at once never left SYN-SENT either (2: TCP_SYN_SENT, which linux/tcp.h lacks). */
+	ep->before.state = 2;
 	if (connect(ep->sock, (struct sockaddr *)&ss, len) < 0 && errno != EINPROGRESS) {
 		if (a->listening)
 			connect_failed(ep, errno, mono_ns());
 		fail(errno, "cannot connect to %s", a->server_addr);
 	}
-	/* In SYN-SENT: what the classification sees if the connect fails. */
+	/* In SYN-SENT: what the classification sees if the connect fails (a reset may already have closed it). */
 	snapshot(ep->sock, &ep->before);
+	ep->before.state = 2;
 	switch (wait_fd(ep->sock, POLLOUT, a->listening ? -1 : CONNECT_TIMEOUT_MS)) {
 	case WAIT_READY:
 		break;

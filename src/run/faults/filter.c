@@ -108,21 +108,18 @@ enum connect_fate fault_filter_connect(const struct variant *v, const struct fau
 
 	if (heal >= 0 && heal <= connect_ms)
 		return CONNECT_AFTER_FAULT;
-	if (f->probability > 0) {
-		predict_say(p, OUTCOME_COUNT, MECH_NONE, INT64_MIN,
-			    "%lld%% of the SYNs and SYN-ACKs are lost at random: whether the connect succeeds is chance",
-			    (long long)f->probability);
-		return CONNECT_FAILS;
-	}
+	/* A lossy link loses some SYNs, and a retransmission gets through: the loss then acts on the connection. */
+	if (f->probability > 0)
+		return CONNECT_UNDER_FAULT;
 	if (fk->reject && f->direction != DIR_TO_CLIENT) {
 		char why[64];
 		snprintf(why, sizeof(why), "the %s's firewall", host_name(f->target));
 		predict_syn_refused(connect_ms, connect_ms, why, p);
 		return CONNECT_FAILS;
 	}
-	predict_syn_lost(v, connect_ms, p);
-	/* A drop lifted before the connect gives up lets a retransmitted SYN through. */
-	if (heal >= 0 && p->has_time && p->ms > heal)
+	/* A drop lifted before the last SYN retransmission lets that one through. */
+	if (heal >= 0 && heal <= connect_ms + syn_last_sent_ms(v))
 		return CONNECT_AFTER_FAULT;
+	predict_syn_lost(v, connect_ms, p);
 	return CONNECT_FAILS;
 }

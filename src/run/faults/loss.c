@@ -38,12 +38,13 @@ static double lost_share(const struct fault_cfg *f, enum host side, bool outward
 /* Where this fault's deadline lies, from the fault: the deadline counts from the first fault. */
 static int64_t horizon_ms(const struct variant *v, const struct fault_cfg *f)
 {
-	int64_t first = f->at_ms;
+	/* With start = listening, @f's at counts from the connect (predict_side), the faults' from the listen. */
+	int64_t at = f->at_ms + (v->start == START_LISTENING ? v->side[HOST_CLIENT].connect_at_ms : 0), first = at;
 
 	for (size_t i = 0; i < v->n_faults; i++)
 		if (v->faults[i].at_ms < first)
 			first = v->faults[i].at_ms;
-	return v->deadline_ms - (f->at_ms - first);
+	return v->deadline_ms - (at - first);
 }
 
 /*
