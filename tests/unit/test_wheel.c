@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: MIT
+/* The timer wheel against kernel/time/timer.c: its level table, its rounding, and chains of timers. */
+#include "unit.h"
+
+#include "wheel.h"
+
+/* The level ranges of the comment at the top of kernel/time/timer.c, in jiffies: LVL_START(n) = 63 << 3(n-1). */
+static void test_levels(void **state)
+{
+	(void)state;
+	assert_int_equal(wheel_depth(1000), 9);
+	assert_int_equal(wheel_depth(250), 9);
+	assert_int_equal(wheel_depth(100), 8);
+	assert_int_equal(wheel_level(0, 250), 0);
+	assert_int_equal(wheel_level(62, 250), 0);
+	assert_int_equal(wheel_level(63, 250), 1);
+	assert_int_equal(wheel_level(503, 250), 1);
+	assert_int_equal(wheel_level(504, 250), 2);
+	assert_int_equal(wheel_level(4031, 250), 2);
+	assert_int_equal(wheel_level(4032, 250), 3);
+	assert_int_equal(wheel_level((63LL << 21) - 1, 250), 7);
+	assert_int_equal(wheel_level(63LL << 21, 250), 8);
+	/* HZ = 100 has no level 8: everything beyond level 6 is on level 7. */
+	assert_int_equal(wheel_level(63LL << 21, 100), 7);
+	/* At HZ = 250: 1 s (250 jiffies) is on the 32 ms level, 2 s (500) too, 3 s (750) on the 256 ms one. */
+	assert_int_equal(wheel_level(250, 250), 1);
+	assert_int_equal(wheel_level(500, 250), 1);
+	assert_int_equal(wheel_level(750, 250), 2);
+	/* 7200 s = 1.8M jiffies: level 5, granularity 32768 jiffies (131 s). */
+	assert_int_equal(wheel_level(1800000, 250), 5);
+}
+
+static void test_rounding(void **state)
+{
+	(void)state;
+	/* Level 0: the jiffy after expiry, so that a timer armed late in a jiffy is never early. */
+	assert_int_equal(wheel_fire(1000, 50, false, 250), 1051);
+	assert_int_equal(wheel_fire(1000, 1, false, 250), 1002);
+	/* Level 1: up to the next multiple of 8 past expiry. */
+	assert_int_equal(wheel_fire(1000, 250, false, 250), 1256);
+	assert_int_equal(wheel_fire(1006, 250, false, 250), 1264);
+	assert_int_equal(wheel_fire(1005, 250, false, 250), 1256);
+	/* From a callback, base->clk is one ahead: 63 jiffies is level 0 there, level 1 otherwise. */
+	assert_int_equal(wheel_fire(1024, 63, true, 250), 1088);
+	assert_int_equal(wheel_fire(1025, 63, false, 250), 1096);
+	assert_int_equal(wheel_fire(1025, 63, true, 250), 1089);
+	/* A 1 s timer re-armed from its own firing (a multiple of 8) every time: 256 jiffies apart. */
+	assert_int_equal(wheel_fire(1256, 250, true, 250) - 1256, 256);
+	/* Past the wheel's capacity: clamped to WHEEL_TIMEOUT_MAX, then rounded on the last level. */
+	int64_t cutoff = 63LL << 24, max = cutoff - (1LL << 24);
+	assert_int_equal(wheel_fire(0, cutoff + 12345, false, 250), max + (1LL << 24));
+	/* Due already: the current bucket. */
+	assert_int_equal(wheel_bucket_expiry(90, 100, 250), 100);
+}
+
+static void test_conversions(void **state)
+{
+	(void)state;
+	assert_int_equal(wheel_ms_to_jiffies(200, 250), 50);
+	assert_int_equal(wheel_ms_to_jiffies(201, 250), 51);
+	assert_int_equal(wheel_ms_to_jiffies(1, 250), 1);
+	assert_int_equal(wheel_ms_to_jiffies(0, 250), 0);
+	assert_int_equal(wheel_ms_to_jiffies(10, 300), 3);
+	assert_int_equal(wheel_ms_to_jiffies(11, 300), 4);
+	assert_int_equal(wheel_jiffies_to_ms(1, 300), 4);
+	assert_int_equal(wheel_jiffies_to_ms(3, 300), 10);
+	assert_int_equal(wheel_jiffies_to_ms(50, 250), 200);
+	assert_int_equal(wheel_us_to_jiffies(200100, 250), 51);
+	assert_int_equal(wheel_jiffies_to_us(51, 250), 204000);
+	assert_int_equal(wheel_jiffies_to_us(1, 300), 3333);
+}
+
+static void test_timer_window(void **state)
+{
+	int64_t lo, hi;
+
+	(void)state;
+	/* 200 ms at HZ = 250: 50 jiffies on level 0, 200 ms to 204 ms after it is armed. */
+	wheel_timer_window(200, 250, &lo, &hi);
+	assert_int_equal(lo, 200);
+	assert_int_equal(hi, 204);
+	/* 1 s: level 1, up to 32 ms late. */
+	wheel_timer_window(1000, 250, &lo, &hi);
+	assert_int_equal(lo, 1000);
+	assert_int_equal(hi, 1032);
+	/* At HZ = 1000, 1 s is on level 2 (64 ms). */
+	wheel_timer_window(1000, 1000, &lo, &hi);
+	assert_int_equal(hi, 1064);
+}
+
+/* A chain: keepidle, then keepintvl x cnt, each armed from the previous firing; ends at the last. */
+struct chain {
+	int64_t first, next;
+	int count;
+};
+
+static int64_t walk_chain(const void *ctx, struct wheel_trace *t)
+{
+	const struct chain *c = ctx;
+	int64_t now = wheel_arm(t, t->start->jiffy, c->first, false);
+
+	for (int k = 0; k < c->count; k++) {
+		wheel_event(t, now, 0);
+		now = wheel_arm(t, now, c->next, true);
+	}
+	return now;
+}
+
+static void test_chain_window(void **state)
+{
+	struct wheel_window w;
+	struct chain c = { .first = 500, .next = 250, .count = 3 };
+
+	(void)state;
+	/*
+	 * Keepalive 2s/1s/3 at HZ = 250: the first timer fires 501..508 jiffies
+	 * after the last packet, each next one exactly 256 later (a multiple of
+	 * 8 plus 250, rounded up): 5.072..5.104 s where 5 s is nominal. The
+	 * suite measured 5.079, 5.095, 5.095, 5.099, 5.103, 5.103 s.
+	 */
+	wheel_window(walk_chain, &c, 250, &w);
+	assert_true(w.exact);
+	assert_int_equal(w.lo_ms, 5072);
+	assert_int_equal(w.hi_ms, 5104);
+	assert_int_equal(w.n, 3);
+	assert_int_equal(w.ev_lo_ms[0], 2000);
+	assert_int_equal(w.ev_hi_ms[0], 2032);
+	assert_int_equal(w.ev_lo_ms[2], 2000 + 2 * 1024);
+	/* 2s/1s/9: 11.216..11.248 s; measured 11.219 s. */
+	c.count = 9;
+	wheel_window(walk_chain, &c, 250, &w);
+	assert_int_equal(w.lo_ms, 11216);
+	assert_int_equal(w.hi_ms, 11248);
+	/* 15s/5s/3 (redis-cli): 64-jiffy levels, 5 s intervals of 5.12 s: 30.360..30.616 s; measured 30.579 s. */
+	c = (struct chain){ .first = 3750, .next = 1250, .count = 3 };
+	wheel_window(walk_chain, &c, 250, &w);
+	assert_int_equal(w.lo_ms, 30360);
+	assert_int_equal(w.hi_ms, 30616);
+	/* The defaults 7200s/75s/9: the first probe up to 131 s late, each interval 75.776 s. */
+	c = (struct chain){ .first = 7200 * 250, .next = 75 * 250, .count = 9 };
+	wheel_window(walk_chain, &c, 250, &w);
+	assert_int_equal(w.lo_ms, 7200000 + 9 * 75776);
+	assert_int_equal(w.hi_ms, 7200000 + 131072 + 9 * 75776);
+	/* A short first timer and long later ones: every phase of the first firing counts. */
+	c = (struct chain){ .first = 10, .next = 75 * 250, .count = 2 };
+	wheel_window(walk_chain, &c, 250, &w);
+	assert_true(w.exact);
+	assert_true(w.lo_ms >= 40 + 2 * 75000 && w.lo_ms < 40 + 2 * 75000 + 2048);
+	assert_true(w.hi_ms <= 44 + 2 * (75000 + 2048) + 4);
+	/* At HZ = 1000 the defaults are on level 6 (262 s): sampled, and still around the nominal time. */
+	c = (struct chain){ .first = 7200000, .next = 75000, .count = 9 };
+	wheel_window(walk_chain, &c, 1000, &w);
+	assert_true(w.lo_ms <= 7200000 + 9 * 75000 + 9 * 4096);
+	assert_true(w.hi_ms >= 7200000 + 9 * 75000 + 262144);
+	assert_true(w.hi_ms <= 7200000 + 262144 + 9 * (75000 + 4096) + 1000);
+}
+
+UNIT_TESTS(
+	cmocka_unit_test(test_levels),
+	cmocka_unit_test(test_rounding),
+	cmocka_unit_test(test_conversions),
+	cmocka_unit_test(test_timer_window),
+	cmocka_unit_test(test_chain_window)
+)
