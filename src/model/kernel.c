@@ -13,8 +13,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "common.h"
 #include "kernel.h"
@@ -118,4 +121,161 @@ int64_t kernel_default(const char *key, int64_t absent)
 
 	pthread_once(&once, load);
 	return values[i][0] ? strtoll(values[i], NULL, 10) : absent;
+}
+
+int kernel_hz_from_config(const char *text, size_t len)
+{
+	static const char key[] = "CONFIG_HZ=";
+
+	for (size_t i = 0; i + sizeof(key) - 1 < len; i++) {
+		if ((i > 0 && text[i - 1] != '\n') || strncmp(text + i, key, sizeof(key) - 1) != 0)
+			continue;
+		long hz = 0;
+		for (size_t k = i + sizeof(key) - 1; k < len && text[k] >= '0' && text[k] <= '9' && hz < 100000; k++)
+			hz = hz * 10 + (text[k] - '0');
+		return hz > 0 && hz < 100000 ? (int)hz : 0;
+	}
+	return 0;
+}
+
+int kernel_hz_from_ticks(int64_t j0, int64_t ns0, int64_t j1, int64_t ns1)
+{
+	/* Every CONFIG_HZ choice of kernel/Kconfig.hz and the architectures' own. */
+	static const int choices[] = { 24, 32, 48, 64, 100, 128, 200, 250, 256, 300, 500, 512, 1000, 1024, 1200 };
+	double rate, best_err = 1e9;
+	int best = 0;
+
+	if (ns1 - ns0 < 50 * 1000000LL || j1 <= j0)
+		return 0;
+	rate = (double)(j1 - j0) * 1e9 / (double)(ns1 - ns0);
+	for (size_t i = 0; i < ARRAY_SIZE(choices); i++) {
+		double err = rate > choices[i] ? rate / choices[i] : choices[i] / rate;
+		if (err < best_err) {
+			best_err = err;
+			best = choices[i];
+		}
+	}
+	return best_err < 1.02 ? best : 0;
+}
+
+/* The whole of a (small) file, NUL-terminated; NULL if it cannot be read. */
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "re");
+	char *buf = NULL;
+	size_t cap = 0, n = 0;
+
+	if (!f)
+		return NULL;
+	for (;;) {
+		if (n + 4096 + 1 > cap) {
+			cap = cap ? cap * 2 : 65536;
+			buf = xreallocarray(buf, cap, 1);
+		}
+		size_t got = fread(buf + n, 1, cap - n - 1, f);
+		n += got;
+		if (got == 0)
+			break;
+	}
+	fclose(f);
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+static int hz_from_config_gz(const char *path)
+{
+	gzFile gz = gzopen(path, "rb");
+	char line[256];
+	int hz = 0;
+
+	if (!gz)
+		return 0;
+	while (!hz && gzgets(gz, line, sizeof(line)))
+		hz = kernel_hz_from_config(line, strlen(line));
+	gzclose(gz);
+	return hz;
+}
+
+static int hz_from_config_file(const char *path)
+{
+	size_t len;
+	char *text = slurp(path, &len);
+	int hz = text ? kernel_hz_from_config(text, len) : 0;
+
+	free(text);
+	return hz;
+}
+
+/* One read of /proc/timer_list: "now at T nsecs" and the first "jiffies: N". */
+static bool timer_list_sample(int64_t *jiffies, int64_t *ns)
+{
+	size_t len;
+	char *text = slurp("/proc/timer_list", &len);
+	const char *now = text ? strstr(text, "now at ") : NULL, *j = text ? strstr(text, "\njiffies: ") : NULL;
+	bool ok = now && j;
+
+	if (ok) {
+		*ns = strtoll(now + strlen("now at "), NULL, 10);
+		*jiffies = strtoll(j + strlen("\njiffies: "), NULL, 10);
+	}
+	free(text);
+	return ok;
+}
+
+/*
+ * The instant jiffies next changes, as well as reads can place it: read
+ * until the count moves (a read takes well under a jiffy), and take the
+ * first read that shows the new count.
+ */
+static bool timer_list_edge(int64_t *jiffies, int64_t *ns)
+{
+	int64_t j0, t0;
+
+	if (!timer_list_sample(&j0, &t0))
+		return false;
+	for (int i = 0; i < 10000; i++) {
+		if (!timer_list_sample(jiffies, ns))
+			return false;
+		if (*jiffies != j0)
+			return true;
+	}
+	return false;
+}
+
+static int hz_from_timer_list(void)
+{
+	int64_t j0, ns0, j1, ns1;
+	struct timespec gap = { 0, 200 * 1000000L };
+
+	if (!timer_list_edge(&j0, &ns0))
+		return 0;
+	while (nanosleep(&gap, &gap) < 0 && errno == EINTR)
+		;
+	if (!timer_list_edge(&j1, &ns1))
+		return 0;
+	return kernel_hz_from_ticks(j0, ns0, j1, ns1);
+}
+
+static int hz;
+static pthread_once_t hz_once = PTHREAD_ONCE_INIT;
+
+static void load_hz(void)
+{
+	struct utsname u;
+	char path[sizeof(u.release) + 32];
+
+	hz = hz_from_config_gz("/proc/config.gz");
+	if (!hz && uname(&u) == 0) {
+		snprintf(path, sizeof(path), "/boot/config-%s", u.release);
+		hz = hz_from_config_file(path);
+	}
+	if (!hz)
+		hz = hz_from_timer_list();
+}
+
+int kernel_hz(void)
+{
+	pthread_once(&hz_once, load_hz);
+	return hz;
 }
