@@ -14,7 +14,7 @@ static const struct {
 	const char *description;
 } commands[] = {
 	{ "run", cmd_run, "[options] [PATH...]", "run scenario files or directories (default: the shipped suite)" },
-	{ "predict", cmd_predict, "[PATH...]", "print each side's predicted outcome and detection time per run; no root needed" },
+	{ "predict", cmd_predict, "[-v] [--hz N] [PATH...]", "print each side's predicted outcome, detection time and its window per run (-v: the timer instants); no root needed" },
 	{ "check", cmd_check, "[PATH...]", "parse and validate only; list the runs a file expands to; no root needed" },
 	{ "table", cmd_table, "[RESULTS]", "Markdown tables of a run's results.csv, by claim and mechanism (default: results/latest)" },
 };

@@ -31,6 +31,9 @@ static const char *const keys[] = {
 	"net.ipv4.tcp_keepalive_time",
 	"net.ipv4.tcp_keepalive_intvl",
 	"net.ipv4.tcp_keepalive_probes",
+	"net.ipv4.tcp_rto_min_us",
+	"net.ipv4.tcp_rto_max_ms",
+	"net.ipv4.tcp_retries1",
 	/* A new device's neighbour parameters are those every device starts with, lo's included. */
 	"net.ipv4.neigh.lo.mcast_solicit",
 	"net.ipv4.neigh.lo.retrans_time_ms",

@@ -23,6 +23,7 @@
 #include "fault.h"
 #include "kernel.h"
 #include "predict.h"
+#include "wheel.h"
 #include "topology.h"
 
 int64_t tcp_model_timeout_ms(int64_t retries, int64_t rto_base_ms)
@@ -173,6 +174,16 @@ int64_t side_retries2(const struct side_cfg *c)
 	return sysctl_int(c, "net.ipv4.tcp_retries2", 15);
 }
 
+int64_t side_rto_max_ms(const struct side_cfg *c)
+{
+	return sysctl_int(c, "net.ipv4.tcp_rto_max_ms", TCP_RTO_MAX_MS);
+}
+
+int64_t side_rto_min_us(const struct side_cfg *c)
+{
+	return sysctl_int(c, "net.ipv4.tcp_rto_min_us", TCP_RTO_MIN_MS * 1000);
+}
+
 int64_t side_syn_retries(const struct side_cfg *c)
 {
 	return sysctl_int(c, "net.ipv4.tcp_syn_retries", 6);
@@ -192,9 +203,52 @@ void predict_say(struct prediction *p, enum outcome o, enum mechanism m, int64_t
 	p->mechanism = m;
 	p->has_time = ms != INT64_MIN;
 	p->ms = p->has_time ? ms : 0;
+	p->has_window = false;
+	p->earliest_ms = p->latest_ms = p->ms;
+	p->hz = 0;
+	p->n_events = 0;
 	va_start(ap, fmt);
 	vsnprintf(p->rule, sizeof(p->rule), fmt, ap);
 	va_end(ap);
+}
+
+static int hz_override = -1;
+
+void predict_set_hz(int hz)
+{
+	hz_override = hz;
+}
+
+int predict_hz(void)
+{
+	return hz_override >= 0 ? hz_override : kernel_hz();
+}
+
+void predict_shift(struct prediction *p, int64_t d)
+{
+	if (!p->has_time)
+		return;
+	p->ms += d;
+	p->earliest_ms += d;
+	p->latest_ms += d;
+	for (size_t i = 0; i < p->n_events; i++) {
+		p->events[i].lo_ms += d;
+		p->events[i].hi_ms += d;
+	}
+}
+
+void predict_window(struct prediction *p, int64_t ref_ms, const struct wheel_window *w)
+{
+	p->has_time = true;
+	p->has_window = true;
+	p->ms = ref_ms + w->mid_ms;
+	p->earliest_ms = ref_ms + w->lo_ms;
+	p->latest_ms = ref_ms + w->hi_ms;
+	p->hz = predict_hz();
+	p->n_events = 0;
+	for (size_t i = 0; i < w->n && p->n_events < PREDICT_EVENTS_MAX; i++)
+		p->events[p->n_events++] = (struct predicted_event){ .kind = w->kind[i], .lo_ms = ref_ms + w->ev_lo_ms[i],
+								      .hi_ms = ref_ms + w->ev_hi_ms[i] };
 }
 
 static const char *dur(char *buf, int64_t ms)
@@ -255,10 +309,25 @@ int64_t syn_last_sent_ms(const struct variant *v)
 	return last;
 }
 
+/* The SYN chain of the client's settings on the wheel: *@w, or false when HZ is unknown. */
+static bool syn_chain_window(const struct side_cfg *c, struct wheel_window *w)
+{
+	int hz = predict_hz();
+	struct syn_chain chain = { .retries = side_syn_retries(c), .linear = side_syn_linear_timeouts(c),
+				   .user_timeout_ms = c->user_timeout_ms, .rto_max_ms = side_rto_max_ms(c) };
+
+	if (hz <= 0)
+		return false;
+	syn_window(&chain, hz, w);
+	return true;
+}
+
 void predict_syn_lost(const struct variant *v, int64_t connect_ms, struct prediction *p)
 {
 	const struct side_cfg *c = &v->side[HOST_CLIENT];
 	int64_t r = side_syn_retries(c), l = side_syn_linear_timeouts(c), sent, t;
+	struct wheel_window w;
+	bool wheel = syn_chain_window(c, &w);
 	char a[32], b[32];
 
 	t = syn_abort_ms(r, l, c->user_timeout_ms, &sent);
@@ -266,16 +335,18 @@ void predict_syn_lost(const struct variant *v, int64_t connect_ms, struct predic
 		predict_say(p, OUTCOME_TIMEOUT, MECH_SYN, connect_ms + t,
 			    "SYN unanswered: TCP_USER_TIMEOUT %s after the connect at %s, %" PRId64 " SYN retransmission%s",
 			    dur(a, c->user_timeout_ms), dur(b, connect_ms), sent, sent == 1 ? "" : "s");
-		return;
+	} else {
+		char linear[64] = "RTO 1s, doubling";
+		if (l > 0)
+			snprintf(linear, sizeof(linear), "RTO 1s, doubling after the first %" PRId64 " timeouts", l);
+		predict_say(p, OUTCOME_TIMEOUT, MECH_SYN, connect_ms + t,
+			    "SYN unanswered: connect at %s, tcp_syn_retries %" PRId64 " + tcp_syn_linear_timeouts %" PRId64
+			    " (%s): gives up after %" PRId64 " retransmissions, %s later (%s)",
+			    dur(a, connect_ms), r, l, linear, sent, dur(b, t),
+			    sent >= r + l ? "their count" : "tcp_model_timeout");
 	}
-	char linear[64] = "RTO 1s, doubling";
-	if (l > 0)
-		snprintf(linear, sizeof(linear), "RTO 1s, doubling after the first %" PRId64 " timeouts", l);
-	predict_say(p, OUTCOME_TIMEOUT, MECH_SYN, connect_ms + t,
-		    "SYN unanswered: connect at %s, tcp_syn_retries %" PRId64 " + tcp_syn_linear_timeouts %" PRId64
-		    " (%s): gives up after %" PRId64 " retransmissions, %s later (%s)",
-		    dur(a, connect_ms), r, l, linear, sent, dur(b, t),
-		    sent >= r + l ? "their count" : "tcp_model_timeout");
+	if (wheel)
+		predict_window(p, connect_ms, &w);
 }
 
 void predict_syn_refused(int64_t connect_ms, int64_t at_ms, const char *why, struct prediction *p)
@@ -335,6 +406,12 @@ enum connect_fate predict_host_gone(const struct variant *v, int64_t connect_ms,
 		    "connect at %s to a host that is gone: the router gives up resolving its address after %" PRId64
 		    " solicitations x %s and answers the SYNs with ICMP host unreachable (EHOSTUNREACH), %s later",
 		    dur(a, connect_ms), solicit, dur(b, retrans), dur(d, gone));
+	if (predict_hz() > 0 && solicit > 0) {
+		/* The router's solicitation timer, armed when the first SYN arrives, re-armed as it fires. */
+		struct wheel_window w;
+		repeat_window(retrans, (int)solicit, predict_hz(), &w);
+		predict_window(p, connect_ms, &w);
+	}
 	return CONNECT_FAILS;
 }
 
@@ -380,7 +457,22 @@ void predict_path_broken(const struct variant *v, enum host side, const struct f
 		return;
 	}
 	int64_t abort_ms = keepalive_abort_ms(idle, intvl, cnt, c->user_timeout_ms);
-	if (resets) {
+	int hz = predict_hz();
+	struct wheel_window w;
+	struct keepalive_chain chain = { .idle_ms = idle, .intvl_ms = intvl, .cnt = cnt,
+					 .user_timeout_ms = c->user_timeout_ms, .reset_from_ms = resets ? back - last_rx : -1 };
+	if (hz > 0) {
+		/* On the wheel: which probe meets the reset, if any, is the wheel's to say. */
+		keepalive_window(&chain, hz, &w);
+		if (w.n > 0 && w.kind[w.n - 1] == TEV_RESET) {
+			int64_t k = (int64_t)w.n - 1;
+			predict_say(p, OUTCOME_RST, MECH_PROBE, INT64_MIN,
+				    "RST to the keepalive probe at last_rx %s + keepidle %s + %" PRId64 " x keepintvl %s",
+				    dur(a, last_rx), dur(b, idle), k, dur(d, intvl));
+			predict_window(p, last_rx, &w);
+			return;
+		}
+	} else if (resets) {
 		for (int64_t k = 0; last_rx + idle + k * intvl < abort_ms + last_rx; k++) {
 			int64_t t = last_rx + idle + k * intvl;
 			if (t >= back) {
@@ -399,6 +491,8 @@ void predict_path_broken(const struct variant *v, enum host side, const struct f
 		predict_say(p, OUTCOME_TIMEOUT, MECH_KEEPALIVE, last_rx + abort_ms,
 			    "keepalive: last_rx %s + keepidle %s + keepintvl %s x keepcnt %" PRId64 " = %s",
 			    dur(a, last_rx), dur(b, idle), dur(d, intvl), cnt, dur(e, last_rx + abort_ms));
+	if (hz > 0)
+		predict_window(p, last_rx, &w);
 }
 
 void predict_path_cut(const struct variant *v, enum host side, const struct fault_cfg *f, int64_t last_rx,
@@ -528,7 +622,7 @@ static void predict_forgotten(const struct variant *v, enum host side, const str
 	predict_path_broken(v, side, &f, s->last_rx - gone_ms, PATH_SILENT, p);
 	predict_heartbeat_first(s->c, &f, -1, p);
 	if (p->has_time)
-		p->ms += gone_ms;
+		predict_shift(p, gone_ms);
 	snprintf(rule, sizeof(rule), "the middlebox forgot the flow at %s (%s idle) and drops it; from then, %s",
 		 a, b, p->rule);
 	snprintf(p->rule, sizeof(p->rule), "%.*s", (int)sizeof(p->rule) - 1, rule);
@@ -588,7 +682,7 @@ static bool predict_connect(const struct variant *v, const struct fault_cfg *con
 		if (f->kind->connect)
 			fate = f->kind->connect(v, f, connect_at - f->at_ms, p);
 		if (fate == CONNECT_FAILS) {
-			p->ms += f->at_ms - order[0]->at_ms;
+			predict_shift(p, f->at_ms - order[0]->at_ms);
 			return true;
 		}
 		over[i] = fate == CONNECT_AFTER_FAULT;
@@ -627,7 +721,7 @@ void predict_side(const struct variant *v, enum host side, bool have_last_rx, in
 		predict_no_fault(v, side, p);
 		/* Its times count from the connection; with start = listening the clock started at the listen. */
 		if (p->has_time)
-			p->ms += connect_at;
+			predict_shift(p, connect_at);
 		return;
 	}
 	if (listening && !predict_connect(v, order, over, p)) {
@@ -672,7 +766,7 @@ void predict_side(const struct variant *v, enum host side, bool have_last_rx, in
 		int64_t offset = from - order[0]->at_ms;
 		predict_fault(v, side, &shifted[i], have_last_rx && i == 0 && !listening, last_rx_ms, p);
 		if (p->outcome != OUTCOME_NONE) {
-			p->ms += offset;
+			predict_shift(p, offset);
 			if (offset > 0 && i > 0) {
 				char o[32], rule[sizeof(p->rule) + 128];
 				format_duration(o, sizeof(o), offset);

@@ -7,14 +7,47 @@
 #define DEADPEER_PREDICT_H
 
 #include "scenario.h"
+#include "timers.h"
+
+/* Timer instants a prediction lists at the most. */
+#define PREDICT_EVENTS_MAX 24
+
+/* A timer instant the rule expects before its decision: what, and the window the wheel allows. */
+struct predicted_event {
+	enum timer_event kind;
+	int64_t lo_ms, hi_ms;		/* on the prediction's clock */
+};
 
 struct prediction {
 	enum outcome outcome;		/* OUTCOME_COUNT: nothing predicted (an app side); @rule says why */
 	enum mechanism mechanism;
 	bool has_time;
-	int64_t ms;			/* from the first fault (no fault: establishment) */
+	int64_t ms;			/* from the first fault (no fault: establishment); the window's middle when it has one */
 	char rule[240];			/* the rule that gave it, with the figures */
+	/*
+	 * The window the timer wheel's rounding allows at HZ @hz, offline
+	 * (the jiffy and phase the chain starts at unknown): the measured time
+	 * falls in [earliest_ms, latest_ms]. No window when HZ is unknown or
+	 * the time is not a kernel timer's (a FIN, an application heartbeat).
+	 */
+	bool has_window;
+	int64_t earliest_ms, latest_ms;
+	int hz;
+	size_t n_events;		/* the timer instants before the decision, in order */
+	struct predicted_event events[PREDICT_EVENTS_MAX];
 };
+
+/*
+ * The HZ predictions are worked out at: set by predict_set_hz (the CLI's
+ * --hz, the tests), else this machine's (kernel_hz()); 0: unknown, the
+ * nominal rules without windows.
+ */
+int predict_hz(void);
+void predict_set_hz(int hz);
+/* Move @p, its window and its events @d ms later. */
+void predict_shift(struct prediction *p, int64_t d);
+/* Give @p a time from the window @w of a chain whose reference instant is @ref_ms. */
+void predict_window(struct prediction *p, int64_t ref_ms, const struct wheel_window *w);
 
 #define TCP_RTO_MIN_MS 200
 #define TCP_RTO_MAX_MS 120000
@@ -60,6 +93,9 @@ int64_t side_keepintvl_ms(const struct side_cfg *c);
 int64_t side_keepcnt(const struct side_cfg *c);
 int64_t side_retries2(const struct side_cfg *c);
 int64_t side_syn_retries(const struct side_cfg *c);
+/* tcp_rto_max_ms and tcp_rto_min_us (Linux 6.15, 6.11), or the constants they replaced on older kernels. */
+int64_t side_rto_max_ms(const struct side_cfg *c);
+int64_t side_rto_min_us(const struct side_cfg *c);
 int64_t side_syn_linear_timeouts(const struct side_cfg *c);
 /* The value of sysctl @key ("net.ipv4.tcp_retries1") among the side's own, or @dflt. */
 int64_t side_sysctl(const struct side_cfg *c, const char *key, int64_t dflt);

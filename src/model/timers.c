@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: MIT
+/*
+ * TCP's timer chains, as net/ipv4/tcp_timer.c (Linux 6.x) arms them, on the
+ * timer wheel. Times inside a walk are jiffies; the kernel's millisecond
+ * clock (tcp_time_stamp, against which retrans_stamp and the user timeout
+ * are checked) is wheel_elapsed_ms.
+ */
+#include <stddef.h>
+
+#include "common.h"
+#include "timers.h"
+
+const char *timer_event_name(enum timer_event e)
+{
+	switch (e) {
+	case TEV_PROBE:
+		return "keepalive probe";
+	case TEV_SYN:
+		return "SYN retransmission";
+	case TEV_TLP:
+		return "tail loss probe";
+	case TEV_RETRANSMIT:
+		return "retransmission";
+	case TEV_PROBE0:
+		return "zero-window probe";
+	case TEV_SOLICIT:
+		return "neighbour solicitation timer";
+	case TEV_ABORT:
+		return "gives up";
+	case TEV_RESET:
+		return "reset";
+	case TEV_COUNT:
+		break;
+	}
+	return "?";
+}
+
+/* Probes a chain walks at the most, whatever its settings say (a guard, far past any window's use). */
+#define CHAIN_MAX 100000
+
+/*
+ * tcp_keepalive_timer: armed keepalive_time_when() after the last packet
+ * received (at establishment, or by TCP_KEEPIDLE relative to rcv_tstamp),
+ * and re-armed from its own firing.
+ */
+static int64_t walk_keepalive(const void *ctx, struct wheel_trace *t)
+{
+	const struct keepalive_chain *c = ctx;
+	int hz = t->hz;
+	int64_t rx = t->start->jiffy;
+	int64_t idle = wheel_ms_to_jiffies(c->idle_ms, hz), intvl = wheel_ms_to_jiffies(c->intvl_ms, hz);
+	int64_t user = c->user_timeout_ms > 0 ? wheel_ms_to_jiffies(c->user_timeout_ms, hz) : 0;
+	int64_t now = wheel_arm(t, rx, idle, false);
+
+	for (int64_t probes = 0; probes < CHAIN_MAX; probes++) {
+		int64_t elapsed = now - rx;	/* keepalive_time_elapsed(), in jiffies */
+		if ((user && elapsed >= user && probes > 0) || (!user && probes >= c->cnt)) {
+			wheel_event(t, now, TEV_ABORT);
+			return now;
+		}
+		if (c->reset_from_ms >= 0 && wheel_elapsed_ms(t, now) >= c->reset_from_ms) {
+			wheel_event(t, now, TEV_RESET);
+			return now;
+		}
+		wheel_event(t, now, TEV_PROBE);
+		now = wheel_arm(t, now, intvl, true);
+	}
+	return now;
+}
+
+void keepalive_window(const struct keepalive_chain *c, int hz, struct wheel_window *w)
+{
+	wheel_window(walk_keepalive, c, hz, w);
+}
+
+/* tcp_model_timeout(): what @boundary retransmissions from @rto_base take, in jiffies, below and at the cap. */
+static int64_t model_timeout_jiffies(int64_t boundary, int64_t rto_base, int64_t rto_max)
+{
+	int64_t thresh = 0;
+
+	for (int64_t q = rto_max / rto_base; q > 1; q >>= 1)
+		thresh++;	/* ilog2(TCP_RTO_MAX / rto_base) */
+	if (boundary <= thresh)
+		return ((2LL << boundary) - 1) * rto_base;
+	return ((2LL << thresh) - 1) * rto_base + (boundary - thresh) * rto_max;
+}
+
+/*
+ * The SYN timer: armed by tcp_connect() at icsk_rto = TCP_TIMEOUT_INIT;
+ * each firing runs tcp_write_timeout() (give up?) and else retransmits,
+ * counts, backs off, and re-arms, clamped to what is left of the user
+ * timeout (tcp_clamp_rto_to_user_timeout). retrans_stamp is the first SYN.
+ */
+static int64_t walk_syn(const void *ctx, struct wheel_trace *t)
+{
+	const struct syn_chain *c = ctx;
+	int hz = t->hz;
+	int64_t rto = hz, rto_max = wheel_ms_to_jiffies(c->rto_max_ms, hz);
+	int64_t model_ms = wheel_jiffies_to_ms(model_timeout_jiffies(c->retries, hz, rto_max), hz);
+	int64_t limit_ms = c->user_timeout_ms > 0 ? c->user_timeout_ms : model_ms;
+	int64_t now = wheel_arm(t, t->start->jiffy, rto, false);
+
+	for (int64_t sent = 0; sent < CHAIN_MAX; sent++) {
+		int64_t elapsed = wheel_elapsed_ms(t, now);
+		if (sent >= c->retries + c->linear || (sent > 0 && elapsed >= limit_ms)) {
+			wheel_event(t, now, TEV_ABORT);
+			return now;
+		}
+		wheel_event(t, now, TEV_SYN);
+		/* icsk_backoff is now sent + 1: the RTO doubles once it passes tcp_syn_linear_timeouts */
+		if (sent + 1 > c->linear)
+			rto = rto * 2 < rto_max ? rto * 2 : rto_max;
+		int64_t delay = rto;
+		if (c->user_timeout_ms > 0) {
+			int64_t remaining = c->user_timeout_ms - elapsed;
+			int64_t left = wheel_ms_to_jiffies(remaining, hz);
+			delay = remaining <= 0 ? 1 : left < rto ? left : rto;
+		}
+		now = wheel_arm(t, now, delay, true);
+	}
+	return now;
+}
+
+void syn_window(const struct syn_chain *c, int hz, struct wheel_window *w)
+{
+	wheel_window(walk_syn, c, hz, w);
+}
+
+struct repeat_chain {
+	int64_t each_ms;
+	int n;
+};
+
+static int64_t walk_repeat(const void *ctx, struct wheel_trace *t)
+{
+	const struct repeat_chain *c = ctx;
+	int64_t each = wheel_ms_to_jiffies(c->each_ms, t->hz), now = t->start->jiffy;
+
+	for (int i = 0; i < c->n; i++) {
+		now = wheel_arm(t, now, each, i > 0);
+		wheel_event(t, now, TEV_SOLICIT);
+	}
+	return now;
+}
+
+void repeat_window(int64_t each_ms, int n, int hz, struct wheel_window *w)
+{
+	struct repeat_chain c = { each_ms, n };
+
+	wheel_window(walk_repeat, &c, hz, w);
+}

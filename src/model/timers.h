@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * TCP's timers on the timer wheel: each mechanism as the chain of timers
+ * the kernel arms (net/ipv4/tcp_timer.c, tcp_output.c, Linux 6.x), walked
+ * jiffy by jiffy on the wheel (wheel.h), so that what the kernel does with
+ * the rounding (a 1 s keepalive interval is 256 jiffies at HZ = 250) is in
+ * the prediction rather than in its error. Each gives the window
+ * [earliest, latest] of its decision and of every timer instant before it,
+ * in ms from the chain's reference instant, at a given HZ.
+ */
+#ifndef DEADPEER_TIMERS_H
+#define DEADPEER_TIMERS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "wheel.h"
+
+/* What a chain's events are (wheel_window.kind). */
+enum timer_event {
+	TEV_PROBE,		/* a keepalive probe leaves */
+	TEV_SYN,		/* a SYN retransmission leaves */
+	TEV_TLP,		/* a tail loss probe leaves */
+	TEV_RETRANSMIT,		/* an RTO retransmission leaves */
+	TEV_PROBE0,		/* a zero-window probe leaves */
+	TEV_SOLICIT,		/* a neighbour solicitation timer fires */
+	TEV_ABORT,		/* the timer gives up: the connection is dead */
+	TEV_RESET,		/* the packet at this instant draws a reset */
+	TEV_COUNT
+};
+
+/* "probe", "SYN"... for listing a chain's events. */
+const char *timer_event_name(enum timer_event e);
+
+/*
+ * The keepalive timer (tcp_keepalive_timer) from the jiffy the side last
+ * heard its peer, idle all along: it fires keepidle after it, then every
+ * keepintvl with one more probe out, and gives up when it fires with
+ * keepcnt probes out, or, with TCP_USER_TIMEOUT, at the first firing at
+ * least msecs_to_jiffies(user timeout) after the last packet with a probe
+ * out. With @reset_from_ms >= 0, the first probe at or after that many ms
+ * draws a reset instead (a restarted peer, a rejecting firewall).
+ */
+struct keepalive_chain {
+	int64_t idle_ms, intvl_ms, cnt, user_timeout_ms;
+	int64_t reset_from_ms;		/* -1: no reset */
+};
+void keepalive_window(const struct keepalive_chain *c, int hz, struct wheel_window *w);
+
+/*
+ * A connect's SYN timer (tcp_retransmit_timer, tcp_write_timeout in
+ * SYN-SENT), from the first SYN: TCP_TIMEOUT_INIT (1 s), kept for the first
+ * @linear timeouts, then doubled up to TCP_RTO_MAX; it gives up when it
+ * fires with @retries + @linear retransmissions out, or, with one or more
+ * out, once tcp_model_timeout(@retries, 1 s) has passed since the first
+ * SYN, or the user timeout (which also clamps the timer).
+ */
+struct syn_chain {
+	int64_t retries, linear, user_timeout_ms;
+	int64_t rto_max_ms;
+};
+void syn_window(const struct syn_chain *c, int hz, struct wheel_window *w);
+
+/* @n timers of @each_ms, each armed as the previous one fires (neighbour resolution's solicitations). */
+void repeat_window(int64_t each_ms, int n, int hz, struct wheel_window *w);
+
+#endif
