@@ -415,6 +415,86 @@ enum connect_fate predict_host_gone(const struct variant *v, int64_t connect_ms,
 	return CONNECT_FAILS;
 }
 
+/* The largest segment on the run's links (MTU 1500, TCP timestamps on): what fits in one. */
+static int64_t link_mss(const struct variant *v)
+{
+	return v->family == FAMILY_IPV6 ? 1500 - 40 - 20 - 12 : 1500 - 20 - 20 - 12;
+}
+
+/* The smallest and largest smoothed round trip assumed on the run's veth links, µs. */
+#define SRTT_LO_US 20
+#define SRTT_HI_US 2000
+
+/* The union of two windows, for a start that can be either. */
+static void window_union(struct wheel_window *w, const struct wheel_window *o, int64_t shift)
+{
+	int64_t lo = o->lo_ms + shift, hi = o->hi_ms + shift;
+
+	if (lo < w->lo_ms)
+		w->lo_ms = lo;
+	if (hi > w->hi_ms)
+		w->hi_ms = hi;
+	w->mid_ms = (w->lo_ms + w->hi_ms) / 2;
+	size_t n = o->n < w->n ? o->n : w->n;
+	for (size_t i = 0; i < n; i++) {
+		if (o->ev_lo_ms[i] + shift < w->ev_lo_ms[i])
+			w->ev_lo_ms[i] = o->ev_lo_ms[i] + shift;
+		if (o->ev_hi_ms[i] + shift > w->ev_hi_ms[i])
+			w->ev_hi_ms[i] = o->ev_hi_ms[i] + shift;
+	}
+	w->n = n;
+}
+
+/*
+ * A side that sends into a path that answers nothing (or, from @back_ms
+ * on, a reset): its next segment is lost, the tail loss probe and the
+ * retransmission timer follow, on the wheel. Its next segment leaves at
+ * the next multiple of its interval from establishment; one due at the
+ * very instant of the fault may still get through, and then the one an
+ * interval later is the first lost.
+ */
+static void predict_sender(const struct variant *v, enum host side, const struct fault_cfg *f, int64_t back_ms,
+			   struct prediction *p)
+{
+	const struct side_cfg *c = &v->side[side];
+	int hz = predict_hz();
+	int64_t k = (f->at_ms + c->interval_ms - 1) / c->interval_ms, t0 = k * c->interval_ms - f->at_ms;
+	bool one = c->traffic != TRAFFIC_STREAM || c->size + 16 <= link_mss(v);
+	int64_t r = side_retries2(c), rto_min_us = side_rto_min_us(c);
+	struct rto_chain chain = { .srtt_lo_us = SRTT_LO_US, .srtt_hi_us = SRTT_HI_US, .rto_min_us = rto_min_us,
+				   .rto_max_ms = side_rto_max_ms(c), .retries2 = r, .user_timeout_ms = c->user_timeout_ms,
+				   .one_segment = one,
+				   /* more segments leave before the RTO, each re-arming the probe */
+				   .anchored = !one && c->interval_ms < rto_min_us / 1000,
+				   .reset_from_ms = back_ms >= 0 ? back_ms - t0 : -1 };
+	struct wheel_window w, later;
+	char a[32], b[32], d[32];
+
+	rto_window(&chain, hz, &w);
+	if (t0 == 0) {
+		/* The send due at the fault's instant may beat it: then the next one is the first lost. */
+		if (chain.reset_from_ms >= 0)
+			chain.reset_from_ms -= c->interval_ms;
+		rto_window(&chain, hz, &later);
+		window_union(&w, &later, c->interval_ms);
+	}
+	bool reset = w.n > 0 && w.kind[w.n - 1] == TEV_RESET;
+	if (reset)
+		predict_say(p, OUTCOME_RST, MECH_DATA, INT64_MIN,
+			    "RST to the first segment the restarted host gets: the lost one leaves at %s, then the tail loss probe and RTO retransmissions",
+			    dur(a, t0));
+	else if (c->user_timeout_ms > 0)
+		predict_say(p, OUTCOME_TIMEOUT, MECH_USER_TIMEOUT, INT64_MIN,
+			    "TCP_USER_TIMEOUT %s after the first RTO retransmission (lost %s at %s, tail loss probe, RTO tcp_rto_min_us %s + srtt)",
+			    dur(b, c->user_timeout_ms), one ? "segment" : "segments", dur(a, t0), dur(d, rto_min_us / 1000));
+	else
+		predict_say(p, OUTCOME_TIMEOUT, MECH_RETRANSMISSION, INT64_MIN,
+			    "retransmission: lost %s at %s, tail loss probe, RTO tcp_rto_min_us %s + srtt doubling; abort at the first RTO timer %s or more after the first retransmission (tcp_model_timeout, tcp_retries2 = %" PRId64 ")",
+			    one ? "segment" : "segments", dur(a, t0), dur(d, rto_min_us / 1000),
+			    dur(b, tcp_model_timeout_ms(r, TCP_RTO_MIN_MS)), r);
+	predict_window(p, t0, &w);
+}
+
 void predict_path_broken(const struct variant *v, enum host side, const struct fault_cfg *f, int64_t last_rx,
 			 enum path_reply reply, struct prediction *p)
 {
@@ -427,6 +507,10 @@ void predict_path_broken(const struct variant *v, enum host side, const struct f
 
 	if (sends) {
 		int64_t t0 = side_first_send_ms(c, f->at_ms);
+		if (predict_hz() > 0) {
+			predict_sender(v, side, f, resets ? back : -1, p);
+			return;
+		}
 		if (resets) {
 			/* The reset comes back to the first retransmission after the host is back. */
 			int64_t t = t0, rto = TCP_RTO_MIN_MS;

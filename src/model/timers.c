@@ -126,6 +126,76 @@ void syn_window(const struct syn_chain *c, int hz, struct wheel_window *w)
 	wheel_window(walk_syn, c, hz, w);
 }
 
+/* A packet leaves at jiffy @now: does it meet the reset, and end the walk? */
+static bool meets_reset(struct wheel_trace *t, int64_t reset_from_ms, int64_t now)
+{
+	if (reset_from_ms < 0 || wheel_elapsed_ms(t, now) < reset_from_ms)
+		return false;
+	wheel_event(t, now, TEV_RESET);
+	return true;
+}
+
+static int64_t walk_rto(const void *ctx, struct wheel_trace *t)
+{
+	const struct rto_chain *c = ctx;
+	int hz = t->hz;
+	int64_t j0 = t->start->jiffy, srtt_us = t->start->alt ? c->srtt_hi_us : c->srtt_lo_us;
+	int64_t tick_us = 1000000 / hz;
+	/* __tcp_set_rto: srtt + rttvar, rttvar no less than tcp_rto_min_us (mdev_max_us) */
+	int64_t rto = wheel_us_to_jiffies(srtt_us + c->rto_min_us, hz), rto_max = wheel_ms_to_jiffies(c->rto_max_ms, hz);
+	int64_t model_ms = wheel_jiffies_to_ms(model_timeout_jiffies(c->retries2, hz / 5, wheel_ms_to_jiffies(120000, hz)), hz);
+	int64_t limit_ms = c->user_timeout_ms > 0 ? c->user_timeout_ms : model_ms;
+	int64_t now;
+
+	if (rto > rto_max)
+		rto = rto_max;
+	/* The probe, armed as the segment leaves (process context), no later than the RTO. */
+	int64_t pto = wheel_us_to_jiffies(2 * srtt_us + (c->one_segment ? c->rto_min_us : 2000), hz);
+	int64_t tlp = wheel_arm(t, j0, pto < rto ? pto : rto, false);
+	if (meets_reset(t, c->reset_from_ms, tlp))
+		return tlp;
+	wheel_event(t, tlp, TEV_TLP);
+	if (c->anchored) {
+		/*
+		 * Re-armed by the probes of the later segments, the RTO ends up
+		 * tcp_rto_delta_us() after the lost segment's own send: armed at a
+		 * tick for what is left, rounded up to a jiffy, on level 0.
+		 */
+		int64_t left_us = rto * tick_us - (int64_t)((double)(tlp - j0) * tick_us - t->start->phase * tick_us);
+		now = wheel_arm(t, tlp, wheel_us_to_jiffies(left_us > 1 ? left_us : 1, hz), true);
+	} else {
+		/* tcp_send_loss_probe: icsk_pending = 0, then tcp_rearm_rto restarts the RTO from now. */
+		now = wheel_arm(t, tlp, rto, true);
+	}
+	int64_t stamp = -1;		/* retrans_stamp, on the millisecond clock; -1: not yet */
+	for (int64_t sent = 0; sent < CHAIN_MAX; sent++) {
+		int64_t elapsed = stamp < 0 ? 0 : wheel_elapsed_ms(t, now) - stamp;
+		if (sent > 0 && elapsed >= limit_ms) {
+			wheel_event(t, now, TEV_ABORT);
+			return now;
+		}
+		if (meets_reset(t, c->reset_from_ms, now))
+			return now;
+		wheel_event(t, now, TEV_RETRANSMIT);
+		if (stamp < 0)
+			stamp = wheel_elapsed_ms(t, now);
+		rto = rto * 2 < rto_max ? rto * 2 : rto_max;
+		int64_t delay = rto;
+		if (c->user_timeout_ms > 0) {
+			int64_t remaining = c->user_timeout_ms - elapsed;
+			int64_t left = wheel_ms_to_jiffies(remaining, hz);
+			delay = remaining <= 0 ? 1 : left < rto ? left : rto;
+		}
+		now = wheel_arm(t, now, delay, true);
+	}
+	return now;
+}
+
+void rto_window(const struct rto_chain *c, int hz, struct wheel_window *w)
+{
+	wheel_window(walk_rto, c, hz, w);
+}
+
 struct repeat_chain {
 	int64_t each_ms;
 	int n;

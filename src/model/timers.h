@@ -61,6 +61,32 @@ struct syn_chain {
 };
 void syn_window(const struct syn_chain *c, int hz, struct wheel_window *w);
 
+/*
+ * A sender whose segment is lost at the reference instant, into a path
+ * that answers nothing: the tail loss probe (tcp_schedule_loss_probe:
+ * PTO = 2 srtt + tcp_rto_min_us with one segment out, + 2 ms with more,
+ * never later than the RTO), then the retransmission timer
+ * (tcp_retransmit_timer): the RTO is srtt + rttvar, rttvar at least
+ * tcp_rto_min_us (so ~tcp_rto_min_us plus the round trip on a LAN),
+ * doubling up to tcp_rto_max_ms. retrans_stamp is the first RTO
+ * retransmission (the probe does not set it); the timer gives up at the
+ * first firing where tcp_model_timeout(tcp_retries2, TCP_RTO_MIN) or the
+ * user timeout has passed since, and is clamped to what is left of the
+ * user timeout. With @anchored (more segments keep leaving before the RTO,
+ * each re-arming the probe), the first RTO counts from the lost segment
+ * itself rather than from the probe. With @reset_from_ms >= 0, the first
+ * packet sent at or after it draws a reset.
+ */
+struct rto_chain {
+	int64_t srtt_lo_us, srtt_hi_us;	/* the smoothed round trip, somewhere in this range */
+	int64_t rto_min_us, rto_max_ms;
+	int64_t retries2, user_timeout_ms;
+	bool one_segment;		/* the loss leaves one segment in flight */
+	bool anchored;
+	int64_t reset_from_ms;		/* -1: no reset */
+};
+void rto_window(const struct rto_chain *c, int hz, struct wheel_window *w);
+
 /* @n timers of @each_ms, each armed as the previous one fires (neighbour resolution's solicitations). */
 void repeat_window(int64_t each_ms, int n, int hz, struct wheel_window *w);
 

@@ -135,7 +135,7 @@ void wheel_window(wheel_walk_fn walk, const void *ctx, int hz, struct wheel_wind
 	walk(ctx, &t);
 	int shift = t.first_shift > t.max_shift ? t.first_shift : t.max_shift;
 	period = 1LL << shift;
-	int64_t cost = period * 4 * (t.timers > 0 ? t.timers : 1);
+	int64_t cost = period * 8 * (t.timers > 0 ? t.timers : 1);
 	while (cost / step > WALK_BUDGET && step < period)
 		step *= 2;
 	w->exact = step == 1;
@@ -148,9 +148,10 @@ void wheel_window(wheel_walk_fn walk, const void *ctx, int hz, struct wheel_wind
 	for (int64_t j = 0; j < period; j += step) {
 		for (int edge = 0; edge < (step > 1 ? 2 : 1); edge++) {
 			for (int ph = 0; ph < 2; ph++) {
-				for (int slack = 0; slack < 2; slack++) {
+				for (int choice = 0; choice < 4; choice++) {
 					s = (struct wheel_start){ .jiffy = BASE_JIFFY + j + (edge ? step - 1 : 0),
-								  .phase = phases[ph], .slack_ms = slack };
+								  .phase = phases[ph], .slack_ms = choice & 1,
+								  .alt = choice >> 1 };
 					t = (struct wheel_trace){ .hz = hz, .start = &s };
 					double end = (double)(walk(ctx, &t) - s.jiffy) - s.phase;
 					if (end < lo)

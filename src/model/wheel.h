@@ -53,12 +53,15 @@ int64_t wheel_jiffies_to_us(int64_t j, int hz);
  * Where a walk starts: the reference instant (a packet, a connect) lies
  * @phase of a jiffy into jiffy @jiffy, and a clock the kernel keeps in
  * milliseconds (tcp_time_stamp) may read @slack_ms off what the jiffies
- * say, as its milliseconds and the ticks do not line up.
+ * say, as its milliseconds and the ticks do not line up; a walk with a
+ * choice it cannot make offline (how long the round trip is) makes it
+ * one way or the other by @alt, and the window covers both.
  */
 struct wheel_start {
 	int64_t jiffy;
 	double phase;		/* 0 <= phase < 1 */
-	int slack_ms;		/* -1, 0 or 1 */
+	int slack_ms;		/* 0: the millisecond clock truncates the difference, 1: rounds it up */
+	bool alt;		/* walked both ways: the walk's other uncertain choice (a round trip's range) */
 };
 
 /* What one walk did: the jiffies of its events, and the granularity of the timers it armed. */

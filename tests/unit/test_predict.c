@@ -832,6 +832,89 @@ static void test_wheel_syn(void **state)
 	predict_set_hz(0);
 }
 
+/* A measured instant @ms is inside event @i's window (or the decision's, i < 0). */
+static void inside(const struct prediction *p, int i, int64_t ms)
+{
+	int64_t lo = i < 0 ? p->earliest_ms : p->events[i].lo_ms, hi = i < 0 ? p->latest_ms : p->events[i].hi_ms;
+
+	if (ms < lo || ms > hi)
+		fail_msg("%lld ms outside %s %d's window %lld..%lld ms", (long long)ms, i < 0 ? "decision" : "event", i,
+			 (long long)lo, (long long)hi);
+}
+
+/*
+ * A sender into a silent path, against packet captures of the suite on
+ * Linux 6.18 (HZ = 250): the tail loss probe first, the RTO of
+ * tcp_rto_min_us plus the round trip (51 jiffies: 204 ms), doubling.
+ */
+static void test_wheel_sender(void **state)
+{
+	struct variant v = base();
+	struct side_cfg *c = &v.side[HOST_CLIENT];
+	struct prediction p;
+
+	(void)state;
+	predict_set_hz(250);
+	/*
+	 * user-timeout-stream: 200 bytes every 100 ms, TCP_USER_TIMEOUT 3 s, a
+	 * drop at 1 s. Captured: lost segment at 0.3 ms, the probe (new data,
+	 * Nagle held it) at 206.5, retransmissions at 414.5, 834.6, 1666.5,
+	 * 3330.6 ms; the user timeout 3 s after the first: 3.418 s.
+	 */
+	c->traffic = TRAFFIC_STREAM;
+	c->interval_ms = 100;
+	c->size = 200;
+	c->user_timeout_ms = 3000;
+	c->sysctls[c->n_sysctls++] = (struct sysctl_setting){ "net.ipv4.tcp_rto_min_us", "200000", 1 };
+	c->sysctls[c->n_sysctls++] = (struct sysctl_setting){ "net.ipv4.tcp_rto_max_ms", "120000", 2 };
+	v.faults[v.n_faults++] = fault("drop", HOST_ROUTER, 1000);
+	predict_side(&v, HOST_CLIENT, false, 0, &p);
+	assert_int_equal(p.outcome, OUTCOME_TIMEOUT);
+	assert_int_equal(p.mechanism, MECH_USER_TIMEOUT);
+	assert_int_equal(p.events[0].kind, TEV_TLP);
+	inside(&p, 0, 207);
+	assert_int_equal(p.events[1].kind, TEV_RETRANSMIT);
+	inside(&p, 1, 414);
+	inside(&p, 2, 835);
+	inside(&p, 3, 1666);
+	inside(&p, 4, 3331);
+	inside(&p, -1, 3418);
+	/* stream-keepalive-useless: the same stream, tcp_retries2 = 3, no user timeout: 6.858 s. */
+	c->user_timeout_ms = 0;
+	c->sysctls[c->n_sysctls++] = (struct sysctl_setting){ "net.ipv4.tcp_retries2", "3", 3 };
+	predict_side(&v, HOST_CLIENT, false, 0, &p);
+	assert_int_equal(p.mechanism, MECH_RETRANSMISSION);
+	inside(&p, -1, 6858);
+	/*
+	 * compare-stream: 60000 bytes every 10 ms, many segments in flight.
+	 * Captured: lost burst at 9.9 ms, probe 8.4 ms later, then (later
+	 * bursts re-arming the probe) the RTO 208.4 ms after the lost burst,
+	 * then 420, 832, 1664 ms apart; gave up at 6.558 s (6.581 s with
+	 * keepalive, which a busy connection never arms).
+	 */
+	c->interval_ms = 10;
+	c->size = 60000;
+	predict_side(&v, HOST_CLIENT, false, 0, &p);
+	inside(&p, 0, 18);
+	inside(&p, 1, 218);
+	inside(&p, 2, 638);
+	inside(&p, 3, 1470);
+	inside(&p, 4, 3134);
+	inside(&p, -1, 6558);
+	inside(&p, -1, 6581);
+	/* compare-stream-user-timeout[drop]: TCP_USER_TIMEOUT 3 s, 3.213 s. */
+	c->user_timeout_ms = 3000;
+	predict_side(&v, HOST_CLIENT, false, 0, &p);
+	inside(&p, -1, 3213);
+	assert_true(p.latest_ms - p.earliest_ms <= 20);
+	/* A request every 4 s through a middlebox that forgot the flow: the request at 4 s times out 6.71 s later. */
+	v = middlebox(IDLE_DROP);
+	predict_side(&v, HOST_CLIENT, false, 0, &p);
+	assert_int_equal(p.mechanism, MECH_RETRANSMISSION);
+	inside(&p, -1, 10710);
+	predict_set_hz(0);
+}
+
 /* The tests above the wheel's assert the rules' nominal times: HZ unknown, as on a kernel that does not say. */
 static int nominal(void **state)
 {
@@ -845,6 +928,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_wheel_keepalive),
 	cmocka_unit_test(test_wheel_syn),
+	cmocka_unit_test(test_wheel_sender),
 	cmocka_unit_test(test_syn_abort),
 	cmocka_unit_test(test_connect),
 	cmocka_unit_test(test_connect_host_gone),
