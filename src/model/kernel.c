@@ -22,7 +22,7 @@
 #include "common.h"
 #include "kernel.h"
 
-#define VALUE_MAX 24
+#define VALUE_MAX 48
 
 static const char *const keys[] = {
 	"net.ipv4.tcp_syn_retries",
@@ -34,6 +34,7 @@ static const char *const keys[] = {
 	"net.ipv4.tcp_rto_min_us",
 	"net.ipv4.tcp_rto_max_ms",
 	"net.ipv4.tcp_retries1",
+	"net.ipv4.tcp_rmem",
 	/* A new device's neighbour parameters are those every device starts with, lo's included. */
 	"net.ipv4.neigh.lo.mcast_solicit",
 	"net.ipv4.neigh.lo.retrans_time_ms",
@@ -116,6 +117,14 @@ bool kernel_has(const char *key)
 {
 	pthread_once(&once, load);
 	return values[key_index(key)][0] != '\0';
+}
+
+const char *kernel_default_text(const char *key)
+{
+	size_t i = key_index(key);
+
+	pthread_once(&once, load);
+	return values[i][0] ? values[i] : NULL;
 }
 
 int64_t kernel_default(const char *key, int64_t absent)

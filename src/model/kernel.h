@@ -20,6 +20,8 @@
  * allowed, they are read from the namespace deadpeer runs in.
  */
 int64_t kernel_default(const char *key, int64_t absent);
+/* The same as text ("4096 131072 6291456" for tcp_rmem), or NULL when the kernel has no such sysctl. */
+const char *kernel_default_text(const char *key);
 /* Whether @key exists on this kernel (tcp_syn_linear_timeouts came with Linux 6.12). */
 bool kernel_has(const char *key);
 

@@ -495,6 +495,57 @@ static void predict_sender(const struct variant *v, enum host side, const struct
 	predict_window(p, t0, &w);
 }
 
+/* The largest receive buffer the peer's autotuning may have reached: tcp_rmem's third field. */
+static int64_t peer_rmem_max(const struct side_cfg *peer)
+{
+	const char *text = NULL;
+	long long lo, dflt, max;
+
+	for (size_t i = 0; i < peer->n_sysctls; i++)
+		if (strcmp(peer->sysctls[i].key, "net.ipv4.tcp_rmem") == 0)
+			text = peer->sysctls[i].value;
+	if (!text)
+		text = kernel_default_text("net.ipv4.tcp_rmem");
+	if (text && sscanf(text, "%lld %lld %lld", &lo, &dflt, &max) == 3 && max > 0)
+		return max;
+	return 6 << 20;
+}
+
+void predict_zero_window(const struct variant *v, enum host side, const struct fault_cfg *f, struct prediction *p)
+{
+	const struct side_cfg *c = &v->side[side];
+	int hz = predict_hz();
+	char a[32], b[32];
+
+	format_duration(a, sizeof(a), c->user_timeout_ms);
+	if (c->user_timeout_ms <= 0) {
+		predict_say(p, OUTCOME_NONE, MECH_NONE, INT64_MIN,
+			    "the frozen peer's kernel answers probes and acknowledges data");
+		return;
+	}
+	/*
+	 * The window closes when the peer's receive buffer is full: at once,
+	 * or, if its autotuning grew it to tcp_rmem's largest while it read,
+	 * after half of that (tcp_adv_win_scale 1) at the stream's rate.
+	 */
+	int64_t fill_ms = peer_rmem_max(&v->side[!side]) / 2 * c->interval_ms / (c->size > 0 ? c->size : 1);
+	format_duration(b, sizeof(b), fill_ms);
+	predict_say(p, OUTCOME_TIMEOUT, MECH_ZERO_WINDOW, INT64_MIN,
+		    "zero-window probes are answered; TCP_USER_TIMEOUT %s counts from the persist timer's first firing, an RTO after the window closed (within %s: the peer's receive buffer at the stream's rate)",
+		    a, b);
+	if (hz <= 0)
+		return;
+	struct probe0_chain chain = { .srtt_lo_us = SRTT_LO_US, .srtt_hi_us = 25000, .rto_min_us = side_rto_min_us(c),
+				      .retries2 = side_retries2(c), .user_timeout_ms = c->user_timeout_ms };
+	struct wheel_window w, late;
+	probe0_window(&chain, hz, &w);
+	/* Closed at once, or once the buffer is full; the window may reopen a crack once, one more timer. */
+	late = w;
+	window_union(&w, &late, fill_ms + wheel_jiffies_to_ms(2 * wheel_us_to_jiffies(25000 + chain.rto_min_us, hz), hz));
+	predict_window(p, side_first_send_ms(c, f->at_ms), &w);
+	p->n_events = 0;	/* which probes, when, depends on when the window closes: not listed */
+}
+
 void predict_path_broken(const struct variant *v, enum host side, const struct fault_cfg *f, int64_t last_rx,
 			 enum path_reply reply, struct prediction *p)
 {

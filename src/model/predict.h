@@ -138,6 +138,14 @@ void predict_syn_refused(int64_t connect_ms, int64_t at_ms, const char *why, str
 enum connect_fate predict_host_gone(const struct variant *v, int64_t connect_ms, int64_t back_ms, bool service,
 				    struct prediction *p);
 
+/*
+ * @side streams to a peer that stopped reading (frozen) at the fault: its
+ * window closes once the peer's receive buffer is full, then the persist
+ * timer probes it; with TCP_USER_TIMEOUT, that ends it (predicted with the
+ * window), without, the answered probes go on (none).
+ */
+void predict_zero_window(const struct variant *v, enum host side, const struct fault_cfg *f, struct prediction *p);
+
 /* Set @p; @ms is INT64_MIN for an outcome without a time. */
 void predict_say(struct prediction *p, enum outcome o, enum mechanism m, int64_t ms, const char *fmt, ...)
 	PRINTF(5, 6);

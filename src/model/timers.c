@@ -196,6 +196,40 @@ void rto_window(const struct rto_chain *c, int hz, struct wheel_window *w)
 	wheel_window(walk_rto, c, hz, w);
 }
 
+static int64_t walk_probe0(const void *ctx, struct wheel_trace *t)
+{
+	const struct probe0_chain *c = ctx;
+	int hz = t->hz;
+	int64_t srtt_us = t->start->alt ? c->srtt_hi_us : c->srtt_lo_us;
+	int64_t base = wheel_us_to_jiffies(srtt_us + c->rto_min_us, hz), user = wheel_ms_to_jiffies(c->user_timeout_ms, hz);
+	int64_t now = wheel_arm(t, t->start->jiffy, base > hz / 5 ? base : hz / 5, false), stamp = now;
+
+	if (base < hz / 5)
+		base = hz / 5;	/* tcp_probe0_base: max(icsk_rto, TCP_RTO_MIN) */
+	for (int64_t backoff = 0; backoff < CHAIN_MAX;) {
+		if (now - stamp >= user) {
+			wheel_event(t, now, TEV_ABORT);
+			return now;
+		}
+		wheel_event(t, now, TEV_PROBE0);
+		if (backoff < c->retries2)
+			backoff++;
+		/* The answer, within the jiffy, re-arms it (tcp_ack_probe: softirq, not the timer's callback). */
+		int64_t when = backoff < 40 ? base << backoff : INT64_MAX / 4, remaining = user - (now - stamp);
+		if (when > wheel_ms_to_jiffies(120000, hz))
+			when = wheel_ms_to_jiffies(120000, hz);
+		if (remaining < 2)
+			remaining = 2;	/* TCP_TIMEOUT_MIN */
+		now = wheel_arm(t, now, remaining < when ? remaining : when, false);
+	}
+	return now;
+}
+
+void probe0_window(const struct probe0_chain *c, int hz, struct wheel_window *w)
+{
+	wheel_window(walk_probe0, c, hz, w);
+}
+
 struct repeat_chain {
 	int64_t each_ms;
 	int n;

@@ -87,6 +87,23 @@ struct rto_chain {
 };
 void rto_window(const struct rto_chain *c, int hz, struct wheel_window *w);
 
+/*
+ * The persist timer of a sender facing a zero window (tcp_probe_timer,
+ * tcp_send_probe0, tcp_ack_probe), from the ACK that closed the window:
+ * armed for tcp_probe0_base (the RTO, at least TCP_RTO_MIN); its first
+ * firing stamps icsk_probes_tstamp; each probe's answer (the peer's
+ * kernel is alive) re-arms it for base << backoff, the backoff growing to
+ * tcp_retries2, clamped to what is left of the user timeout (at least
+ * TCP_TIMEOUT_MIN). Answered probes never run out: only TCP_USER_TIMEOUT
+ * ends it, at the first firing msecs_to_jiffies(user timeout) or more
+ * after the stamp.
+ */
+struct probe0_chain {
+	int64_t srtt_lo_us, srtt_hi_us;	/* the round trip then: the RTO is rto_min + srtt */
+	int64_t rto_min_us, retries2, user_timeout_ms;
+};
+void probe0_window(const struct probe0_chain *c, int hz, struct wheel_window *w);
+
 /* @n timers of @each_ms, each armed as the previous one fires (neighbour resolution's solicitations). */
 void repeat_window(int64_t each_ms, int n, int hz, struct wheel_window *w);
 

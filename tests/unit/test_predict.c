@@ -907,6 +907,23 @@ static void test_wheel_sender(void **state)
 	predict_side(&v, HOST_CLIENT, false, 0, &p);
 	inside(&p, -1, 3213);
 	assert_true(p.latest_ms - p.earliest_ms <= 20);
+	/*
+	 * A frozen reader (hung-reader-zero-window, compare-stream-user-timeout):
+	 * the window closes when its buffer fills, the persist timer's answered
+	 * probes run until TCP_USER_TIMEOUT; measured 3.956 and 3.941 s.
+	 */
+	v.faults[0] = fault("freeze", HOST_SERVER, 1000);
+	predict_side(&v, HOST_CLIENT, false, 0, &p);
+	assert_int_equal(p.outcome, OUTCOME_TIMEOUT);
+	assert_int_equal(p.mechanism, MECH_ZERO_WINDOW);
+	assert_true(p.has_window);
+	inside(&p, -1, 3956);
+	inside(&p, -1, 3941);
+	assert_true(p.earliest_ms >= 3000);
+	/* Without a user timeout the answered probes go on. */
+	c->user_timeout_ms = 0;
+	predict_side(&v, HOST_CLIENT, false, 0, &p);
+	assert_int_equal(p.outcome, OUTCOME_NONE);
 	/* A request every 4 s through a middlebox that forgot the flow: the request at 4 s times out 6.71 s later. */
 	v = middlebox(IDLE_DROP);
 	predict_side(&v, HOST_CLIENT, false, 0, &p);

@@ -2,6 +2,7 @@
 /* The timer wheel against kernel/time/timer.c: its level table, its rounding, and chains of timers. */
 #include "unit.h"
 
+#include "timers.h"
 #include "wheel.h"
 
 /* The level ranges of the comment at the top of kernel/time/timer.c, in jiffies: LVL_START(n) = 63 << 3(n-1). */
@@ -155,7 +156,73 @@ static void test_chain_window(void **state)
 	assert_true(w.hi_ms <= 7200000 + 262144 + 9 * (75000 + 4096) + 1000);
 }
 
+/*
+ * The persist timer against hung-reader-zero-window's capture (HZ = 250,
+ * TCP_USER_TIMEOUT 3 s, the RTO grown to 220 ms by the round trips of a
+ * filling buffer): the window closes with the ACK at 704.3 ms, probes at
+ * 928.2, 1392.2, 2288.2 ms (224, 464, 896 ms apart), gives up at 3956 ms.
+ */
+static void test_probe0(void **state)
+{
+	struct probe0_chain c = { .srtt_lo_us = 20000, .srtt_hi_us = 20000, .rto_min_us = 200000, .retries2 = 15,
+				  .user_timeout_ms = 3000 };
+	struct wheel_window w;
+
+	(void)state;
+	probe0_window(&c, 250, &w);
+	assert_int_equal(w.n, 4);
+	assert_int_equal(w.kind[0], TEV_PROBE0);
+	assert_int_equal(w.kind[3], TEV_ABORT);
+	/* From the window's closing: the first probe an RTO (55 jiffies) later, rounded on level 0. */
+	assert_true(w.ev_lo_ms[0] <= 928 - 704 && 928 - 704 <= w.ev_hi_ms[0]);
+	assert_true(w.ev_lo_ms[1] <= 1392 - 704 && 1392 - 704 <= w.ev_hi_ms[1]);
+	assert_true(w.ev_lo_ms[2] <= 2288 - 704 && 2288 - 704 <= w.ev_hi_ms[2]);
+	assert_true(w.lo_ms <= 3956 - 704 && 3956 - 704 <= w.hi_ms);
+	/* The user timeout counts from the first probe: the last timer is clamped to what is left of it. */
+	assert_true(w.lo_ms >= 224 - 4 + 3000);
+	assert_true(w.hi_ms - w.lo_ms <= 40);
+}
+
+/* The retransmission chain's shape: a probe, then RTOs doubling from tcp_rto_min_us + srtt. */
+static void test_rto_chain(void **state)
+{
+	struct rto_chain c = { .srtt_lo_us = 100, .srtt_hi_us = 100, .rto_min_us = 200000, .rto_max_ms = 120000,
+			       .retries2 = 15, .one_segment = true, .reset_from_ms = -1 };
+	struct wheel_window w;
+
+	(void)state;
+	probe0_window(&(struct probe0_chain){ .srtt_lo_us = 100, .srtt_hi_us = 100, .rto_min_us = 200000,
+					      .retries2 = 15, .user_timeout_ms = 1000 }, 250, &w);
+	assert_true(w.hi_ms < 2000);
+	rto_window(&c, 250, &w);
+	/* The default tcp_retries2 = 15: 924.6 s of tcp_model_timeout after the first retransmission, at the 120 s cap. */
+	assert_int_equal(w.kind[0], TEV_TLP);
+	assert_int_equal(w.kind[w.n < WHEEL_EVENTS_MAX ? w.n - 1 : 0], TEV_ABORT);
+	assert_true(w.lo_ms > 924600 && w.hi_ms < 924600 + 3 * 120000);
+	/* The probe 204..208 ms after the send, the first retransmission 208 ms after the probe. */
+	assert_true(w.ev_lo_ms[0] >= 204 - 4 && w.ev_hi_ms[0] <= 208);
+	assert_true(w.ev_lo_ms[1] >= 412 - 4 && w.ev_hi_ms[1] <= 416);
+	/*
+	 * tcp_rto_min_us = 5 ms (Linux 6.11+): the retransmissions come fast,
+	 * but tcp_retries2's time limit is still tcp_model_timeout from the
+	 * constant TCP_RTO_MIN (200 ms): 3 s for tcp_retries2 = 3.
+	 */
+	c.rto_min_us = 5000;
+	c.retries2 = 3;
+	rto_window(&c, 1000, &w);
+	assert_true(w.ev_hi_ms[1] < 20);
+	assert_true(w.lo_ms >= 3000 && w.hi_ms < 3000 + 3000);
+	/* A host back after 1 s resets the first packet after it. */
+	c.rto_min_us = 200000;
+	c.reset_from_ms = 1000;
+	rto_window(&c, 250, &w);
+	assert_int_equal(w.kind[w.n - 1], TEV_RESET);
+	assert_true(w.lo_ms >= 1000 && w.hi_ms <= 1800);
+}
+
 UNIT_TESTS(
+	cmocka_unit_test(test_probe0),
+	cmocka_unit_test(test_rto_chain),
 	cmocka_unit_test(test_levels),
 	cmocka_unit_test(test_rounding),
 	cmocka_unit_test(test_conversions),

@@ -23,7 +23,6 @@ static void freeze_predict(const struct variant *v, enum host side, const struct
 			   struct prediction *p)
 {
 	const struct side_cfg *c = &v->side[side];
-	char a[32];
 
 	if (f->target == side) {
 		predict_say(p, OUTCOME_NONE, MECH_NONE, INT64_MIN, "this side is frozen and notices nothing");
@@ -32,9 +31,7 @@ static void freeze_predict(const struct variant *v, enum host side, const struct
 	if (predict_heartbeat_first(c, f, fault_heal_ms(f), p))
 		return;
 	if (c->traffic == TRAFFIC_STREAM && c->user_timeout_ms > 0) {
-		format_duration(a, sizeof(a), c->user_timeout_ms);
-		predict_say(p, OUTCOME_TIMEOUT, MECH_ZERO_WINDOW, INT64_MIN,
-			    "zero-window probes are answered; TCP_USER_TIMEOUT %s counts from when the window closed", a);
+		predict_zero_window(v, side, f, p);
 		return;
 	}
 	predict_say(p, OUTCOME_NONE, MECH_NONE, INT64_MIN,
