@@ -194,11 +194,25 @@ static void test_freeze_and_heartbeat(void **state)
 	/* Keepalive does not see a hung process: its kernel answers. */
 	predict_side(&v, HOST_CLIENT, false, 0, &p);
 	assert_int_equal(p.outcome, OUTCOME_NONE);
-	/* A heartbeat every 500 ms with a 2 s timeout: last answer 500 ms before the fault. */
+	/*
+	 * A heartbeat every 500 ms with a 2 s timeout. The ping due at the
+	 * fault's instant is answered before the process stops: 2 s (measured
+	 * 2.000 s); a drop is in place first and loses it: 1.5 s (1.501 s).
+	 */
 	heartbeat_on(&v.side[HOST_CLIENT], 500, 2000);
 	predict_side(&v, HOST_CLIENT, false, 0, &p);
 	assert_int_equal(p.outcome, OUTCOME_HEARTBEAT);
+	assert_int_equal(p.ms, 2000);
+	assert_true(p.has_window && p.earliest_ms <= 1500 && p.latest_ms >= 2000);
+	v.faults[0] = fault("drop", HOST_SERVER, 1000);
+	predict_side(&v, HOST_CLIENT, false, 0, &p);
 	assert_int_equal(p.ms, 1500);
+	/* Not at a ping's instant: no race, the last answer is the ping before. */
+	v.faults[0] = fault("freeze", HOST_SERVER, 1200);
+	predict_side(&v, HOST_CLIENT, false, 0, &p);
+	assert_int_equal(p.ms, 1000 + 2000 - 1200);
+	assert_true(p.latest_ms - p.earliest_ms <= 20);
+	v.faults[0] = fault("freeze", HOST_SERVER, 1000);
 	/* Thawed before it expires: nothing. */
 	v.faults[0].duration_ms = 1000;
 	predict_side(&v, HOST_CLIENT, false, 0, &p);
