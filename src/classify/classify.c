@@ -303,6 +303,9 @@ void classify_run(const struct variant *v, const struct observation *o, struct r
 		sr->predicted_outcome = p.outcome;
 		sr->predicted_mechanism = p.mechanism;
 		sr->predicted_ms = p.ms;
+		sr->has_window = p.has_time && p.has_window;
+		sr->predicted_earliest_ms = p.earliest_ms;
+		sr->predicted_latest_ms = p.latest_ms;
 		sr->verdict = side_verdict(&v->expect[s], &v->expect_app[s], sr, r->failed);
 	}
 }

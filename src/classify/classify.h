@@ -35,6 +35,8 @@ struct side_result {
 	enum outcome predicted_outcome;	/* OUTCOME_COUNT: no prediction made */
 	enum mechanism predicted_mechanism;
 	int64_t predicted_ms;		/* on the detect_ms clock */
+	bool has_window;		/* the wheel's window below holds */
+	int64_t predicted_earliest_ms, predicted_latest_ms;
 	bool has_wire_lag;
 	int64_t wire_lag_us;		/* detection minus the wire event that caused it */
 	/* The program's view (SPEC "Application endpoints"); built-in sides describe themselves. */

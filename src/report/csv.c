@@ -274,6 +274,8 @@ COLUMN(col_model_error)
 		   sr->detect_ms - sr->predicted_ms);
 }
 
+COLUMN(col_predicted_earliest) { return num(buf, len, r->side[s].has_window, r->side[s].predicted_earliest_ms); }
+COLUMN(col_predicted_latest) { return num(buf, len, r->side[s].has_window, r->side[s].predicted_latest_ms); }
 COLUMN(col_counts_from) { return !counted(r, s) ? "" : r->side[s].counted_on_wire ? "wire" : "tcp_info"; }
 COLUMN(col_zero_window_probes) { return num(buf, len, on_wire(r, s), r->side[s].zero_window_probes); }
 
@@ -384,6 +386,8 @@ static const struct {
 	[COL_APP_LINE] = { "app_line", col_app_line },
 	[COL_OBSERVE_LAG_MS] = { "observe_lag_ms", col_observe_lag },
 	[COL_PROBABILITY] = { "probability", col_probability },
+	[COL_PREDICTED_EARLIEST_MS] = { "predicted_earliest_ms", col_predicted_earliest },
+	[COL_PREDICTED_LATEST_MS] = { "predicted_latest_ms", col_predicted_latest },
 };
 static_assert(ARRAY_SIZE(columns) == COL_COUNT, "a name and a text for every column");
 

@@ -35,6 +35,8 @@ enum csv_column {
 	COL_APP_EXIT_STATUS, COL_APP_LINE, COL_OBSERVE_LAG_MS,
 	/* SPEC "more network faults": a lossy link's share. */
 	COL_PROBABILITY,
+	/* The window the timer wheel's rounding allows the prediction (SPEC "Prediction"). */
+	COL_PREDICTED_EARLIEST_MS, COL_PREDICTED_LATEST_MS,
 	COL_COUNT
 };
 

@@ -62,7 +62,7 @@ static void test_header(void **state)
 		"probes,retransmits,expected,verdict,wire_lag_ms,model_error_ms,counts_from,zero_window_probes,predicted,error,"
 		"probe_replies,probe_reply_max_ms,description,setup_ms,connect_ms,teardown_ms,fault_lag_ms,"
 		"fault_hits,observer,connections,reconnect_ms,app_reaction,app_detect_ms,app_lag_ms,app_exit_status,"
-		"app_line,observe_lag_ms,probability\r\n");
+		"app_line,observe_lag_ms,probability,predicted_earliest_ms,predicted_latest_ms\r\n");
 	free(buf);
 }
 
@@ -121,7 +121,7 @@ static void test_rows(void **state)
 		.detect_ms = 4095, .has_last_rx = true, .last_rx_ms = -1004, .keepidle_ms = 3000,
 		.keepintvl_ms = 1000, .keepcnt = 3, .user_timeout_ms = 0, .probes = 3, .verdict = VERDICT_PASS,
 		.has_prediction = true, .predicted_outcome = OUTCOME_TIMEOUT, .predicted_mechanism = MECH_KEEPALIVE,
-		.predicted_ms = 3996,
+		.predicted_ms = 3996, .has_window = true, .predicted_earliest_ms = 3980, .predicted_latest_ms = 4012,
 		.has_wire_lag = true, .wire_lag_us = 52, .counted_on_wire = true,
 		.probe_replies = 2, .probe_reply_max_us = 1071,
 	};
@@ -136,9 +136,9 @@ static void test_rows(void **state)
 	assert_string_equal(buf,
 		"quoted,client.keepidle=3s,2,client,ipv4,drop,server,yes,3000,1000,3,0,idle,1000,timeout,"
 		"keepalive,ETIMEDOUT,4095,-1004,3996,3,0,timeout keepalive within 1s..9s,pass,0.052,99,wire,0,timeout/keepalive,,"
-		"2,1.071,\"Drop, then \"\"keepalive\"\"\",12.345,0.678,,0.087,0,builtin,0,,none,,,,,,");
+		"2,1.071,\"Drop, then \"\"keepalive\"\"\",12.345,0.678,,0.087,0,builtin,0,,none,,,,,,,3980,4012");
 	assert_string_equal(second + 2,
-		"quoted,client.keepidle=3s,2,server,ipv4,drop,server,no,,,,0,idle,1000,none,-,,,,,0,0,,-,,,tcp_info,,none,,,,\"Drop, then \"\"keepalive\"\"\",12.345,0.678,,0.087,0,builtin,0,,none,,,,,,\r\n");
+		"quoted,client.keepidle=3s,2,server,ipv4,drop,server,no,,,,0,idle,1000,none,-,,,,,0,0,,-,,,tcp_info,,none,,,,\"Drop, then \"\"keepalive\"\"\",12.345,0.678,,0.087,0,builtin,0,,none,,,,,,,,\r\n");
 	free(buf);
 	variant_release(&v);
 	scenario_free(s);
@@ -171,9 +171,9 @@ static void test_rows_failed(void **state)
 	buf = rows_of(&r);
 	assert_string_equal(buf,
 		"failing,,1,client,ipv4,drop,server,no,,,,0,idle,0,,,,,,,,,,-,,,,,,"
-		"\"setup: \"\"veth\"\" refused, EPERM\",,,plain,0.999,,,,,,,,,,,,,,\r\n"
+		"\"setup: \"\"veth\"\" refused, EPERM\",,,plain,0.999,,,,,,,,,,,,,,,,\r\n"
 		"failing,,1,server,ipv4,drop,server,no,,,,3500,stream,0,,,,,,,,,timeout user-timeout,-,,,,,,"
-		"\"setup: \"\"veth\"\" refused, EPERM\",,,plain,0.999,,,,,,,,,,,,,,\r\n");
+		"\"setup: \"\"veth\"\" refused, EPERM\",,,plain,0.999,,,,,,,,,,,,,,,,\r\n");
 	free(buf);
 	variant_release(&v);
 	scenario_free(s);
@@ -211,9 +211,9 @@ static void test_rows_killed(void **state)
 	buf = rows_of(&r);
 	assert_string_equal(buf,
 		"nofault,,3,client,ipv4,,,no,7200000,75000,9,0,request,,rst,probe,ECONNRESET,0,0,,1,0,none,fail,"
-		"-0.999,,wire,0,timeout/zero-window,,0,,plain,0.001,1.000,123456.789,,,builtin,0,,none,,,,,,\r\n"
+		"-0.999,,wire,0,timeout/zero-window,,0,,plain,0.001,1.000,123456.789,,,builtin,0,,none,,,,,,,,\r\n"
 		"nofault,,3,server,ipv4,,,no,,,,0,idle,,killed,-,,,,0,,,,-,0.000,,,,killed,,,,plain,0.001,1.000,"
-		"123456.789,,,builtin,0,,,,,,,,\r\n");
+		"123456.789,,,builtin,0,,,,,,,,,,\r\n");
 	free(buf);
 	side_summary(sum, sizeof(sum), &r.side[HOST_CLIENT]);
 	assert_string_equal(sum, "rst/probe 0ms");
@@ -260,9 +260,9 @@ static void test_rows_two_faults(void **state)
 	assert_string_equal(buf,
 		"two,,1,client,ipv4,loss+kill,server+server,yes,2000,1000,3,0,idle,500,fin,-,,5500,5499,5500,3,0,"
 		"fin within 5.4s..6s,pass,,,wire,0,rst/data,,1,123456789.012,\"two faults, one kill\","
-		"0.007,0.070,0.700,0.000,17,builtin,0,,none,,,,,,30\r\n"
+		"0.007,0.070,0.700,0.000,17,builtin,0,,none,,,,,,30,,\r\n"
 		"two,,1,server,ipv4,loss+kill,server+server,no,,,,0,idle,500,heartbeat,-,,-3,,1500,0,0,killed,-,"
-		"-1500.000,-1503,tcp_info,,heartbeat,,,,\"two faults, one kill\",0.007,0.070,0.700,0.000,17,builtin,0,,none,,,,,,30\r\n");
+		"-1500.000,-1503,tcp_info,,heartbeat,,,,\"two faults, one kill\",0.007,0.070,0.700,0.000,17,builtin,0,,none,,,,,,30,,\r\n");
 	free(buf);
 	side_summary(sum, sizeof(sum), &r.side[HOST_SERVER]);
 	assert_string_equal(sum, "heartbeat -3ms");
@@ -306,10 +306,10 @@ static void test_rows_app(void **state)
 	buf = rows_of(&r);
 	assert_string_equal(buf,
 		"appcsv,,1,client,ipv4,drop,server,yes,2000,75000,9,0,idle,1000,none,-,,,,,0,0,eof,fail,,,tcp_info,,,,"
-		",,app,1.000,,,,,builtin,1,,none,,,,,,\r\n"
+		",,app,1.000,,,,,builtin,1,,none,,,,,,,,\r\n"
 		"appcsv,,1,server,ipv4,drop,server,yes,15000,5000,3,0,app,1000,timeout,keepalive,ETIMEDOUT,4095,,,3,0,"
 		"timeout keepalive; error within 1s..5s,pass,,,tcp_info,,,,,,app,1.000,,,,,ebpf,2,1500,error,4100,5,1,"
-		"\"Error: reset, \"\"x\"\"\",,\r\n");
+		"\"Error: reset, \"\"x\"\"\",,,,\r\n");
 	free(buf);
 	app_summary(sum, sizeof(sum), &r.side[HOST_SERVER]);
 	assert_string_equal(sum, "error 4.100s");
@@ -326,7 +326,7 @@ static void test_rows_app(void **state)
 	};
 	buf = rows_of(&r);
 	assert_non_null(strstr(buf, "\r\nappcsv,,1,server,ipv4,drop,server,,,,,,app,1000,none,-,"));
-	assert_non_null(strstr(buf, ",sock_diag,1,,line,900,-3100,0,ping timeout,,\r\n"));
+	assert_non_null(strstr(buf, ",sock_diag,1,,line,900,-3100,0,ping timeout,,,,\r\n"));
 	free(buf);
 
 	/* A failed run: no view of either kind, whatever the side held. */
@@ -334,7 +334,7 @@ static void test_rows_app(void **state)
 	r.side[HOST_SERVER].keepalive = 1;
 	buf = rows_of(&r);
 	assert_non_null(strstr(buf, "\r\nappcsv,,1,server,ipv4,drop,server,,,,,,app,1000,,,"));
-	assert_non_null(strstr(buf, "app,1.000,,,,,,,,,900,-3100,0,ping timeout,,\r\n"));
+	assert_non_null(strstr(buf, "app,1.000,,,,,,,,,900,-3100,0,ping timeout,,,,\r\n"));
 	free(buf);
 	variant_release(&v);
 	scenario_free(s);
@@ -360,7 +360,7 @@ static void test_column_names(void **state)
 	assert_string_equal(csv_column_name(COL_FAULT_HITS), "fault_hits");
 	assert_string_equal(csv_column_name(COL_OBSERVER), "observer");
 	assert_string_equal(csv_column_name(COL_OBSERVE_LAG_MS), "observe_lag_ms");
-	assert_string_equal(csv_column_name(COL_COUNT - 1), "probability");
+	assert_string_equal(csv_column_name(COL_COUNT - 1), "predicted_latest_ms");
 	free(buf);
 	free(expect);
 }
