@@ -224,6 +224,20 @@ int predict_hz(void)
 	return hz_override >= 0 ? hz_override : kernel_hz();
 }
 
+/* How far an application's own timer (poll, a timerfd: hrtimers, not the wheel) and the fault's instant may be off. */
+#define APP_TIMER_SLACK_MS 10
+
+void predict_round_trip(struct prediction *p)
+{
+	if (!p->has_time)
+		return;
+	p->has_window = true;
+	p->hz = predict_hz();
+	p->earliest_ms = p->ms;
+	p->latest_ms = p->ms + APP_TIMER_SLACK_MS;
+	p->n_events = 0;
+}
+
 void predict_shift(struct prediction *p, int64_t d)
 {
 	if (!p->has_time)
@@ -267,9 +281,6 @@ int64_t side_first_send_ms(const struct side_cfg *c, int64_t at_ms)
 }
 
 /* An application heartbeat expires heartbeat_timeout after the last answer before the fault. */
-/* How far an application's own timer (poll, a timerfd: hrtimers, not the wheel) and the fault's instant may be off. */
-#define APP_TIMER_SLACK_MS 10
-
 /*
  * A ping due at the fault's very instant races it. A fault on the path
  * (a rule, a link) is in place first and the ping is lost; one that stops
@@ -380,10 +391,11 @@ void predict_syn_refused(int64_t connect_ms, int64_t at_ms, const char *why, str
 {
 	char a[32], b[32];
 
-	if (at_ms == connect_ms)
+	if (at_ms == connect_ms) {
 		predict_say(p, OUTCOME_REFUSED, MECH_NONE, at_ms, "connect at %s: %s answers the SYN with a reset",
 			    dur(a, connect_ms), why);
-	else
+		predict_round_trip(p);
+	} else
 		predict_say(p, OUTCOME_REFUSED, MECH_NONE, at_ms, "connect at %s: %s answers a SYN with a reset at %s",
 			    dur(a, connect_ms), why, dur(b, at_ms));
 }
@@ -779,6 +791,8 @@ static void predict_forgotten(const struct variant *v, enum host side, const str
 				    "the middlebox forgot the flow at %s (%s idle) and resets the next segment: this side's %s at %s",
 				    a, b, !data ? "keepalive probe" : s->c->traffic == TRAFFIC_HEARTBEAT ? "ping" : "request",
 				    dur(d, t));
+		if (data)
+			predict_round_trip(p);
 		return;
 	}
 	predict_path_broken(v, side, &f, s->last_rx - gone_ms, PATH_SILENT, p);

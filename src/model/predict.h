@@ -44,6 +44,12 @@ struct prediction {
  */
 int predict_hz(void);
 void predict_set_hz(int hz);
+/*
+ * @p's time is a packet's answer within the round trip (a FIN, a reset)
+ * or an application's own timer: its window is that instant and the few
+ * ms the endpoint takes to wake up and say so.
+ */
+void predict_round_trip(struct prediction *p);
 /* Move @p, its window and its events @d ms later. */
 void predict_shift(struct prediction *p, int64_t d);
 /* Give @p a time from the window @w of a chain whose reference instant is @ref_ms. */

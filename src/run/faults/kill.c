@@ -19,8 +19,11 @@ static void kill_predict(const struct variant *v, enum host side, const struct f
 	if (f->target == side)
 		predict_say(p, OUTCOME_KILLED, MECH_NONE, INT64_MIN, "this side is the one killed");
 	else
+	{
 		predict_say(p, OUTCOME_FIN, MECH_NONE, 0,
 			    "the peer's kernel sends a FIN when its process dies: within the round trip");
+		predict_round_trip(p);
+	}
 }
 
 /* The server's listening socket dies with its process: its kernel resets the SYN (the validation refuses the client). */
