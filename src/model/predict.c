@@ -493,7 +493,7 @@ static void window_union(struct wheel_window *w, const struct wheel_window *o, i
  * interval later is the first lost.
  */
 static void predict_sender(const struct variant *v, enum host side, const struct fault_cfg *f, int64_t back_ms,
-			   struct prediction *p)
+			   enum path_reply reply, struct prediction *p)
 {
 	const struct side_cfg *c = &v->side[side];
 	int hz = predict_hz();
@@ -505,8 +505,10 @@ static void predict_sender(const struct variant *v, enum host side, const struct
 				   .one_segment = one,
 				   /* more segments leave before the RTO, each re-arming the probe */
 				   .anchored = !one && c->interval_ms < rto_min_us / 1000,
+				   .recovery = reply == PATH_SACKED,
 				   .reset_from_ms = back_ms >= 0 ? back_ms - t0 : -1 };
 	struct wheel_window w, later;
+	bool unreachable = reply == PATH_UNREACHABLE;
 	char a[32], b[32], d[32];
 
 	rto_window(&chain, hz, &w);
@@ -518,19 +520,41 @@ static void predict_sender(const struct variant *v, enum host side, const struct
 		window_union(&w, &later, c->interval_ms);
 	}
 	bool reset = w.n > 0 && w.kind[w.n - 1] == TEV_RESET;
+	if (unreachable && !reset && w.n >= 2) {
+		/*
+		 * The router answers with ICMP host unreachable once its
+		 * neighbour resolution fails (3 x 1 s after the first packet),
+		 * and each for the lost segment undoes a backoff (RFC 6069,
+		 * tcp_ld_RTO_revert): retransmissions come sooner, but the
+		 * kernel still gives up no earlier than the limit after the first
+		 * RTO retransmission, and the reverts may also move the last timer
+		 * later by up to a resolution. Not walked: a window around it.
+		 */
+		int64_t solicit, retrans, limit = c->user_timeout_ms > 0 ? c->user_timeout_ms
+									 : tcp_model_timeout_ms(r, TCP_RTO_MIN_MS);
+		int64_t gone = neigh_fail_ms(v, &solicit, &retrans);
+		w.lo_ms = w.ev_lo_ms[1] + limit;
+		w.hi_ms += gone + retrans / 10;
+		w.mid_ms = (w.lo_ms + w.hi_ms) / 2;
+		w.n = 0;
+	}
+	char icmp[64] = "";
+	if (unreachable && !reset)
+		snprintf(icmp, sizeof(icmp), "; ICMP unreachable reverts the backoff (RFC 6069)");
 	if (reset)
 		predict_say(p, OUTCOME_RST, MECH_DATA, INT64_MIN,
 			    "RST to the first segment the restarted host gets: the lost one leaves at %s, then the tail loss probe and RTO retransmissions",
 			    dur(a, t0));
 	else if (c->user_timeout_ms > 0)
 		predict_say(p, OUTCOME_TIMEOUT, MECH_USER_TIMEOUT, INT64_MIN,
-			    "TCP_USER_TIMEOUT %s after the first RTO retransmission (lost %s at %s, tail loss probe, RTO tcp_rto_min_us %s + srtt)",
-			    dur(b, c->user_timeout_ms), one ? "segment" : "segments", dur(a, t0), dur(d, rto_min_us / 1000));
+			    "TCP_USER_TIMEOUT %s after the first retransmission (lost %s at %s, tail loss probe%s, RTO tcp_rto_min_us %s + srtt)%s",
+			    dur(b, c->user_timeout_ms), one ? "segment" : "segments", dur(a, t0),
+			    chain.recovery ? ", its SACK, recovery" : "", dur(d, rto_min_us / 1000), icmp);
 	else
 		predict_say(p, OUTCOME_TIMEOUT, MECH_RETRANSMISSION, INT64_MIN,
-			    "retransmission: lost %s at %s, tail loss probe, RTO tcp_rto_min_us %s + srtt doubling; abort at the first RTO timer %s or more after the first retransmission (tcp_model_timeout, tcp_retries2 = %" PRId64 ")",
+			    "retransmission: lost %s at %s, tail loss probe, RTO tcp_rto_min_us %s + srtt doubling; abort at the first RTO timer %s or more after the first retransmission (tcp_model_timeout, tcp_retries2 = %" PRId64 ")%s",
 			    one ? "segment" : "segments", dur(a, t0), dur(d, rto_min_us / 1000),
-			    dur(b, tcp_model_timeout_ms(r, TCP_RTO_MIN_MS)), r);
+			    dur(b, tcp_model_timeout_ms(r, TCP_RTO_MIN_MS)), r, icmp);
 	predict_window(p, t0, &w);
 }
 
@@ -598,7 +622,7 @@ void predict_path_broken(const struct variant *v, enum host side, const struct f
 	if (sends) {
 		int64_t t0 = side_first_send_ms(c, f->at_ms);
 		if (predict_hz() > 0) {
-			predict_sender(v, side, f, resets ? back : -1, p);
+			predict_sender(v, side, f, resets ? back : -1, reply, p);
 			return;
 		}
 		if (resets) {
@@ -680,6 +704,15 @@ void predict_path_cut(const struct variant *v, enum host side, const struct faul
 	if (lifted >= 0 && p->has_time && p->ms > lifted)
 		predict_say(p, OUTCOME_NONE, MECH_NONE, INT64_MIN,
 			    "the %s is lifted after %s, before the kernel gives up", f->kind->name, dur(a, lifted));
+}
+
+void predict_host_lost(const struct variant *v, enum host side, const struct fault_cfg *f, int64_t last_rx,
+		       struct prediction *p)
+{
+	enum path_reply reply = f->target != side && f->target != HOST_ROUTER ? PATH_UNREACHABLE : PATH_SILENT;
+
+	predict_path_cut(v, side, f, last_rx, reply, p);
+	predict_heartbeat_first(&v->side[side], f, fault_heal_ms(f), p);
 }
 
 void predict_path_lost(const struct variant *v, enum host side, const struct fault_cfg *f, int64_t last_rx,

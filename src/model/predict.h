@@ -118,6 +118,8 @@ enum path_reply {
 	PATH_SILENT,		/* nothing comes back: the side's own timers decide */
 	PATH_RESETS,		/* a TCP reset answers its next packet (a firewall that rejects) */
 	PATH_RESTARTED,		/* the peer host is back f->restart_ms after the fault and resets */
+	PATH_UNREACHABLE,	/* the peer host is gone: the router, failing to resolve it, answers with ICMP */
+	PATH_SACKED,		/* silent to big segments only: the peer SACKs the small tail (an MTU black hole) */
 };
 
 /*
@@ -161,6 +163,9 @@ void predict_path_broken(const struct variant *v, enum host side, const struct f
 /* The same for a fault that may be lifted: lifted before it matters, nothing is noticed. */
 void predict_path_cut(const struct variant *v, enum host side, const struct fault_cfg *f, int64_t last_rx,
 		      enum path_reply reply, struct prediction *p);
+/* A peer host off the network (its cable pulled): the router answers what is sent to it with ICMP. */
+void predict_host_lost(const struct variant *v, enum host side, const struct fault_cfg *f, int64_t last_rx,
+		       struct prediction *p);
 /* A cut that loses every packet, where an application heartbeat may notice first (drop, link-down). */
 void predict_path_lost(const struct variant *v, enum host side, const struct fault_cfg *f, int64_t last_rx,
 		       struct prediction *p);

@@ -155,7 +155,12 @@ static int64_t walk_rto(const void *ctx, struct wheel_trace *t)
 	if (meets_reset(t, c->reset_from_ms, tlp))
 		return tlp;
 	wheel_event(t, tlp, TEV_TLP);
-	if (c->anchored) {
+	int64_t stamp = -1;		/* retrans_stamp, on the millisecond clock; -1: not yet */
+	if (c->recovery) {
+		wheel_event(t, tlp, TEV_RETRANSMIT);
+		stamp = wheel_elapsed_ms(t, tlp);
+		now = wheel_arm(t, tlp, rto, false);
+	} else if (c->anchored) {
 		/*
 		 * Re-armed by the probes of the later segments, the RTO ends up
 		 * tcp_rto_delta_us() after the lost segment's own send: armed at a
@@ -167,7 +172,6 @@ static int64_t walk_rto(const void *ctx, struct wheel_trace *t)
 		/* tcp_send_loss_probe: icsk_pending = 0, then tcp_rearm_rto restarts the RTO from now. */
 		now = wheel_arm(t, tlp, rto, true);
 	}
-	int64_t stamp = -1;		/* retrans_stamp, on the millisecond clock; -1: not yet */
 	for (int64_t sent = 0; sent < CHAIN_MAX; sent++) {
 		int64_t elapsed = stamp < 0 ? 0 : wheel_elapsed_ms(t, now) - stamp;
 		if (sent > 0 && elapsed >= limit_ms) {

@@ -83,6 +83,13 @@ struct rto_chain {
 	int64_t retries2, user_timeout_ms;
 	bool one_segment;		/* the loss leaves one segment in flight */
 	bool anchored;
+	/*
+	 * Small segments still pass (an MTU black hole): the tail the probe
+	 * resends is SACKed within the round trip, the kernel enters recovery
+	 * and retransmits the lost segment at once, stamping retrans_stamp
+	 * there, and arms the RTO from that ACK.
+	 */
+	bool recovery;
 	int64_t reset_from_ms;		/* -1: no reset */
 };
 void rto_window(const struct rto_chain *c, int hz, struct wheel_window *w);

@@ -77,7 +77,7 @@ static void crash_predict(const struct variant *v, enum host side, const struct 
 		predict_say(p, OUTCOME_KILLED, MECH_NONE, INT64_MIN, "this side is the one crashed");
 		return;
 	}
-	predict_path_broken(v, side, f, last_rx, f->restart_ms >= 0 ? PATH_RESTARTED : PATH_SILENT, p);
+	predict_path_broken(v, side, f, last_rx, f->restart_ms >= 0 ? PATH_RESTARTED : PATH_UNREACHABLE, p);
 	predict_heartbeat_first(&v->side[side], f, -1, p);
 }
 

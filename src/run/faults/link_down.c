@@ -31,5 +31,5 @@ const struct fault_kind fault_link_down = {
 	.name = "link-down", .table_rank = 1, .takes = FAULT_TAKES_DURATION,
 	.describe = "pull the cable between the target host and the router",
 	.apply = link_down_apply, .lift = link_down_lift,
-	.heal_ms = fault_heal_after_duration, .predict = predict_path_lost, .connect = link_down_connect,
+	.heal_ms = fault_heal_after_duration, .predict = predict_host_lost, .connect = link_down_connect,
 };

@@ -150,11 +150,15 @@ static void predict_sender(const struct variant *w, enum host side, const struct
 			   struct prediction *p)
 {
 	const struct side_cfg *c = &w->side[side];
-	int64_t probing = side_sysctl(c, "net.ipv4.tcp_mtu_probing", 0), first, mss;
+	int64_t probing = side_sysctl(c, "net.ipv4.tcp_mtu_probing", 0), first;
+
 	int64_t base = side_sysctl(c, "net.ipv4.tcp_base_mss", TCP_BASE_MSS);
 	char a[32], b[32], d[32];
 
-	predict_path_cut(w, side, f, last_rx, PATH_SILENT, p);
+	/* A write of full segments and a tail that fits: the tail gets through, and its SACK starts recovery. */
+	int64_t seg = (w->family == FAMILY_IPV6 ? LINK_MTU - 60 : LINK_MTU - 40) - 12, tail = c->size % seg, mss;
+	bool sacked = c->size > seg && tail > 0 && tail + header_bytes(w->family) <= f->mtu;
+	predict_path_cut(w, side, f, last_rx, sacked ? PATH_SACKED : PATH_SILENT, p);
 	if (probing < 1 || p->outcome != OUTCOME_TIMEOUT)
 		return;
 	int64_t t0 = side_first_send_ms(c, f->at_ms), fits = probing_fits_ms(c, header_bytes(w->family), f->mtu, base,
