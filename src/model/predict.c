@@ -552,7 +552,7 @@ static void predict_sender(const struct variant *v, enum host side, const struct
 			    chain.recovery ? ", its SACK, recovery" : "", dur(d, rto_min_us / 1000), icmp);
 	else
 		predict_say(p, OUTCOME_TIMEOUT, MECH_RETRANSMISSION, INT64_MIN,
-			    "retransmission: lost %s at %s, tail loss probe, RTO tcp_rto_min_us %s + srtt doubling; abort at the first RTO timer %s or more after the first retransmission (tcp_model_timeout, tcp_retries2 = %" PRId64 ")%s",
+			    "retransmission: lost %s at %s, tail loss probe, RTO tcp_rto_min_us %s + srtt, doubling; gives up at the first timer %s after the first retransmission (tcp_retries2 %" PRId64 ")%s",
 			    one ? "segment" : "segments", dur(a, t0), dur(d, rto_min_us / 1000),
 			    dur(b, tcp_model_timeout_ms(r, TCP_RTO_MIN_MS)), r, icmp);
 	predict_window(p, t0, &w);

@@ -938,6 +938,39 @@ static void test_wheel_sender(void **state)
 	c->user_timeout_ms = 0;
 	predict_side(&v, HOST_CLIENT, false, 0, &p);
 	assert_int_equal(p.outcome, OUTCOME_NONE);
+	/*
+	 * A crashed server: the router's ICMP unreachable (3 s of resolution
+	 * after the first lost packet) reverts the backoff. Measured 3.686 s
+	 * (100 ms writes), 3.898 and 4.749 s (bursts): no earlier than 3 s
+	 * after the first retransmission, and before the silent path's time.
+	 */
+	v.faults[0] = fault("crash", HOST_SERVER, 1000);
+	predict_side(&v, HOST_CLIENT, false, 0, &p);
+	assert_int_equal(p.mechanism, MECH_RETRANSMISSION);
+	assert_non_null(strstr(p.rule, "RFC 6069"));
+	inside(&p, -1, 3898);
+	inside(&p, -1, 4749);
+	assert_true(p.earliest_ms >= 3200);
+	c->interval_ms = 100;
+	c->size = 200;
+	predict_side(&v, HOST_CLIENT, false, 0, &p);
+	inside(&p, -1, 3686);
+	/*
+	 * mtu-blackhole-stall: 4000-byte writes into a hole of 1280: the
+	 * 1104-byte tail passes, its SACK starts recovery, which retransmits
+	 * at once (6.3 ms after the loss, captured) and stamps retrans_stamp:
+	 * TCP_USER_TIMEOUT 8 s ends it at 8.030 s (IPv4), 8.018 s (IPv6).
+	 */
+	c->size = 4000;
+	c->user_timeout_ms = 8000;
+	v.faults[0] = fault("mtu-blackhole", HOST_ROUTER, 1000);
+	v.faults[0].mtu = 1280;
+	v.faults[0].direction = DIR_TO_SERVER;
+	predict_side(&v, HOST_CLIENT, false, 0, &p);
+	assert_int_equal(p.mechanism, MECH_USER_TIMEOUT);
+	inside(&p, -1, 8030);
+	inside(&p, -1, 8018);
+	assert_true(p.latest_ms < 8200);
 	/* A request every 4 s through a middlebox that forgot the flow: the request at 4 s times out 6.71 s later. */
 	v = middlebox(IDLE_DROP);
 	predict_side(&v, HOST_CLIENT, false, 0, &p);
@@ -957,9 +990,10 @@ static int nominal(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	cmocka_unit_test(test_wheel_keepalive),
-	cmocka_unit_test(test_wheel_syn),
-	cmocka_unit_test(test_wheel_sender),
+	/* (HZ back to unknown after each, failed or not) */
+	cmocka_unit_test_teardown(test_wheel_keepalive, nominal),
+	cmocka_unit_test_teardown(test_wheel_syn, nominal),
+	cmocka_unit_test_teardown(test_wheel_sender, nominal),
 	cmocka_unit_test(test_syn_abort),
 	cmocka_unit_test(test_connect),
 	cmocka_unit_test(test_connect_host_gone),
