@@ -26,5 +26,6 @@ smoke fault-latency '^deadpeer drop, -j 6 +[0-9.]+ ' 1
 smoke wire-lag '^ +3 +[0-9.]+ ' 3
 smoke parallel '^ +2 +[0-9]+ ' 1 2
 smoke apps '^socat +[0-9.]+ ' 1
+smoke model-accuracy '^all: [0-9]+ sides' "$(dirname "$BENCH")/scenarios/keepalive-drop.scn"
 check "the baseline left no named namespace" test -z "$(ip netns list | grep dpb)"
 finish
