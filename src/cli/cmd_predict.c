@@ -74,7 +74,7 @@ enum status cmd_predict(int argc, char **argv)
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+v", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":v", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'v':
 			verbose = true;
@@ -88,6 +88,10 @@ enum status cmd_predict(int argc, char **argv)
 			predict_set_hz((int)hz);
 			break;
 		}
+		case ':':
+			fprintf(stderr, "deadpeer predict: %s needs a value (the kernel's HZ: 100, 250, 300, 1000...)\n",
+				argv[optind - 1]);
+			return STATUS_USAGE;
 		default:
 			fprintf(stderr, "deadpeer predict: unknown option '%s'\n", argv[optind - 1]);
 			return STATUS_USAGE;

@@ -23,7 +23,7 @@ static void usage(FILE *f)
 {
 	fputs("usage:\n", f);
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
-		fprintf(f, "  deadpeer %-6s %-20s %s\n", commands[i].name, commands[i].args, commands[i].description);
+		fprintf(f, "  deadpeer %-7s %-23s %s\n", commands[i].name, commands[i].args, commands[i].description);
 	fputs("  deadpeer --help | --version\n\n"
 	      "run options:\n"
 	      "  -o, --output DIR   write results.csv and the summary in DIR\n"
