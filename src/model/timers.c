@@ -86,6 +86,20 @@ static int64_t model_timeout_jiffies(int64_t boundary, int64_t rto_base, int64_t
 }
 
 /*
+ * tcp_clamp_rto_to_user_timeout: the timer re-armed for @rto jiffies, or for
+ * what is left of the user timeout @elapsed ms after retrans_stamp if less
+ * (1 jiffy when it has passed).
+ */
+static int64_t clamp_to_user_timeout(int64_t rto, int64_t user_timeout_ms, int64_t elapsed, int hz)
+{
+	int64_t remaining = user_timeout_ms - elapsed, left = wheel_ms_to_jiffies(remaining, hz);
+
+	if (user_timeout_ms <= 0)
+		return rto;
+	return remaining <= 0 ? 1 : left < rto ? left : rto;
+}
+
+/*
  * The SYN timer: armed by tcp_connect() at icsk_rto = TCP_TIMEOUT_INIT;
  * each firing runs tcp_write_timeout() (give up?) and else retransmits,
  * counts, backs off, and re-arms, clamped to what is left of the user
@@ -110,13 +124,7 @@ static int64_t walk_syn(const void *ctx, struct wheel_trace *t)
 		/* icsk_backoff is now sent + 1: the RTO doubles once it passes tcp_syn_linear_timeouts */
 		if (sent + 1 > c->linear)
 			rto = rto * 2 < rto_max ? rto * 2 : rto_max;
-		int64_t delay = rto;
-		if (c->user_timeout_ms > 0) {
-			int64_t remaining = c->user_timeout_ms - elapsed;
-			int64_t left = wheel_ms_to_jiffies(remaining, hz);
-			delay = remaining <= 0 ? 1 : left < rto ? left : rto;
-		}
-		now = wheel_arm(t, now, delay, true);
+		now = wheel_arm(t, now, clamp_to_user_timeout(rto, c->user_timeout_ms, elapsed, hz), true);
 	}
 	return now;
 }
@@ -184,13 +192,7 @@ static int64_t walk_rto(const void *ctx, struct wheel_trace *t)
 		if (stamp < 0)
 			stamp = wheel_elapsed_ms(t, now);
 		rto = rto * 2 < rto_max ? rto * 2 : rto_max;
-		int64_t delay = rto;
-		if (c->user_timeout_ms > 0) {
-			int64_t remaining = c->user_timeout_ms - elapsed;
-			int64_t left = wheel_ms_to_jiffies(remaining, hz);
-			delay = remaining <= 0 ? 1 : left < rto ? left : rto;
-		}
-		now = wheel_arm(t, now, delay, true);
+		now = wheel_arm(t, now, clamp_to_user_timeout(rto, c->user_timeout_ms, elapsed, hz), true);
 	}
 	return now;
 }
