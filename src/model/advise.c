@@ -336,6 +336,7 @@ struct search {
 	bool strict_loss;		/* keepidle must leave the user timeout past the tolerated losses */
 	int64_t busy_user_timeout;	/* the largest TCP_USER_TIMEOUT busy allows; 0: none is set */
 	const struct advice *advice;	/* the advice so far, for the programs' searches */
+	bool tolerance_conflict;	/* the targets need a user timeout too short for the tolerated losses */
 };
 
 /* Whether @st's latest predicted detection with @s is within its target. */
@@ -410,6 +411,14 @@ static bool syn_retries_ok(const struct search *s, int64_t r)
 	struct settings c = s->s;
 
 	c.tcp_syn_retries = r;
+	return within(&c, s->t, STATE_CONNECT);
+}
+
+static bool connect_user_timeout_ok(const struct search *s, int64_t u)
+{
+	struct settings c = s->s;
+
+	c.user_timeout_ms = u;
 	return within(&c, s->t, STATE_CONNECT);
 }
 
@@ -549,6 +558,7 @@ static void advise_idle(struct search *s, struct advice *a)
 	if (!found && s->strict_loss) {
 		s->strict_loss = false;		/* the targets first: the tolerance trap is reported */
 		found = search_keepalive(s);
+		s->tolerance_conflict = found;
 	}
 	if (!found) {
 		/* The closest: the quickest keepalive for the tolerated losses. */
@@ -592,17 +602,43 @@ static void advise_connect(struct search *s, struct advice *a)
 		    dur(x, target), span(y, sizeof(y), &p));
 		return;
 	}
-	if (!(t->knobs & KNOB_SYSCTLS))
+	if (t->knobs & KNOB_SYSCTLS) {
+		struct side_cfg c;
+		struct sysctl_store store;
+		settings_side(&s->s, &c, &store);
+		int64_t dflt = side_syn_retries(&c), r = largest(s, 1, dflt, 1, syn_retries_ok);
+		s->s.tcp_syn_retries = r > 0 ? r : 1;
+		if (r > 0)
+			why(a, "connect: tcp_syn_retries = %" PRId64 " (default %" PRId64 "), the largest whose latest connect failure is within %s "
+			       "(a per-socket alternative: TCP_SYNCNT)",
+			    r, dflt, dur(x, target));
 		return;
-	struct side_cfg c;
-	struct sysctl_store store;
-	settings_side(&s->s, &c, &store);
-	int64_t dflt = side_syn_retries(&c), r = largest(s, 1, dflt, 1, syn_retries_ok);
-	s->s.tcp_syn_retries = r > 0 ? r : 1;
-	if (r > 0)
-		why(a, "connect: tcp_syn_retries = %" PRId64 " (default %" PRId64 "), the largest whose latest connect failure is within %s "
-		       "(a per-socket alternative: TCP_SYNCNT)",
-		    r, dflt, dur(x, target));
+	}
+	if (!(t->knobs & KNOB_USER_TIMEOUT) || s->busy_user_timeout)
+		return;
+	/* The sysctl cannot be set: a user timeout set before connect() clamps the SYN timer. */
+	int64_t step = target >= 10000 ? 1000 : 100, u = largest(s, step, target, step, connect_user_timeout_ok);
+	s->busy_user_timeout = s->s.user_timeout_ms = u > 0 ? u : step;
+	if (u > 0)
+		why(a, "connect: TCP_USER_TIMEOUT %s set before connect() clamps the SYN retransmissions (tcp_syn_retries cannot be set); "
+		       "it bounds a busy connection as well (set it again once connected to change that)",
+		    dur(x, u));
+}
+
+/* Connect unmet with a user timeout that busy or idle need longer: set another one for the connect. */
+static const char *connect_hint(const struct search *s, const struct advice *a, char *buf, size_t len)
+{
+	struct search c = *s;
+	int64_t target = s->t->target_ms[STATE_CONNECT], step = target >= 10000 ? 1000 : 100;
+	char x[32], y[32];
+
+	c.s = a->s;
+	int64_t u = largest(&c, step, target, step, connect_user_timeout_ok);
+	if (u <= 0)
+		return "tcp_syn_retries cannot be set, and no user timeout is short enough: a program's own connect timeout can (see below)";
+	snprintf(buf, len, "tcp_syn_retries cannot be set; a TCP_USER_TIMEOUT of %s set before connect() and %s once connected would "
+			   "(or a program's own connect timeout, see below)", dur(x, u), dur(y, a->s.user_timeout_ms));
+	return buf;
 }
 
 /* The unmet targets and the traps of the advice, as warnings with what comes closest. */
@@ -612,7 +648,7 @@ static void advise_warnings(const struct search *s, struct advice *a)
 	struct side_cfg c;
 	struct sysctl_store store;
 	struct trap traps[MAX_TRAPS];
-	char x[32], y[96];
+	char x[32], y[96], hint[256];
 
 	settings_side(&a->s, &c, &store);
 	size_t n = advise_traps(&c, t->tolerate_loss, true, t->middlebox_idle_ms, traps);
@@ -625,6 +661,12 @@ static void advise_warnings(const struct search *s, struct advice *a)
 		if (traps[i].kind == TRAP_BUSY && a->met[STATE_BUSY] && t->target_ms[STATE_BUSY])
 			continue;
 		warn(a, "%s", traps[i].text);
+	}
+	if (s->tolerance_conflict) {
+		char u[32];
+		warn(a, "tolerate-loss: no setting meets the targets and survives %" PRId64 " lost probe%s in a row: the TCP_USER_TIMEOUT "
+			"they need (%s) ends keepalive sooner whatever keepidle and keepintvl are; the targets come first",
+		     t->tolerate_loss, t->tolerate_loss == 1 ? "" : "s", dur(u, a->s.user_timeout_ms));
 	}
 	if (t->middlebox_idle_ms && !a->s.keepalive)
 		warn(a, "middlebox: keepalive cannot be switched on with these knobs: an idle flow is forgotten after %s of silence and its next segment vanishes",
@@ -644,6 +686,8 @@ static void advise_warnings(const struct search *s, struct advice *a)
 			how = "neither TCP_USER_TIMEOUT nor tcp_retries2 can be set";
 		else if (st == STATE_BUSY)
 			how = "even the smallest setting takes longer";
+		else if (!(t->knobs & KNOB_SYSCTLS) && (t->knobs & KNOB_USER_TIMEOUT))
+			how = connect_hint(s, a, hint, sizeof(hint));
 		else if (!(t->knobs & KNOB_SYSCTLS))
 			how = "tcp_syn_retries cannot be set: a program's own connect timeout can (see below)";
 		else
@@ -664,12 +708,13 @@ void advise(const struct advise_targets *t, struct advice *a)
 	s.s = (struct settings){ .keepidle_ms = -1, .keepintvl_ms = -1, .keepcnt = -1, .timers = ORIGIN_DEFAULT,
 				 .tcp_retries2 = -1, .tcp_syn_retries = -1 };
 	s.keepalive_timers = (t->knobs & KNOB_KEEPALIVE) && (t->knobs & (KNOB_KEEPALIVE_TIMERS | KNOB_SYSCTLS));
+	/* Busy and connect first: the user timeout they need shapes the keepalive. */
 	if (t->target_ms[STATE_BUSY])
 		advise_busy(&s, a);
-	if (t->target_ms[STATE_IDLE] || t->middlebox_idle_ms)
-		advise_idle(&s, a);
 	if (t->target_ms[STATE_CONNECT])
 		advise_connect(&s, a);
+	if (t->target_ms[STATE_IDLE] || t->middlebox_idle_ms)
+		advise_idle(&s, a);
 	a->s = s.s;
 	for (int st = 0; st < STATE_COUNT; st++) {
 		predict_settings(&a->s, st, &a->state[st]);
