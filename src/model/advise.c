@@ -634,10 +634,13 @@ static const char *connect_hint(const struct search *s, const struct advice *a, 
 
 	c.s = a->s;
 	int64_t u = largest(&c, step, target, step, connect_user_timeout_ok);
+	const char *syn = s->t->knobs & KNOB_SYSCTLS ? "even tcp_syn_retries = 1 takes longer" : "tcp_syn_retries cannot be set";
+
 	if (u <= 0)
-		return "tcp_syn_retries cannot be set, and no user timeout is short enough: a program's own connect timeout can (see below)";
-	snprintf(buf, len, "tcp_syn_retries cannot be set; a TCP_USER_TIMEOUT of %s set before connect() and %s once connected would "
-			   "(or a program's own connect timeout, see below)", dur(x, u), dur(y, a->s.user_timeout_ms));
+		snprintf(buf, len, "%s, and no user timeout is short enough: a program's own connect timeout can (see below)", syn);
+	else
+		snprintf(buf, len, "%s; a TCP_USER_TIMEOUT of %s set before connect() and %s once connected would "
+				   "(or a program's own connect timeout, see below)", syn, dur(x, u), dur(y, a->s.user_timeout_ms));
 	return buf;
 }
 
@@ -686,7 +689,7 @@ static void advise_warnings(const struct search *s, struct advice *a)
 			how = "neither TCP_USER_TIMEOUT nor tcp_retries2 can be set";
 		else if (st == STATE_BUSY)
 			how = "even the smallest setting takes longer";
-		else if (!(t->knobs & KNOB_SYSCTLS) && (t->knobs & KNOB_USER_TIMEOUT))
+		else if (t->knobs & KNOB_USER_TIMEOUT)
 			how = connect_hint(s, a, hint, sizeof(hint));
 		else if (!(t->knobs & KNOB_SYSCTLS))
 			how = "tcp_syn_retries cannot be set: a program's own connect timeout can (see below)";
@@ -939,7 +942,12 @@ static void prog_grpc(const struct advice *a, struct program_advice *p)
 	if (w <= 0)
 		w = 20000;	/* GRPC_ARG_KEEPALIVE_TIMEOUT_MS' default */
 	/* A ping after KEEPALIVE_TIME without a read, its ack awaited KEEPALIVE_TIMEOUT. */
-	time_ms = idle ? (idle - w) / 1000 * 1000 : 300000;
+	time_ms = idle ? (idle - LATE_MS - w) / 1000 * 1000 : 300000;
+	if (idle && time_ms < 10000 && idle - LATE_MS - 10000 >= 1000) {
+		/* Pings at least 10 s apart (grpc-java raises shorter ones to 10 s): a shorter wait for the ack. */
+		time_ms = 10000;
+		w = (idle - LATE_MS - time_ms) / 1000 * 1000;
+	}
 	if (a->t.middlebox_idle_ms && time_ms >= a->t.middlebox_idle_ms - 1000)
 		time_ms = (a->t.middlebox_idle_ms - 2000) / 1000 * 1000;
 	if (time_ms < 1000)
