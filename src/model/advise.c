@@ -222,7 +222,7 @@ static int64_t probe_timer_ms(int64_t idle, int64_t intvl, int64_t k)
 
 static bool trap_user_timeout(const struct side_cfg *c, int64_t tolerate, struct trap *t)
 {
-	char a[32], b[32], d[32], e[32], f[32];
+	char a[32], b[32], d[32], e[32], f[32], g[32];
 
 	if (!c->keepalive || c->user_timeout_ms <= 0)
 		return false;
@@ -244,7 +244,7 @@ static bool trap_user_timeout(const struct side_cfg *c, int64_t tolerate, struct
 			 "(with a user timeout the keepalive timer gives up once it has passed with a probe out, whatever keepcnt says); "
 			 "make it longer than %s",
 			 dur(a, c->user_timeout_ms), dur(b, idle), k, dur(d, intvl), dur(e, at), dur(f, timer_latest(at)), k,
-			 k == 1 ? "" : "s", k == 1 ? "s" : "", want, dur(f, timer_latest(probe_timer_ms(idle, intvl, want))));
+			 k == 1 ? "" : "s", k == 1 ? "s" : "", want, dur(g, timer_latest(probe_timer_ms(idle, intvl, want))));
 		return true;
 	}
 	return false;
@@ -323,8 +323,10 @@ size_t advise_variant_traps(const struct variant *v, enum host side, struct trap
 {
 	const struct side_cfg *c = &v->side[side];
 
-	return advise_traps(c, -1, c->traffic != TRAFFIC_IDLE, v->router.idle_timeout_ms > 0 ? v->router.idle_timeout_ms : 0,
-			    out);
+	/* A heartbeat side has its own bound while it waits for a pong. */
+	bool sends = c->traffic == TRAFFIC_STREAM || c->traffic == TRAFFIC_REQUEST;
+
+	return advise_traps(c, -1, sends, v->router.idle_timeout_ms > 0 ? v->router.idle_timeout_ms : 0, out);
 }
 
 /* ---- the search ---- */
