@@ -810,7 +810,7 @@ static void prog_libpq(const struct advice *a, struct program_advice *p)
 	int64_t ct = a->t.target_ms[STATE_CONNECT];
 
 	p->name = "libpq";
-	p->where = "connection string (also psql, and every driver built on libpq)";
+	p->where = "connection string; psql and every driver built on libpq";
 	s.keepalive = true;	/* keepalives=1 is libpq's default */
 	add_setting(p, "keepalives=1");
 	if (a->s.timers == ORIGIN_SOCKOPT)
@@ -861,7 +861,7 @@ static void prog_redis(const struct advice *a, struct program_advice *p)
 	char x[32];
 
 	p->name = "Redis";
-	p->where = "redis.conf or CONFIG SET (redis-server, for the connections it accepts)";
+	p->where = "redis.conf or CONFIG SET; redis-server, for the connections it accepts";
 	if (a->t.target_ms[STATE_IDLE] || a->t.middlebox_idle_ms) {
 		n = largest(&sr, 1000, 32767000, 1000, redis_ok) / 1000;
 		if (n <= 0)
@@ -887,7 +887,7 @@ static void prog_openssh(const struct advice *a, struct program_advice *p)
 	char x[32];
 
 	p->name = "OpenSSH";
-	p->where = "ssh_config, or ssh -o (the client)";
+	p->where = "ssh_config or ssh -o; the client";
 	for (int st = STATE_IDLE; st <= STATE_BUSY; st++)
 		if (a->t.target_ms[st] && (!target || a->t.target_ms[st] < target))
 			target = a->t.target_ms[st];
@@ -936,7 +936,7 @@ static void prog_grpc(const struct advice *a, struct program_advice *p)
 	int64_t idle = a->t.target_ms[STATE_IDLE];
 
 	p->name = "gRPC";
-	p->where = "channel arguments (C core and the languages built on it)";
+	p->where = "channel arguments; the C core and the languages built on it";
 	if (!w && a->t.target_ms[STATE_BUSY]) {
 		struct search sr = { .t = &a->t, .s = s };
 		w = largest(&sr, 1000, a->t.target_ms[STATE_BUSY], 1000, busy_only_ok);
@@ -977,7 +977,7 @@ static void prog_socat(const struct advice *a, struct program_advice *p)
 	struct settings s = a->s;
 
 	p->name = "socat";
-	p->where = "TCP address options (socat 1.7.4)";
+	p->where = "TCP address options; socat 1.7.4";
 	add_setting(p, "TCP:HOST:PORT");
 	if (s.keepalive)
 		add_setting(p, ",keepalive");
