@@ -21,6 +21,7 @@
 #define _GNU_SOURCE
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -339,6 +340,8 @@ struct search {
 	int64_t busy_user_timeout;	/* the largest TCP_USER_TIMEOUT busy allows; 0: none is set */
 	const struct advice *advice;	/* the advice so far, for the programs' searches */
 	bool tolerance_conflict;	/* the targets need a user timeout too short for the tolerated losses */
+	size_t vary;			/* setting_ok: the offset of the setting searched */
+	enum advise_state judge;	/* ... and the state whose target judges it */
 };
 
 /* Whether @st's latest predicted detection with @s is within its target. */
@@ -392,36 +395,28 @@ static int64_t user_timeout_with(const struct search *s, const struct settings *
 	return own < s->busy_user_timeout ? own : s->busy_user_timeout;
 }
 
-static bool user_timeout_ok(const struct search *s, int64_t u)
+/* One setting at @value, judged by one state's target: what largest_setting searches over. */
+static bool setting_ok(const struct search *s, int64_t value)
 {
 	struct settings c = s->s;
 
-	c.user_timeout_ms = u;
-	return within(&c, s->t, STATE_BUSY);
+	*(int64_t *)((char *)&c + s->vary) = value;
+	return within(&c, s->t, s->judge);
 }
 
-static bool retries2_ok(const struct search *s, int64_t r)
+/*
+ * The largest multiple of @step in [@lo, @hi] for the setting at @offset of
+ * struct settings (user_timeout_ms, tcp_retries2, ...) with which @st meets
+ * its target; -1: none.
+ */
+static int64_t largest_setting(const struct search *s, size_t offset, enum advise_state st, int64_t lo, int64_t hi,
+			       int64_t step)
 {
-	struct settings c = s->s;
+	struct search c = *s;
 
-	c.tcp_retries2 = r;
-	return within(&c, s->t, STATE_BUSY);
-}
-
-static bool syn_retries_ok(const struct search *s, int64_t r)
-{
-	struct settings c = s->s;
-
-	c.tcp_syn_retries = r;
-	return within(&c, s->t, STATE_CONNECT);
-}
-
-static bool connect_user_timeout_ok(const struct search *s, int64_t u)
-{
-	struct settings c = s->s;
-
-	c.user_timeout_ms = u;
-	return within(&c, s->t, STATE_CONNECT);
+	c.vary = offset;
+	c.judge = st;
+	return largest(&c, lo, hi, step, setting_ok);
 }
 
 static bool keepidle_ok(const struct search *s, int64_t k)
@@ -517,7 +512,7 @@ static void advise_busy(struct search *s, struct advice *a)
 	}
 	if (t->knobs & KNOB_USER_TIMEOUT) {
 		int64_t step = target >= 10000 ? 1000 : 100, max = target < INT32_MAX ? target : INT32_MAX;
-		int64_t u = largest(s, step, max, step, user_timeout_ok);
+		int64_t u = largest_setting(s, offsetof(struct settings, user_timeout_ms), STATE_BUSY, step, max, step);
 		s->busy_user_timeout = u > 0 ? u : step;	/* else the closest */
 		s->s.user_timeout_ms = s->busy_user_timeout;
 		if (u > 0) {
@@ -532,7 +527,7 @@ static void advise_busy(struct search *s, struct advice *a)
 		struct side_cfg c;
 		struct sysctl_store store;
 		settings_side(&s->s, &c, &store);
-		int64_t dflt = side_retries2(&c), r = largest(s, 1, dflt, 1, retries2_ok);
+		int64_t dflt = side_retries2(&c), r = largest_setting(s, offsetof(struct settings, tcp_retries2), STATE_BUSY, 1, dflt, 1);
 		s->s.tcp_retries2 = r > 0 ? r : 1;
 		if (r > 0)
 			why(a, "busy: tcp_retries2 = %" PRId64 " (default %" PRId64 "), the largest whose latest detection while sending is within %s; "
@@ -608,7 +603,7 @@ static void advise_connect(struct search *s, struct advice *a)
 		struct side_cfg c;
 		struct sysctl_store store;
 		settings_side(&s->s, &c, &store);
-		int64_t dflt = side_syn_retries(&c), r = largest(s, 1, dflt, 1, syn_retries_ok);
+		int64_t dflt = side_syn_retries(&c), r = largest_setting(s, offsetof(struct settings, tcp_syn_retries), STATE_CONNECT, 1, dflt, 1);
 		s->s.tcp_syn_retries = r > 0 ? r : 1;
 		if (r > 0)
 			why(a, "connect: tcp_syn_retries = %" PRId64 " (default %" PRId64 "), the largest whose latest connect failure is within %s "
@@ -619,7 +614,7 @@ static void advise_connect(struct search *s, struct advice *a)
 	if (!(t->knobs & KNOB_USER_TIMEOUT) || s->busy_user_timeout)
 		return;
 	/* The sysctl cannot be set: a user timeout set before connect() clamps the SYN timer. */
-	int64_t step = target >= 10000 ? 1000 : 100, u = largest(s, step, target, step, connect_user_timeout_ok);
+	int64_t step = target >= 10000 ? 1000 : 100, u = largest_setting(s, offsetof(struct settings, user_timeout_ms), STATE_CONNECT, step, target, step);
 	s->busy_user_timeout = s->s.user_timeout_ms = u > 0 ? u : step;
 	if (u > 0)
 		why(a, "connect: TCP_USER_TIMEOUT %s set before connect() clamps the SYN retransmissions (tcp_syn_retries cannot be set); "
@@ -635,7 +630,7 @@ static const char *connect_hint(const struct search *s, const struct advice *a, 
 	char x[32], y[32];
 
 	c.s = a->s;
-	int64_t u = largest(&c, step, target, step, connect_user_timeout_ok);
+	int64_t u = largest_setting(&c, offsetof(struct settings, user_timeout_ms), STATE_CONNECT, step, target, step);
 	const char *syn = s->t->knobs & KNOB_SYSCTLS ? "even tcp_syn_retries = 1 takes longer" : "tcp_syn_retries cannot be set";
 
 	if (u <= 0)
@@ -921,14 +916,6 @@ static void prog_openssh(const struct advice *a, struct program_advice *p)
 		"sshd's ClientAliveInterval and ClientAliveCountMax are the server's side of the same (scenarios/apps/ssh-alive.scn)");
 }
 
-static bool busy_only_ok(const struct search *s, int64_t u)
-{
-	struct settings c = s->s;
-
-	c.user_timeout_ms = u;
-	return within(&c, s->t, STATE_BUSY);
-}
-
 static void prog_grpc(const struct advice *a, struct program_advice *p)
 {
 	struct settings s = host_only(a);
@@ -939,7 +926,7 @@ static void prog_grpc(const struct advice *a, struct program_advice *p)
 	p->where = "channel arguments; the C core and the languages built on it";
 	if (!w && a->t.target_ms[STATE_BUSY]) {
 		struct search sr = { .t = &a->t, .s = s };
-		w = largest(&sr, 1000, a->t.target_ms[STATE_BUSY], 1000, busy_only_ok);
+		w = largest_setting(&sr, offsetof(struct settings, user_timeout_ms), STATE_BUSY, 1000, a->t.target_ms[STATE_BUSY], 1000);
 	}
 	if (w <= 0)
 		w = 20000;	/* GRPC_ARG_KEEPALIVE_TIMEOUT_MS' default */
