@@ -463,27 +463,23 @@ static bool search_keepalive(struct search *s)
 	return false;
 }
 
-PRINTF(2, 3) static void why(struct advice *a, const char *fmt, ...)
+
+
+/* A line at the end of a table of @max rows @width apart from @rows; past @max it is dropped. */
+PRINTF(5, 6) static void add_line(char *rows, size_t width, size_t max, size_t *n, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (a->n_why >= ADVICE_LINES)
+	if (*n >= max)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(a->why[a->n_why++], sizeof(a->why[0]), fmt, ap);
+	vsnprintf(rows + *n * width, width, fmt, ap);
 	va_end(ap);
+	(*n)++;
 }
-
-PRINTF(2, 3) static void warn(struct advice *a, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (a->n_warnings >= ADVICE_LINES)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(a->warnings[a->n_warnings++], sizeof(a->warnings[0]), fmt, ap);
-	va_end(ap);
-}
+#define why(a, ...) add_line((a)->why[0], sizeof((a)->why[0]), ADVICE_LINES, &(a)->n_why, __VA_ARGS__)
+#define warn(a, ...) add_line((a)->warnings[0], sizeof((a)->warnings[0]), ADVICE_LINES, &(a)->n_warnings, __VA_ARGS__)
+#define note(p, ...) add_line((p)->notes[0], sizeof((p)->notes[0]), PROGRAM_NOTES, &(p)->n_notes, __VA_ARGS__)
 
 /* "26s (up to 29.4s)" */
 static const char *span(char *buf, size_t len, const struct state_prediction *p)
@@ -734,16 +730,6 @@ bool advice_met(const struct advice *a)
 
 /* ---- programs ---- */
 
-PRINTF(2, 3) static void note(struct program_advice *p, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (p->n_notes >= PROGRAM_NOTES)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(p->notes[p->n_notes++], sizeof(p->notes[0]), fmt, ap);
-	va_end(ap);
-}
 
 PRINTF(2, 3) static void add_setting(struct program_advice *p, const char *fmt, ...)
 {
