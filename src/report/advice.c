@@ -207,9 +207,13 @@ void advice_json(FILE *f, const struct advice *a, int verified)
 	}
 	fputs("\"middlebox_idle_ms\": ", f);
 	json_ms(f, t->middlebox_idle_ms > 0, t->middlebox_idle_ms);
-	fprintf(f, ", \"tolerate_loss\": %" PRId64 ", \"knobs\": ", t->tolerate_loss);
-	json_string(f, advise_knob_names(knobs, sizeof(knobs), t->knobs));
-	fprintf(f, "},\n \"keepalive\": %s, \"keepidle_ms\": %" PRId64 ", \"keepintvl_ms\": %" PRId64 ", \"keepcnt\": %" PRId64
+	fprintf(f, ", \"tolerate_loss\": %" PRId64 ", \"knobs\": [", t->tolerate_loss);
+	advise_knob_names(knobs, sizeof(knobs), t->knobs);
+	for (char *save = NULL, *w = strtok_r(knobs, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+		fputs(w == knobs ? "" : ", ", f);
+		json_string(f, w);
+	}
+	fprintf(f, "]},\n \"keepalive\": %s, \"keepidle_ms\": %" PRId64 ", \"keepintvl_ms\": %" PRId64 ", \"keepcnt\": %" PRId64
 		   ", \"keepalive_timers\": \"%s\",\n \"user_timeout_ms\": %" PRId64 ", \"tcp_retries2\": %" PRId64
 		   ", \"tcp_syn_retries\": %" PRId64 ",\n \"sysctls\": {",
 		c.keepalive ? "true" : "false", side_keepidle_ms(&c), side_keepintvl_ms(&c), side_keepcnt(&c),
