@@ -463,8 +463,6 @@ static bool search_keepalive(struct search *s)
 	return false;
 }
 
-
-
 /* A line at the end of a table of @max rows @width apart from @rows; past @max it is dropped. */
 PRINTF(5, 6) static void add_line(char *rows, size_t width, size_t max, size_t *n, const char *fmt, ...)
 {
@@ -511,12 +509,10 @@ static void advise_busy(struct search *s, struct advice *a)
 		int64_t u = largest_setting(s, offsetof(struct settings, user_timeout_ms), STATE_BUSY, step, max, step);
 		s->busy_user_timeout = u > 0 ? u : step;	/* else the closest */
 		s->s.user_timeout_ms = s->busy_user_timeout;
-		if (u > 0) {
+		if (u > 0)
 			why(a, "busy: TCP_USER_TIMEOUT %s, the largest %s whose latest detection while sending is within %s "
 			       "(keepalive is not armed while data is unacknowledged: only the user timeout or tcp_retries2 bound it)",
 			    dur(x, u), step == 1000 ? "whole second" : "multiple of 100ms", dur(y, target));
-			return;
-		}
 		return;
 	}
 	if (t->knobs & KNOB_SYSCTLS) {
