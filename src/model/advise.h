@@ -85,10 +85,11 @@ void advise_predict(const struct side_cfg *c, enum advise_state st, struct state
 /*
  * The window a measured time falls in around @p's instant, @since_ms after
  * the instant its timers started from (the last packet heard, the lost
- * segment, the connect): timers never fire early, and the kernel's timer
- * wheel rounds each one up by at most 1/8 of its delay.
+ * segment, the connect); @data: data is in flight (busy): timers never fire
+ * early, and the kernel's timer wheel rounds each one up by at most 1/8 of
+ * its delay.
  */
-void advise_window(const struct prediction *p, int64_t since_ms, int64_t *earliest, int64_t *latest);
+void advise_window(const struct prediction *p, int64_t since_ms, bool data, int64_t *earliest, int64_t *latest);
 
 /* A known trap in a setting. */
 enum trap_kind {
