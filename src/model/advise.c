@@ -575,7 +575,9 @@ static void advise_idle(struct search *s, struct advice *a)
 		       "at least that long after the last answer with a probe out, here at %s after %" PRId64 " unanswered probe%s",
 		    dur(z, s->s.user_timeout_ms),
 		    s->s.user_timeout_ms < s->busy_user_timeout ? "no longer than keepidle + keepintvl x keepcnt, so that it does not stretch keepalive"
-								 : "what busy needs",
+		    : s->s.user_timeout_ms == keepalive_abort_ms(s->s.keepidle_ms, s->s.keepintvl_ms, s->s.keepcnt, 0)
+			    ? "what busy needs, and just keepidle + keepintvl x keepcnt"
+			    : "what busy needs",
 		    dur(x, abort_ms), lost, lost == 1 ? "" : "s");
 	}
 }
