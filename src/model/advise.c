@@ -466,6 +466,25 @@ static bool search_keepalive(struct search *s)
 	return false;
 }
 
+/*
+ * A count sysctl (tcp_retries2, tcp_syn_retries) at @offset of struct
+ * settings: the largest from 1 to the kernel's default (*@dflt, read by
+ * @side_value) with which @st meets its target, set in the candidate (1,
+ * the closest, when none does). Returns it, or -1: none.
+ */
+static int64_t sysctl_search(struct search *s, size_t offset, enum advise_state st,
+			     int64_t (*side_value)(const struct side_cfg *c), int64_t *dflt)
+{
+	struct side_cfg c;
+	struct sysctl_store store;
+
+	settings_side(&s->s, &c, &store);
+	*dflt = side_value(&c);
+	int64_t r = largest_setting(s, offset, st, 1, *dflt, 1);
+	*(int64_t *)((char *)&s->s + offset) = r > 0 ? r : 1;
+	return r;
+}
+
 /* A line at the end of a table of @max rows @width apart from @rows; past @max it is dropped. */
 PRINTF(5, 6) static void add_line(char *rows, size_t width, size_t max, size_t *n, const char *fmt, ...)
 {
@@ -519,11 +538,7 @@ static void advise_busy(struct search *s, struct advice *a)
 		return;
 	}
 	if (t->knobs & KNOB_SYSCTLS) {
-		struct side_cfg c;
-		struct sysctl_store store;
-		settings_side(&s->s, &c, &store);
-		int64_t dflt = side_retries2(&c), r = largest_setting(s, offsetof(struct settings, tcp_retries2), STATE_BUSY, 1, dflt, 1);
-		s->s.tcp_retries2 = r > 0 ? r : 1;
+		int64_t dflt, r = sysctl_search(s, offsetof(struct settings, tcp_retries2), STATE_BUSY, side_retries2, &dflt);
 		if (r > 0)
 			why(a, "busy: tcp_retries2 = %" PRId64 " (default %" PRId64 "), the largest whose latest detection while sending is within %s; "
 			       "TCP_USER_TIMEOUT cannot be set, and keepalive is not armed while data is unacknowledged",
@@ -597,11 +612,7 @@ static void advise_connect(struct search *s, struct advice *a)
 		return;
 	}
 	if (t->knobs & KNOB_SYSCTLS) {
-		struct side_cfg c;
-		struct sysctl_store store;
-		settings_side(&s->s, &c, &store);
-		int64_t dflt = side_syn_retries(&c), r = largest_setting(s, offsetof(struct settings, tcp_syn_retries), STATE_CONNECT, 1, dflt, 1);
-		s->s.tcp_syn_retries = r > 0 ? r : 1;
+		int64_t dflt, r = sysctl_search(s, offsetof(struct settings, tcp_syn_retries), STATE_CONNECT, side_syn_retries, &dflt);
 		if (r > 0)
 			why(a, "connect: tcp_syn_retries = %" PRId64 " (default %" PRId64 "), the largest whose latest connect failure is within %s "
 			       "(a per-socket alternative: TCP_SYNCNT)",
