@@ -61,6 +61,7 @@ enum status cmd_check(int argc, char **argv)
 
 	if (suite_load_args(&s, "check", argc, argv) < 0)
 		return STATUS_USAGE;
+	warn_traps(&s, stderr);
 	for (size_t f = 0; f < s.n_files; f++) {
 		const struct scenario *sc = s.files[f];
 		size_t n = scenario_variant_count(sc);

@@ -274,6 +274,7 @@ enum status cmd_run(int argc, char **argv)
 		suite_free(&s);
 		return STATUS_USAGE;
 	}
+	warn_traps(&s, stderr);
 	struct plan_opts po = { o.filter, o.repeat, o.shard_k, o.shard_n };
 	runs = suite_plan(&s, &po, &n);
 	if (!n) {

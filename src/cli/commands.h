@@ -7,6 +7,8 @@
 #ifndef DEADPEER_COMMANDS_H
 #define DEADPEER_COMMANDS_H
 
+#include <stdio.h>
+
 enum status {
 	STATUS_PASS,		/* every expectation met (or none given) */
 	STATUS_FAILED,		/* an expectation failed or a run could not be completed */
@@ -19,5 +21,12 @@ enum status cmd_run(int argc, char **argv);
 enum status cmd_check(int argc, char **argv);
 enum status cmd_table(int argc, char **argv);
 enum status cmd_predict(int argc, char **argv);
+enum status cmd_advise(int argc, char **argv);
+/* deadpeer advise --help */
+void advise_usage(FILE *f);
+
+struct suite;
+/* A warning on @err for each trap in the settings of @s's scenarios (check and run; nothing fails for it). */
+void warn_traps(const struct suite *s, FILE *err);
 
 #endif

@@ -17,6 +17,7 @@ static const struct {
 	{ "predict", cmd_predict, "[-v] [--hz N] [PATH...]", "print each side's predicted outcome, detection time and its window per run (-v: the timer instants); no root needed" },
 	{ "check", cmd_check, "[PATH...]", "parse and validate only; list the runs a file expands to; no root needed" },
 	{ "table", cmd_table, "[RESULTS]", "Markdown tables of a run's results.csv, by claim and mechanism (default: results/latest)" },
+	{ "advise", cmd_advise, "[options]", "settings that meet detection targets, and why; no root needed (--verify runs them)" },
 };
 
 static void usage(FILE *f)
@@ -37,6 +38,7 @@ static void usage(FILE *f)
 	      "      --tap          TAP output on stdout\n"
 	      "  -q, --quiet        only the summary\n"
 	      "  -v, --verbose      also print each run's error details and CSV row as it finishes\n\n"
+	      "advise options: deadpeer advise --help\n\n"
 	      "exit codes: 0 all expectations met, 1 an expectation failed or a run could not\n"
 	      "complete, 2 bad usage or invalid scenario file, 3 this machine cannot run scenarios\n\n"
 	      "fault actions ([fault] action = ...):\n", f);
