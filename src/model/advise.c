@@ -136,8 +136,17 @@ void settings_side(const struct settings *s, struct side_cfg *c, struct sysctl_s
 #define DATA_LATE_MS 500
 #define EARLY_MS 50
 
+/* Waking the endpoint that reports it, on top of the wheel's window. */
+#define WAKE_MS 20
+
 void advise_window(const struct prediction *p, int64_t since_ms, bool data, int64_t *earliest, int64_t *latest)
 {
+	/* The model's own window at the machine's HZ, where it has one. */
+	if (p->has_window) {
+		*earliest = p->earliest_ms;
+		*latest = p->latest_ms + WAKE_MS;
+		return;
+	}
 	*earliest = p->ms > EARLY_MS ? p->ms - EARLY_MS : 0;
 	*latest = p->ms + (p->ms + since_ms) * WHEEL_LATE_PER_MILLE / 1000 + (data ? DATA_LATE_MS : LATE_MS);
 }
