@@ -299,6 +299,8 @@ void classify_run(const struct variant *v, const struct observation *o, struct r
 
 		classify_side(v, o, s, sr);
 		predict_side(v, s, sr->has_last_rx, sr->last_rx_ms, &p);
+		/* The run saw where its timers started: walked from there, the time is the run's own. */
+		predict_in_run(o, s, &p);
 		sr->has_prediction = p.has_time;
 		sr->predicted_outcome = p.outcome;
 		sr->predicted_mechanism = p.mechanism;

@@ -255,6 +255,87 @@ static bool timer_list_edge(int64_t *jiffies, int64_t *ns)
 	return false;
 }
 
+/* The first "@key: N" (".last_tick      : N") after @from in @text, as a number; false if none. */
+static bool timer_list_field(const char *text, const char *key, int64_t *v)
+{
+	const char *k = strstr(text, key);
+
+	if (!k)
+		return false;
+	k += strlen(key);
+	while (*k == ' ')
+		k++;
+	if (*k++ != ':')
+		return false;
+	*v = strtoll(k, NULL, 10);
+	return true;
+}
+
+static bool jiffies_clock_ok;
+static int64_t clock_tick_ns, clock_tick_len, clock_jiffy;
+static pthread_once_t clock_once = PTHREAD_ONCE_INIT;
+
+/*
+ * Ticks fall on a grid of TICK_NSEC on CLOCK_MONOTONIC (tick_sched's
+ * last_tick is one of its points), and jiffies advance by one at each. A
+ * read of /proc/timer_list prints the time first and the jiffies a little
+ * later: only a read whose time is well inside a tick (not near its start,
+ * where the tick handler may not have run yet, nor its end, where the count
+ * may move before it is printed) places the count it shows. Two such reads
+ * must agree.
+ */
+static void load_clock(void)
+{
+	int h = kernel_hz();
+	int64_t tick = h > 0 ? (1000000000LL + h / 2) / h : 0, grid0 = 0, at_grid0 = 0;
+	int agree = 0;
+
+	for (int i = 0; i < 2000 && h > 0 && agree < 2; i++) {
+		size_t len;
+		char *text = slurp("/proc/timer_list", &len);
+		const char *now_s = text ? strstr(text, "now at ") : NULL, *j_s = text ? strstr(text, "\njiffies: ") : NULL;
+		int64_t now, j, grid;
+
+		if (!now_s || !j_s || !timer_list_field(text, ".last_tick", &grid) || grid <= 0) {
+			free(text);
+			return;
+		}
+		now = strtoll(now_s + strlen("now at "), NULL, 10);
+		j = strtoll(j_s + strlen("\njiffies: "), NULL, 10);
+		free(text);
+		if (!grid0)
+			grid0 = grid;
+		int64_t k = (now - grid0) >= 0 ? (now - grid0) / tick : -((grid0 - now + tick - 1) / tick);
+		int64_t into = now - grid0 - k * tick;
+		if (into < tick * 4 / 10 || into > tick * 9 / 10)
+			continue;
+		if (agree && j - k != at_grid0) {
+			agree = 0;	/* the two disagree: start over */
+			continue;
+		}
+		at_grid0 = j - k;
+		agree++;
+	}
+	if (agree < 2)
+		return;
+	clock_tick_ns = grid0;
+	clock_tick_len = tick;
+	clock_jiffy = at_grid0;
+	jiffies_clock_ok = true;
+}
+
+bool kernel_jiffies_clock(int *hz_out, int64_t *tick_ns, int64_t *tick_len, int64_t *jiffy)
+{
+	pthread_once(&clock_once, load_clock);
+	if (!jiffies_clock_ok)
+		return false;
+	*hz_out = kernel_hz();
+	*tick_ns = clock_tick_ns;
+	*tick_len = clock_tick_len;
+	*jiffy = clock_jiffy;
+	return true;
+}
+
 static int hz_from_timer_list(void)
 {
 	int64_t j0, ns0, j1, ns1;

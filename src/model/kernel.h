@@ -43,4 +43,11 @@ int kernel_hz_from_config(const char *text, size_t len);
 /* The HZ that @j0 jiffies at @ns0 and @j1 at @ns1 (CLOCK_MONOTONIC) show, snapped; 0 if implausible. */
 int kernel_hz_from_ticks(int64_t j0, int64_t ns0, int64_t j1, int64_t ns1);
 
+/*
+ * Where jiffies fall on CLOCK_MONOTONIC (root only: /proc/timer_list):
+ * jiffy @jiffy began at @tick_ns, and the next every @tick_len ns. Read once
+ * per process; false when it cannot be read.
+ */
+bool kernel_jiffies_clock(int *hz, int64_t *tick_ns, int64_t *tick_len, int64_t *jiffy);
+
 #endif

@@ -207,6 +207,8 @@ void predict_say(struct prediction *p, enum outcome o, enum mechanism m, int64_t
 	p->earliest_ms = p->latest_ms = p->ms;
 	p->hz = 0;
 	p->n_events = 0;
+	p->chain.kind = CHAIN_NONE;
+	p->in_run = false;
 	va_start(ap, fmt);
 	vsnprintf(p->rule, sizeof(p->rule), fmt, ap);
 	va_end(ap);
@@ -236,6 +238,7 @@ void predict_round_trip(struct prediction *p)
 	p->earliest_ms = p->ms;
 	p->latest_ms = p->ms + APP_TIMER_SLACK_MS;
 	p->n_events = 0;
+	p->chain.kind = CHAIN_NONE;
 }
 
 void predict_shift(struct prediction *p, int64_t d)
@@ -245,6 +248,7 @@ void predict_shift(struct prediction *p, int64_t d)
 	p->ms += d;
 	p->earliest_ms += d;
 	p->latest_ms += d;
+	p->chain_ref_ms += d;
 	for (size_t i = 0; i < p->n_events; i++) {
 		p->events[i].lo_ms += d;
 		p->events[i].hi_ms += d;
@@ -260,6 +264,8 @@ void predict_window(struct prediction *p, int64_t ref_ms, const struct wheel_win
 	p->latest_ms = ref_ms + w->hi_ms;
 	p->hz = predict_hz();
 	p->n_events = 0;
+	p->chain = w->chain;
+	p->chain_ref_ms = ref_ms;
 	for (size_t i = 0; i < w->n && p->n_events < PREDICT_EVENTS_MAX; i++)
 		p->events[p->n_events++] = (struct predicted_event){ .kind = w->kind[i], .lo_ms = ref_ms + w->ev_lo_ms[i],
 								      .hi_ms = ref_ms + w->ev_hi_ms[i] };
@@ -537,6 +543,7 @@ static void predict_sender(const struct variant *v, enum host side, const struct
 		w.hi_ms += gone + retrans / 10;
 		w.mid_ms = (w.lo_ms + w.hi_ms) / 2;
 		w.n = 0;
+		w.chain.kind = CHAIN_NONE;	/* the reverts are not walked: no run can place them */
 	}
 	char icmp[64] = "";
 	if (unreachable && !reset)

@@ -35,6 +35,14 @@ struct prediction {
 	int hz;
 	size_t n_events;		/* the timer instants before the decision, in order */
 	struct predicted_event events[PREDICT_EVENTS_MAX];
+	/*
+	 * The chain of timers the time came from, and its reference instant
+	 * (ms, on the prediction's clock), for a run to walk again from the
+	 * instant it saw (predict_in_run). chain.kind CHAIN_NONE: none.
+	 */
+	struct wheel_chain chain;
+	int64_t chain_ref_ms;
+	bool in_run;			/* ms and events are the run's own walk; the window stays predict's */
 };
 
 /*
@@ -184,5 +192,15 @@ bool predict_heartbeat_first(const struct side_cfg *c, const struct fault_cfg *f
  */
 void predict_side(const struct variant *v, enum host side, bool have_last_rx, int64_t last_rx_ms,
 		  struct prediction *p);
+
+/*
+ * Inside a run: walk @p's chain again from the instant the run saw its
+ * reference packet leave or arrive (@o's timeline of @side), on the jiffy
+ * the run's clock mapping puts it in. @p's time and events become that
+ * walk's; its window stays the offline one. Nothing changes when the
+ * record has no clock or timeline, or the packet is not in it.
+ */
+struct observation;
+void predict_in_run(const struct observation *o, enum host side, struct prediction *p);
 
 #endif

@@ -6,6 +6,7 @@
  * are checked) is wheel_elapsed_ms.
  */
 #include <stddef.h>
+#include <string.h>
 
 #include "common.h"
 #include "timers.h"
@@ -33,6 +34,37 @@ const char *timer_event_name(enum timer_event e)
 		break;
 	}
 	return "?";
+}
+
+/* Keep the chain @w was walked from, for a run to walk again from its own start. */
+static void keep_chain(struct wheel_window *w, enum chain_kind kind, wheel_walk_fn walk, const void *ctx, size_t len)
+{
+	_Static_assert(sizeof(struct rto_chain) <= WHEEL_CTX_MAX, "a chain fits a window");
+	w->chain.kind = kind;
+	w->chain.walk = walk;
+	memcpy(w->chain.ctx, ctx, len);
+}
+
+void chain_rebase(struct wheel_chain *c, int64_t d)
+{
+	int64_t *reset = NULL;
+
+	if (c->kind == CHAIN_KEEPALIVE)
+		reset = &((struct keepalive_chain *)(void *)c->ctx)->reset_from_ms;
+	else if (c->kind == CHAIN_RTO)
+		reset = &((struct rto_chain *)(void *)c->ctx)->reset_from_ms;
+	if (reset && *reset >= 0)
+		*reset = *reset - d > 0 ? *reset - d : 0;
+}
+
+void chain_probe0_rto(struct wheel_chain *c, int64_t rto_us)
+{
+	struct probe0_chain *p = (struct probe0_chain *)(void *)c->ctx;
+	int64_t srtt = rto_us - p->rto_min_us;
+
+	if (c->kind != CHAIN_PROBE0)
+		return;
+	p->srtt_lo_us = p->srtt_hi_us = srtt > 0 ? srtt : 0;
 }
 
 /* Probes a chain walks at the most, whatever its settings say (a guard, far past any window's use). */
@@ -71,6 +103,7 @@ static int64_t walk_keepalive(const void *ctx, struct wheel_trace *t)
 void keepalive_window(const struct keepalive_chain *c, int hz, struct wheel_window *w)
 {
 	wheel_window(walk_keepalive, c, hz, w);
+	keep_chain(w, CHAIN_KEEPALIVE, walk_keepalive, c, sizeof(*c));
 }
 
 /* tcp_model_timeout(): what @boundary retransmissions from @rto_base take, in jiffies, below and at the cap. */
@@ -132,6 +165,7 @@ static int64_t walk_syn(const void *ctx, struct wheel_trace *t)
 void syn_window(const struct syn_chain *c, int hz, struct wheel_window *w)
 {
 	wheel_window(walk_syn, c, hz, w);
+	keep_chain(w, CHAIN_SYN, walk_syn, c, sizeof(*c));
 }
 
 /* A packet leaves at jiffy @now: does it meet the reset, and end the walk? */
@@ -200,6 +234,7 @@ static int64_t walk_rto(const void *ctx, struct wheel_trace *t)
 void rto_window(const struct rto_chain *c, int hz, struct wheel_window *w)
 {
 	wheel_window(walk_rto, c, hz, w);
+	keep_chain(w, CHAIN_RTO, walk_rto, c, sizeof(*c));
 }
 
 static int64_t walk_probe0(const void *ctx, struct wheel_trace *t)
@@ -234,6 +269,7 @@ static int64_t walk_probe0(const void *ctx, struct wheel_trace *t)
 void probe0_window(const struct probe0_chain *c, int hz, struct wheel_window *w)
 {
 	wheel_window(walk_probe0, c, hz, w);
+	keep_chain(w, CHAIN_PROBE0, walk_probe0, c, sizeof(*c));
 }
 
 struct repeat_chain {
@@ -258,4 +294,5 @@ void repeat_window(int64_t each_ms, int n, int hz, struct wheel_window *w)
 	struct repeat_chain c = { each_ms, n };
 
 	wheel_window(walk_repeat, &c, hz, w);
+	keep_chain(w, CHAIN_REPEAT, walk_repeat, &c, sizeof(c));
 }

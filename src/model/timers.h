@@ -29,6 +29,28 @@ enum timer_event {
 	TEV_COUNT
 };
 
+/* Which chain a window keeps (wheel_window.chain.kind): what its reference instant is. */
+enum chain_kind {
+	CHAIN_NONE,
+	CHAIN_KEEPALIVE,	/* the last packet the side received */
+	CHAIN_SYN,		/* the connect's first SYN */
+	CHAIN_RTO,		/* the first segment the fault lost */
+	CHAIN_PROBE0,		/* the ACK that closed the window */
+	CHAIN_REPEAT,		/* what started the timers (the first SYN to a host the router cannot find) */
+};
+
+/*
+ * A kept chain's reference instant moved @d ms later (a run placed it):
+ * what the chain says in ms from it (when a reset starts) moves @d earlier.
+ */
+void chain_rebase(struct wheel_chain *c, int64_t d);
+/*
+ * The zero-window chain of a run that saw which RTO the persist timer was
+ * first armed with (@rto_us, a whole number of jiffies): that, whatever the
+ * round trip.
+ */
+void chain_probe0_rto(struct wheel_chain *c, int64_t rto_us);
+
 /* "probe", "SYN"... for listing a chain's events. */
 const char *timer_event_name(enum timer_event e);
 

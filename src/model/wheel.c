@@ -185,6 +185,50 @@ void wheel_window(wheel_walk_fn walk, const void *ctx, int hz, struct wheel_wind
 	}
 }
 
+void wheel_walk_at(wheel_walk_fn walk, const void *ctx, int hz, int64_t jiffy, double phase, struct wheel_window *w)
+{
+	struct wheel_start s;
+	struct wheel_trace t;
+	double lo = INFINITY, hi = -INFINITY, ev_lo[WHEEL_EVENTS_MAX], ev_hi[WHEEL_EVENTS_MAX];
+	size_t n = SIZE_MAX;
+
+	memset(w, 0, sizeof(*w));
+	for (size_t i = 0; i < WHEEL_EVENTS_MAX; i++) {
+		ev_lo[i] = INFINITY;
+		ev_hi[i] = -INFINITY;
+	}
+	w->exact = true;
+	for (int choice = 0; choice < 4; choice++) {
+		s = (struct wheel_start){ .jiffy = jiffy, .phase = phase, .slack_ms = choice & 1, .alt = choice >> 1 };
+		t = (struct wheel_trace){ .hz = hz, .start = &s };
+		double end = (double)(walk(ctx, &t) - s.jiffy) - s.phase;
+		if (end < lo)
+			lo = end;
+		if (end > hi)
+			hi = end;
+		size_t m = t.n < WHEEL_EVENTS_MAX ? t.n : WHEEL_EVENTS_MAX;
+		if (m < n)
+			n = m;
+		if (choice == 0)
+			memcpy(w->kind, t.kind, sizeof(w->kind));
+		for (size_t i = 0; i < m; i++) {
+			double at = (double)(t.at[i] - s.jiffy) - s.phase;
+			if (at < ev_lo[i])
+				ev_lo[i] = at;
+			if (at > ev_hi[i])
+				ev_hi[i] = at;
+		}
+	}
+	w->lo_ms = (int64_t)floor(lo * 1000.0 / hz);
+	w->hi_ms = (int64_t)ceil(hi * 1000.0 / hz);
+	w->mid_ms = (int64_t)llround((lo + hi) / 2 * 1000.0 / hz);
+	w->n = n;
+	for (size_t i = 0; i < n; i++) {
+		w->ev_lo_ms[i] = (int64_t)floor(ev_lo[i] * 1000.0 / hz);
+		w->ev_hi_ms[i] = (int64_t)ceil(ev_hi[i] * 1000.0 / hz);
+	}
+}
+
 void wheel_timer_window(int64_t delay_ms, int hz, int64_t *lo_ms, int64_t *hi_ms)
 {
 	int64_t d = wheel_ms_to_jiffies(delay_ms, hz);

@@ -86,6 +86,9 @@ int64_t wheel_elapsed_ms(const struct wheel_trace *t, int64_t at);
 /* A chain of timers: from @s, returns the jiffy it ends at (the decision), recording what it does in @t. */
 typedef int64_t (*wheel_walk_fn)(const void *ctx, struct wheel_trace *t);
 
+/* The largest chain description a window keeps. */
+#define WHEEL_CTX_MAX 96
+
 /* The window of times a chain can take, in ms from its reference instant. */
 struct wheel_window {
 	int64_t lo_ms, hi_ms;		/* the end: earliest and latest */
@@ -94,6 +97,16 @@ struct wheel_window {
 	int kind[WHEEL_EVENTS_MAX];	/* of the walk from phase 0 of a jiffy */
 	int64_t ev_lo_ms[WHEEL_EVENTS_MAX], ev_hi_ms[WHEEL_EVENTS_MAX];
 	bool exact;			/* every start was walked (else sampled, and widened by the step) */
+	/*
+	 * The chain itself, kept so that a run that knows the jiffy and phase
+	 * its reference instant fell in can walk it again from there
+	 * (wheel_walk_at). kind 0: none kept (timers.h says what the others are).
+	 */
+	struct wheel_chain {
+		int kind;
+		wheel_walk_fn walk;
+		unsigned char ctx[WHEEL_CTX_MAX];
+	} chain;
 };
 
 /*
@@ -105,6 +118,15 @@ struct wheel_window {
  * widened by the sampling step.
  */
 void wheel_window(wheel_walk_fn walk, const void *ctx, int hz, struct wheel_window *w);
+
+/*
+ * Walk @walk from one known start: its reference instant lies @phase of a
+ * jiffy into jiffy @jiffy (absolute, as the kernel counts them: the
+ * buckets' alignment depends on it). Only the millisecond clock's slack
+ * and the walk's own uncertain choice are left: the window is a jiffy or
+ * two wide, in ms from the reference instant.
+ */
+void wheel_walk_at(wheel_walk_fn walk, const void *ctx, int hz, int64_t jiffy, double phase, struct wheel_window *w);
 
 /* The window of a single timer of @delay_ms armed at any instant: [earliest, latest] ms. */
 void wheel_timer_window(int64_t delay_ms, int hz, int64_t *lo_ms, int64_t *hi_ms);

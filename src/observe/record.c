@@ -22,6 +22,7 @@ enum obs_tag {
 	OBS_TAG_SIDE = 3,	/* one per side: its endpoint's report and wire counts */
 	OBS_TAG_TIMELINE = 4,	/* one per side with packets */
 	OBS_TAG_APP = 5,	/* one per side: the options it set and the program's view */
+	OBS_TAG_CLOCK = 6,	/* the jiffies' place on CLOCK_MONOTONIC */
 };
 
 #define OBS_MAGIC "DPOB"
@@ -404,6 +405,19 @@ static void item(struct codec *c, enum obs_tag tag, int side, struct observation
 static void item_ident(struct codec *c, struct observation *o, int side) { codec_ident(c, o); }
 static void item_run(struct codec *c, struct observation *o, int side) { codec_run(c, o); }
 
+static void codec_clock(struct codec *c, struct obs_clock *k)
+{
+	int hz = k->hz;
+
+	codec_int(c, &hz);
+	k->hz = hz;
+	codec_i64(c, &k->tick_ns);
+	codec_i64(c, &k->tick_ns_len);
+	codec_i64(c, &k->jiffy);
+}
+
+static void item_clock(struct codec *c, struct observation *o, int side) { codec_clock(c, &o->clock); }
+
 static void item_side(struct codec *c, struct observation *o, int side)
 {
 	uint8_t s = (uint8_t)side;
@@ -442,6 +456,8 @@ int obs_encode(const struct observation *o, uint8_t **buf, size_t *len)
 	}
 	item(&c, OBS_TAG_IDENT, 0, rw, item_ident);
 	item(&c, OBS_TAG_RUN, 0, rw, item_run);
+	if (o->clock.hz > 0)
+		item(&c, OBS_TAG_CLOCK, 0, rw, item_clock);
 	for (int s = 0; s < SIDE_COUNT; s++) {
 		item(&c, OBS_TAG_SIDE, s, rw, item_side);
 		item(&c, OBS_TAG_APP, s, rw, item_app);
@@ -487,6 +503,11 @@ int obs_decode(const uint8_t *buf, size_t len, struct observation *o)
 			break;
 		case OBS_TAG_RUN:
 			codec_run(&c, o);
+			break;
+		case OBS_TAG_CLOCK:
+			codec_clock(&c, &o->clock);
+			if (!c.err && (o->clock.hz < 0 || (o->clock.hz > 0 && o->clock.tick_ns_len <= 0)))
+				return -EBADMSG;
 			break;
 		case OBS_TAG_SIDE:
 		case OBS_TAG_APP:

@@ -40,6 +40,17 @@ struct obs_packet {
 	enum wire_class cls;
 };
 
+/*
+ * Where the kernel's jiffies fall on CLOCK_MONOTONIC during the run: jiffy
+ * @jiffy began at @tick_ns, and one begins every @tick_ns_len after. hz 0:
+ * not known (not root, no /proc/timer_list).
+ */
+struct obs_clock {
+	int32_t hz;
+	int64_t tick_ns, tick_ns_len;
+	int64_t jiffy;
+};
+
 /* What a side's host and endpoint showed. */
 struct obs_side {
 	bool started;			/* its endpoint was started */
@@ -70,6 +81,7 @@ struct observation {
 	int64_t setup_us, connect_us, teardown_us;
 	int64_t fault_lag_us;		/* the first fault in effect, after its scheduled instant; -1: none */
 	int64_t fault_hits;		/* packets the fault rules matched; -1: not counted */
+	struct obs_clock clock;
 	struct obs_side side[SIDE_COUNT];
 };
 

@@ -25,6 +25,7 @@
 
 #include "capture.h"
 #include "fault.h"
+#include "kernel.h"
 #include "run.h"
 #include "wire.h"
 
@@ -497,6 +498,10 @@ int run_variant(const struct variant *v, unsigned run, const struct run_opts *op
 	snprintf(o->variant, sizeof(o->variant), "%s", v->name);
 	o->variant_index = (uint32_t)v->index;
 	o->run = run;
+	/* Where the jiffies fall, for the prediction to place each timer the run arms (predict_in_run). */
+	int hz;
+	if (kernel_jiffies_clock(&hz, &o->clock.tick_ns, &o->clock.tick_ns_len, &o->clock.jiffy))
+		o->clock.hz = hz;
 	for (int s = 0; s < SIDE_COUNT; s++) {
 		st.ep[s] = (struct endpoint){ .ops = endpoint_ops_for(&v->side[s]), .fd = -1 };
 		st.env.ep[s] = &st.ep[s];

@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The prediction inside a run. Offline, a chain of timers is walked from
+ * every jiffy and phase its reference instant could fall in, and the
+ * result is a window (predict.c). A run knows both: its capture saw the
+ * packet the chain counts from (the last one received, for keepalive; the
+ * lost segment, for the retransmission timer; the first SYN; the ACK that
+ * closed the window) and its record holds where the jiffies fall on
+ * CLOCK_MONOTONIC. Walked again from there, the chain gives the jiffy each
+ * timer fires at, and the time is exact to the tick.
+ *
+ * A pure function of the prediction and the record, like classification:
+ * a stored run is judged the same way again.
+ */
+#include <math.h>
+
+#include "predict.h"
+#include "record.h"
+#include "timers.h"
+
+/* How far the packet the chain counts from may lie before the instant the prediction assumed. */
+#define ANCHOR_BEFORE_NS (2 * 1000000LL)
+
+static bool incoming(enum wire_class c)
+{
+	return c == WIRE_IN || c == WIRE_PROBE_REPLY || c == WIRE_IN_FIN;
+}
+
+/* The last packet received at or before @until: what rcv_tstamp holds then. */
+static int64_t last_received(const struct obs_side *s, int64_t until)
+{
+	int64_t at = 0;
+
+	for (size_t i = 0; i < s->n_timeline && s->timeline[i].ts_ns <= until; i++)
+		if (incoming(s->timeline[i].cls))
+			at = s->timeline[i].ts_ns;
+	return at;
+}
+
+/* The first packet of class @c sent at or after @from. */
+static int64_t first_sent(const struct obs_side *s, enum wire_class c, int64_t from)
+{
+	for (size_t i = 0; i < s->n_timeline; i++)
+		if (s->timeline[i].cls == c && s->timeline[i].ts_ns >= from)
+			return s->timeline[i].ts_ns;
+	return 0;
+}
+
+/* The jiffy @ns falls in on the run's clock, and how far into it. */
+static int64_t jiffy_of(const struct obs_clock *k, int64_t ns, double *phase)
+{
+	int64_t d = ns - k->tick_ns, n = d >= 0 ? d / k->tick_ns_len : -((-d + k->tick_ns_len - 1) / k->tick_ns_len);
+
+	*phase = (double)(d - n * k->tick_ns_len) / (double)k->tick_ns_len;
+	if (*phase >= 1)
+		*phase = 0.999999;
+	return k->jiffy + n;
+}
+
+/*
+ * The packet @p's chain counts from, CLOCK_MONOTONIC ns; 0 when the run did
+ * not see it. @ref: where the prediction put it.
+ */
+static int64_t anchor(const struct observation *o, const struct obs_side *s, struct prediction *p, int64_t ref)
+{
+	switch ((enum chain_kind)p->chain.kind) {
+	case CHAIN_KEEPALIVE:
+		/* the socket's own last receive, in ms: the packet is the last one in by the end of that ms */
+		return last_received(s, ref + 1000000);
+	case CHAIN_SYN:
+	case CHAIN_REPEAT:
+		return first_sent(s, WIRE_SYN, ref - ANCHOR_BEFORE_NS);
+	case CHAIN_RTO: {
+		/* The first segment the fault could catch: sent once its rule was in place. */
+		int64_t in_place = o->fault_ns + (o->fault_lag_us > 0 ? o->fault_lag_us * 1000 : 0);
+		int64_t from = ref - ANCHOR_BEFORE_NS > in_place ? ref - ANCHOR_BEFORE_NS : in_place;
+		return first_sent(s, WIRE_DATA, from);
+	}
+	case CHAIN_PROBE0: {
+		/* The ACK that closed the window is the last packet in before the first zero-window probe. */
+		int64_t probe = first_sent(s, WIRE_ZERO_WINDOW_PROBE, ref - ANCHOR_BEFORE_NS);
+		int64_t ack = probe ? last_received(s, probe) : 0;
+		double ph;
+		if (!ack)
+			return 0;
+		/* The persist timer was armed at the ACK's jiffy for a whole number of jiffies, on level 0: fires at + 1. */
+		int64_t armed = jiffy_of(&o->clock, ack, &ph), fired = jiffy_of(&o->clock, probe, &ph);
+		int64_t rto = fired - armed - 1;
+		if (rto < 1)
+			return 0;
+		chain_probe0_rto(&p->chain, rto * (o->clock.tick_ns_len / 1000));
+		return ack;
+	}
+	case CHAIN_NONE:
+		break;
+	}
+	return 0;
+}
+
+void predict_in_run(const struct observation *o, enum host side, struct prediction *p)
+{
+	const struct obs_side *s = &o->side[side];
+	int64_t origin = o->fault_ns ? o->fault_ns : o->established_ns;
+	struct wheel_window w;
+	double phase;
+
+	if (!p->has_time || p->chain.kind == CHAIN_NONE || !p->chain.walk || o->clock.hz <= 0 ||
+	    o->clock.hz != p->hz || !origin || !s->n_timeline)
+		return;
+	int64_t ref = origin + p->chain_ref_ms * 1000000;
+	int64_t at = anchor(o, s, p, ref);
+	if (!at)
+		return;
+	int64_t at_ms = (at - origin) / 1000000;	/* truncated, as detect_ms is */
+	chain_rebase(&p->chain, at_ms - p->chain_ref_ms);
+	int64_t jiffy = jiffy_of(&o->clock, at, &phase);
+	wheel_walk_at(p->chain.walk, p->chain.ctx, o->clock.hz, jiffy, phase, &w);
+	/* The walk's times count from the packet itself: on the prediction's clock, in ns, then ms. */
+	double from = (double)(at - origin) / 1e6;
+	p->ms = (int64_t)floor(from + (double)w.mid_ms);
+	p->n_events = 0;
+	for (size_t i = 0; i < w.n && p->n_events < PREDICT_EVENTS_MAX; i++)
+		p->events[p->n_events++] = (struct predicted_event){ .kind = w.kind[i],
+								      .lo_ms = (int64_t)floor(from + (double)w.ev_lo_ms[i]),
+								      .hi_ms = (int64_t)ceil(from + (double)w.ev_hi_ms[i]) };
+	p->chain_ref_ms = at_ms;
+	p->in_run = true;
+}
