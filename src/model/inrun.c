@@ -18,6 +18,9 @@
 #include "record.h"
 #include "timers.h"
 
+/* ICMP unreachables a run's walk takes into account at the most. */
+#define ICMP_MAX 256
+
 /* How far the packet the chain counts from may lie before the instant the prediction assumed. */
 #define ANCHOR_BEFORE_NS (2 * 1000000LL)
 
@@ -46,6 +49,28 @@ static int64_t first_sent(const struct obs_side *s, enum wire_class c, int64_t f
 	return 0;
 }
 
+/*
+ * The first data segment sent at or after @from that the fault lost: none
+ * of the peer's packets followed it before this side sent again (one sent
+ * as the fault went in place may still have passed, and been answered).
+ */
+static int64_t first_lost(const struct obs_side *s, int64_t from)
+{
+	for (size_t i = 0; i < s->n_timeline; i++) {
+		if (s->timeline[i].cls != WIRE_DATA || s->timeline[i].ts_ns < from)
+			continue;
+		bool answered = false;
+		for (size_t k = i + 1; k < s->n_timeline && !answered; k++) {
+			if (!incoming(s->timeline[k].cls) && s->timeline[k].cls != WIRE_IN_RST)
+				break;
+			answered = true;
+		}
+		if (!answered)
+			return s->timeline[i].ts_ns;
+	}
+	return 0;
+}
+
 /* The jiffy @ns falls in on the run's clock, and how far into it. */
 static int64_t jiffy_of(const struct obs_clock *k, int64_t ns, double *phase)
 {
@@ -70,12 +95,8 @@ static int64_t anchor(const struct observation *o, const struct obs_side *s, str
 	case CHAIN_SYN:
 	case CHAIN_REPEAT:
 		return first_sent(s, WIRE_SYN, ref - ANCHOR_BEFORE_NS);
-	case CHAIN_RTO: {
-		/* The first segment the fault could catch: sent once its rule was in place. */
-		int64_t in_place = o->fault_ns + (o->fault_lag_us > 0 ? o->fault_lag_us * 1000 : 0);
-		int64_t from = ref - ANCHOR_BEFORE_NS > in_place ? ref - ANCHOR_BEFORE_NS : in_place;
-		return first_sent(s, WIRE_DATA, from);
-	}
+	case CHAIN_RTO:
+		return first_lost(s, ref - ANCHOR_BEFORE_NS > o->fault_ns ? ref - ANCHOR_BEFORE_NS : o->fault_ns);
 	case CHAIN_PROBE0: {
 		/* The ACK that closed the window is the last packet in before the first zero-window probe. */
 		int64_t probe = first_sent(s, WIRE_ZERO_WINDOW_PROBE, ref - ANCHOR_BEFORE_NS);
@@ -114,7 +135,21 @@ void predict_in_run(const struct observation *o, enum host side, struct predicti
 	int64_t at_ms = (at - origin) / 1000000;	/* truncated, as detect_ms is */
 	chain_rebase(&p->chain, at_ms - p->chain_ref_ms);
 	int64_t jiffy = jiffy_of(&o->clock, at, &phase);
+	int64_t icmp[ICMP_MAX];
+	struct rto_chain *rto = p->chain.kind == CHAIN_RTO ? (struct rto_chain *)(void *)p->chain.ctx : NULL;
+	if (rto) {
+		/* The unreachables for the lost segment the router sent back: each reverts a backoff. */
+		rto->n_icmp = 0;
+		for (size_t i = 0; i < s->n_timeline && rto->n_icmp < ICMP_MAX; i++)
+			if (s->timeline[i].cls == WIRE_IN_UNREACH && s->timeline[i].ts_ns > at)
+				icmp[rto->n_icmp++] = (s->timeline[i].ts_ns - at) / 1000;
+		rto->icmp_us = icmp;
+	}
 	wheel_walk_at(p->chain.walk, p->chain.ctx, o->clock.hz, jiffy, phase, &w);
+	if (rto) {
+		rto->icmp_us = NULL;	/* the array was this walk's */
+		rto->n_icmp = 0;
+	}
 	/* The walk's times count from the packet itself: on the prediction's clock, in ns, then ms. */
 	double from = (double)(at - origin) / 1e6;
 	p->ms = (int64_t)floor(from + (double)w.mid_ms);

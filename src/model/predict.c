@@ -542,8 +542,7 @@ static void predict_sender(const struct variant *v, enum host side, const struct
 		w.lo_ms = w.ev_lo_ms[1] + limit;
 		w.hi_ms += gone + retrans / 10;
 		w.mid_ms = (w.lo_ms + w.hi_ms) / 2;
-		w.n = 0;
-		w.chain.kind = CHAIN_NONE;	/* the reverts are not walked: no run can place them */
+		w.n = 0;	/* a run walks the reverts: it sees the ICMPs arrive (predict_in_run) */
 	}
 	char icmp[64] = "";
 	if (unreachable && !reset)

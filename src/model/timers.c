@@ -5,6 +5,7 @@
  * clock (tcp_time_stamp, against which retrans_stamp and the user timeout
  * are checked) is wheel_elapsed_ms.
  */
+#include <math.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -177,6 +178,75 @@ static bool meets_reset(struct wheel_trace *t, int64_t reset_from_ms, int64_t no
 	return true;
 }
 
+/* Where a retransmission timer chain stands, as tcp_retransmit_timer and tcp_ld_RTO_revert keep it. */
+struct rto_state {
+	int64_t base, cur, max;		/* the RTO without backoff, icsk_rto, tcp_rto_max, jiffies */
+	int64_t backoff, sent;		/* icsk_backoff, icsk_retransmits */
+	int64_t stamp;			/* retrans_stamp on the walk's millisecond clock; -1: not yet */
+	int64_t limit_ms;
+	int64_t last_tx_us;		/* the oldest segment last left, µs from the walk's reference instant */
+	int64_t next;			/* the jiffy the timer fires at */
+};
+
+/* µs from the walk's reference instant to the start of jiffy @at. */
+static int64_t jiffy_us(const struct wheel_trace *t, int64_t at)
+{
+	return (int64_t)(((double)(at - t->start->jiffy) - t->start->phase) * 1e6 / t->hz);
+}
+
+/*
+ * tcp_retransmit_timer at jiffy @at (@at_ms on the millisecond clock, @at_us
+ * in µs), from the timer (@in_callback) or from an ICMP revert that clocked
+ * it out: give up, or retransmit, back off, and re-arm. True: the walk ends.
+ */
+static bool rto_fire(const struct rto_chain *c, struct wheel_trace *t, struct rto_state *s, int64_t at, int64_t at_ms,
+		     int64_t at_us, bool in_callback)
+{
+	int64_t elapsed = s->stamp < 0 ? 0 : at_ms - s->stamp;
+
+	if (s->sent > 0 && elapsed >= s->limit_ms) {
+		wheel_event(t, at, TEV_ABORT);
+		s->next = at;
+		return true;
+	}
+	if (meets_reset(t, c->reset_from_ms, at)) {
+		s->next = at;
+		return true;
+	}
+	wheel_event(t, at, TEV_RETRANSMIT);
+	if (s->stamp < 0)
+		s->stamp = at_ms;
+	s->last_tx_us = at_us;
+	s->sent++;
+	s->backoff++;
+	s->cur = s->cur * 2 < s->max ? s->cur * 2 : s->max;
+	s->next = wheel_arm(t, at, clamp_to_user_timeout(s->cur, c->user_timeout_ms, elapsed, t->hz), in_callback);
+	return false;
+}
+
+/*
+ * An ICMP unreachable for the oldest segment arrives @us after the
+ * reference instant, before the timer fires (tcp_ld_RTO_revert). True: the
+ * walk ends (the retransmission it clocked out gave up).
+ */
+static bool rto_revert(const struct rto_chain *c, struct wheel_trace *t, struct rto_state *s, int64_t us)
+{
+	int64_t tick_us = 1000000 / t->hz;
+	int64_t at = t->start->jiffy + (int64_t)floor(t->start->phase + (double)us / (double)tick_us);
+
+	if (s->sent == 0 || s->backoff == 0)
+		return false;
+	s->backoff--;
+	s->cur = s->backoff < 40 && (s->base << s->backoff) < s->max ? s->base << s->backoff : s->max;
+	int64_t remaining = s->cur - wheel_us_to_jiffies(us - s->last_tx_us, t->hz);
+	if (remaining > 0) {
+		s->next = wheel_arm(t, at, remaining, false);
+		return false;
+	}
+	int64_t ms = t->start->slack_ms > 0 ? (us + 999) / 1000 : us / 1000;
+	return rto_fire(c, t, s, at, ms, us, false);
+}
+
 static int64_t walk_rto(const void *ctx, struct wheel_trace *t)
 {
 	const struct rto_chain *c = ctx;
@@ -186,22 +256,27 @@ static int64_t walk_rto(const void *ctx, struct wheel_trace *t)
 	/* __tcp_set_rto: srtt + rttvar, rttvar no less than tcp_rto_min_us (mdev_max_us) */
 	int64_t rto = wheel_us_to_jiffies(srtt_us + c->rto_min_us, hz), rto_max = wheel_ms_to_jiffies(c->rto_max_ms, hz);
 	int64_t model_ms = wheel_jiffies_to_ms(model_timeout_jiffies(c->retries2, hz / 5, wheel_ms_to_jiffies(120000, hz)), hz);
-	int64_t limit_ms = c->user_timeout_ms > 0 ? c->user_timeout_ms : model_ms;
-	int64_t now;
+	struct rto_state s = { .max = rto_max, .stamp = -1,
+			       .limit_ms = c->user_timeout_ms > 0 ? c->user_timeout_ms : model_ms };
+	size_t k = 0;
 
 	if (rto > rto_max)
 		rto = rto_max;
+	s.base = s.cur = rto;
 	/* The probe, armed as the segment leaves (process context), no later than the RTO. */
 	int64_t pto = wheel_us_to_jiffies(2 * srtt_us + (c->one_segment ? c->rto_min_us : 2000), hz);
 	int64_t tlp = wheel_arm(t, j0, pto < rto ? pto : rto, false);
 	if (meets_reset(t, c->reset_from_ms, tlp))
 		return tlp;
 	wheel_event(t, tlp, TEV_TLP);
-	int64_t stamp = -1;		/* retrans_stamp, on the millisecond clock; -1: not yet */
+	/* With one segment out the probe resends it: it last left then. */
+	if (c->one_segment)
+		s.last_tx_us = jiffy_us(t, tlp);
 	if (c->recovery) {
 		wheel_event(t, tlp, TEV_RETRANSMIT);
-		stamp = wheel_elapsed_ms(t, tlp);
-		now = wheel_arm(t, tlp, rto, false);
+		s.stamp = wheel_elapsed_ms(t, tlp);
+		s.last_tx_us = jiffy_us(t, tlp);
+		s.next = wheel_arm(t, tlp, rto, false);
 	} else if (c->anchored) {
 		/*
 		 * Re-armed by the probes of the later segments, the RTO ends up
@@ -209,26 +284,23 @@ static int64_t walk_rto(const void *ctx, struct wheel_trace *t)
 		 * tick for what is left, rounded up to a jiffy, on level 0.
 		 */
 		int64_t left_us = rto * tick_us - (int64_t)((double)(tlp - j0) * tick_us - t->start->phase * tick_us);
-		now = wheel_arm(t, tlp, wheel_us_to_jiffies(left_us > 1 ? left_us : 1, hz), true);
+		s.next = wheel_arm(t, tlp, wheel_us_to_jiffies(left_us > 1 ? left_us : 1, hz), true);
 	} else {
 		/* tcp_send_loss_probe: icsk_pending = 0, then tcp_rearm_rto restarts the RTO from now. */
-		now = wheel_arm(t, tlp, rto, true);
+		s.next = wheel_arm(t, tlp, rto, true);
 	}
-	for (int64_t sent = 0; sent < CHAIN_MAX; sent++) {
-		int64_t elapsed = stamp < 0 ? 0 : wheel_elapsed_ms(t, now) - stamp;
-		if (sent > 0 && elapsed >= limit_ms) {
-			wheel_event(t, now, TEV_ABORT);
-			return now;
-		}
-		if (meets_reset(t, c->reset_from_ms, now))
-			return now;
-		wheel_event(t, now, TEV_RETRANSMIT);
-		if (stamp < 0)
-			stamp = wheel_elapsed_ms(t, now);
-		rto = rto * 2 < rto_max ? rto * 2 : rto_max;
-		now = wheel_arm(t, now, clamp_to_user_timeout(rto, c->user_timeout_ms, elapsed, hz), true);
+	for (int64_t n = 0; n < CHAIN_MAX; n++) {
+		/* The ICMP unreachables that arrive before the timer fires (one in its own jiffy comes after it). */
+		bool ended = false;
+		while (!ended && k < c->n_icmp &&
+		       j0 + (int64_t)floor(t->start->phase + (double)c->icmp_us[k] / (double)tick_us) < s.next)
+			ended = rto_revert(c, t, &s, c->icmp_us[k++]);
+		if (ended)
+			return s.next;
+		if (rto_fire(c, t, &s, s.next, wheel_elapsed_ms(t, s.next), jiffy_us(t, s.next), true))
+			return s.next;
 	}
-	return now;
+	return s.next;
 }
 
 void rto_window(const struct rto_chain *c, int hz, struct wheel_window *w)

@@ -113,6 +113,15 @@ struct rto_chain {
 	 */
 	bool recovery;
 	int64_t reset_from_ms;		/* -1: no reset */
+	/*
+	 * Inside a run: when ICMP unreachables for the oldest segment arrived,
+	 * µs after the lost segment left, in order. Each undoes one backoff
+	 * (tcp_ld_RTO_revert, RFC 6069): the timer is re-armed for what is
+	 * left of the reverted RTO since the segment was last sent, or the
+	 * retransmission goes at once. Offline: none (NULL).
+	 */
+	const int64_t *icmp_us;
+	size_t n_icmp;
 };
 void rto_window(const struct rto_chain *c, int hz, struct wheel_window *w);
 

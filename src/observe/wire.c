@@ -34,6 +34,38 @@ static bool before(uint32_t a, uint32_t b)
 	return (int32_t)(a - b) < 0;
 }
 
+/*
+ * An ICMP destination unreachable (host or network: what tcp_v4_err and
+ * tcp_v6_err revert the backoff for) quoting a segment of ours at SND.UNA.
+ * @icmp: the ICMP message, @len of it captured.
+ */
+static enum wire_class wire_unreachable(struct wire_side *w, const uint8_t *icmp, size_t len)
+{
+	const uint8_t *q = icmp + 8, *src, *tcp;
+	bool v6 = w->v6;
+
+	if (len < 8)
+		return WIRE_OTHER;
+	if (v6 ? !(icmp[0] == 1 && (icmp[1] == 0 || icmp[1] == 3)) : !(icmp[0] == 3 && icmp[1] <= 1))
+		return WIRE_OTHER;	/* v4: net (0) or host (1) unreachable; v6: no route (0) or address unreachable (3) */
+	len -= 8;
+	if (v6) {
+		if (len < 40 + 8 || (q[0] >> 4) != 6 || q[6] != 6)
+			return WIRE_OTHER;
+		src = q + 8;
+		tcp = q + 40;
+	} else {
+		size_t hl = (size_t)(q[0] & 0x0f) * 4;
+		if (len < 20 || (q[0] >> 4) != 4 || q[9] != 6 || hl < 20 || len < hl + 8)
+			return WIRE_OTHER;
+		src = q + 12;
+		tcp = q + hl;
+	}
+	if (memcmp(src, w->addr, v6 ? 16 : 4) != 0 || !w->synced || be32(tcp + 4) != w->snd_una)
+		return WIRE_OTHER;
+	return WIRE_IN_UNREACH;
+}
+
 enum wire_class wire_packet(struct wire_side *w, int64_t ts, const uint8_t *f, size_t caplen)
 {
 	const uint8_t *ip, *tcp, *src;
@@ -45,6 +77,12 @@ enum wire_class wire_packet(struct wire_side *w, int64_t ts, const uint8_t *f, s
 	uint16_t ethertype = be16(f + 12);
 	ip = f + 14;
 	caplen -= 14;
+	if (ethertype == 0x0800 && !w->v6 && caplen >= 20 && (ip[0] >> 4) == 4 && ip[9] == 1) {
+		hl = (size_t)(ip[0] & 0x0f) * 4;
+		return hl < 20 || caplen < hl ? WIRE_OTHER : wire_unreachable(w, ip + hl, caplen - hl);
+	}
+	if (ethertype == 0x86dd && w->v6 && caplen >= 40 && (ip[0] >> 4) == 6 && ip[6] == 58)
+		return wire_unreachable(w, ip + 40, caplen - 40);
 	if (ethertype == 0x0800 && !w->v6) {
 		if (caplen < 20 || (ip[0] >> 4) != 4 || ip[9] != 6)
 			return WIRE_OTHER;

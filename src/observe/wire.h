@@ -19,6 +19,8 @@ enum wire_class {
 	WIRE_FIN, WIRE_RST,
 	/* from the peer */
 	WIRE_IN, WIRE_PROBE_REPLY, WIRE_IN_FIN, WIRE_IN_RST,
+	/* an ICMP host or network unreachable for our oldest unacknowledged segment (RFC 6069's revert) */
+	WIRE_IN_UNREACH,
 	WIRE_CLASS_COUNT
 };
 

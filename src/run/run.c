@@ -118,14 +118,16 @@ static void pump(struct run_state *st)
  */
 static int open_captures(struct run_state *st, const enum host *hosts, size_t n)
 {
-	char filter[64];
+	char filter[160];
 	int nsfds[SIDE_COUNT], ret;
 	struct capture *caps[SIDE_COUNT];
 	struct netns_error ne = { 0 };
 
 	for (size_t i = 0; i < n; i++)
 		nsfds[i] = st->topo.host[hosts[i]].nsfd;
-	snprintf(filter, sizeof(filter), "tcp port %u", (unsigned)st->v->side[HOST_SERVER].port);
+	/* and the ICMP unreachables that answer it (a gone host: the router gives up resolving it) */
+	snprintf(filter, sizeof(filter), "tcp port %u or (icmp and icmp[0] == 3) or (icmp6 and ip6[40] == 1)",
+		 (unsigned)st->v->side[HOST_SERVER].port);
 	ret = capture_open_many(nsfds, n, TOPO_HOST_IFNAME, filter, caps, &ne);
 	if (ret < 0)
 		return run_fail(st, "cannot capture on %s: %s", TOPO_HOST_IFNAME, netns_strerror(&ne, ret));
