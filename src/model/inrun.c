@@ -13,6 +13,7 @@
  * a stored run is judged the same way again.
  */
 #include <math.h>
+#include <string.h>
 
 #include "predict.h"
 #include "record.h"
@@ -26,7 +27,7 @@
 
 static bool incoming(enum wire_class c)
 {
-	return c == WIRE_IN || c == WIRE_PROBE_REPLY || c == WIRE_IN_FIN;
+	return c == WIRE_IN || c == WIRE_IN_DATA || c == WIRE_PROBE_REPLY || c == WIRE_IN_FIN;
 }
 
 /* The last packet received at or before @until: what rcv_tstamp holds then. */
@@ -112,10 +113,36 @@ static int64_t anchor(const struct observation *o, const struct obs_side *s, str
 		chain_probe0_rto(&p->chain, rto * (o->clock.tick_ns_len / 1000));
 		return ack;
 	}
+	case CHAIN_HEARTBEAT:
 	case CHAIN_NONE:
 		break;
 	}
 	return 0;
+}
+
+/*
+ * An application heartbeat expires its timeout after the last answer it
+ * got: the run saw which that was (a ping sent as the fault went in place
+ * may or may not have been answered). @ref: the answer the prediction
+ * assumed.
+ */
+static void heartbeat_in_run(const struct obs_side *s, int64_t origin, int64_t ref, struct prediction *p)
+{
+	int64_t timeout, last = 0;
+
+	memcpy(&timeout, p->chain.ctx, sizeof(timeout));
+	/* The last answer in before the timer it started would have expired. */
+	for (size_t i = 0; i < s->n_timeline; i++) {
+		if (s->timeline[i].ts_ns >= ref + timeout * 1000000 && last)
+			break;
+		if (s->timeline[i].cls == WIRE_IN_DATA)
+			last = s->timeline[i].ts_ns;
+	}
+	if (!last)
+		return;
+	p->ms = (last + timeout * 1000000 - origin) / 1000000;
+	p->chain_ref_ms = (last - origin) / 1000000;
+	p->in_run = true;
 }
 
 void predict_in_run(const struct observation *o, enum host side, struct prediction *p)
@@ -125,10 +152,15 @@ void predict_in_run(const struct observation *o, enum host side, struct predicti
 	struct wheel_window w;
 	double phase;
 
-	if (!p->has_time || p->chain.kind == CHAIN_NONE || !p->chain.walk || o->clock.hz <= 0 ||
-	    o->clock.hz != p->hz || !origin || !s->n_timeline)
+	if (!p->has_time || p->chain.kind == CHAIN_NONE || !origin || !s->n_timeline)
 		return;
 	int64_t ref = origin + p->chain_ref_ms * 1000000;
+	if (p->chain.kind == CHAIN_HEARTBEAT) {
+		heartbeat_in_run(s, origin, ref, p);
+		return;
+	}
+	if (!p->chain.walk || o->clock.hz <= 0 || o->clock.hz != p->hz)
+		return;
 	int64_t at = anchor(o, s, p, ref);
 	if (!at)
 		return;

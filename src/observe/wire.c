@@ -138,7 +138,7 @@ enum wire_class wire_packet(struct wire_side *w, int64_t ts, const uint8_t *f, s
 			}
 			return WIRE_PROBE_REPLY;
 		}
-		return WIRE_IN;
+		return len ? WIRE_IN_DATA : WIRE_IN;
 	}
 
 	if (flags & TH_RST) {

@@ -21,6 +21,7 @@ enum wire_class {
 	WIRE_IN, WIRE_PROBE_REPLY, WIRE_IN_FIN, WIRE_IN_RST,
 	/* an ICMP host or network unreachable for our oldest unacknowledged segment (RFC 6069's revert) */
 	WIRE_IN_UNREACH,
+	WIRE_IN_DATA,		/* from the peer, with data (an answer), where WIRE_IN has none */
 	WIRE_CLASS_COUNT
 };
 

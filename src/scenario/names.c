@@ -98,6 +98,7 @@ const char *const wire_class_words[] = {
 	[WIRE_IN_FIN] = "in-fin",
 	[WIRE_IN_RST] = "in-rst",
 	[WIRE_IN_UNREACH] = "in-unreach",
+	[WIRE_IN_DATA] = "in-data",
 };
 static_assert(ARRAY_SIZE(wire_class_words) == WIRE_CLASS_COUNT, "a word for every wire class");
 
