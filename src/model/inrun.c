@@ -19,6 +19,9 @@
 #include "record.h"
 #include "timers.h"
 
+/* How late after the socket's last receive, as it reports it, the packet may have come in. */
+#define LAST_RX_SLACK_NS (10 * 1000000LL)
+
 /* ICMP unreachables a run's walk takes into account at the most. */
 #define ICMP_MAX 256
 
@@ -91,8 +94,12 @@ static int64_t anchor(const struct observation *o, const struct obs_side *s, str
 {
 	switch ((enum chain_kind)p->chain.kind) {
 	case CHAIN_KEEPALIVE:
-		/* the socket's own last receive, in ms: the packet is the last one in by the end of that ms */
-		return last_received(s, ref + 1000000);
+		/*
+		 * The socket's own last receive (tcpi_last_data_recv: jiffies,
+		 * shown in ms) may read a few ms early: the packet is the last
+		 * one in by a tick or two after it.
+		 */
+		return last_received(s, ref + LAST_RX_SLACK_NS);
 	case CHAIN_SYN:
 	case CHAIN_REPEAT:
 		return first_sent(s, WIRE_SYN, ref - ANCHOR_BEFORE_NS);
