@@ -522,7 +522,8 @@ static void predict_sender(const struct variant *v, enum host side, const struct
 				   .recovery = reply == PATH_SACKED,
 				   .reset_from_ms = back_ms >= 0 ? back_ms - t0 : -1 };
 	struct wheel_window w, later;
-	bool unreachable = reply == PATH_UNREACHABLE;
+	/* IPv6's address unreachable (what the router says of a neighbour it cannot find) reverts nothing. */
+	bool unreachable = reply == PATH_UNREACHABLE && v->family != FAMILY_IPV6;
 	char a[32], b[32], d[32];
 
 	rto_window(&chain, hz, &w);

@@ -46,8 +46,13 @@ static enum wire_class wire_unreachable(struct wire_side *w, const uint8_t *icmp
 
 	if (len < 8)
 		return WIRE_OTHER;
-	if (v6 ? !(icmp[0] == 1 && (icmp[1] == 0 || icmp[1] == 3)) : !(icmp[0] == 3 && icmp[1] <= 1))
-		return WIRE_OTHER;	/* v4: net (0) or host (1) unreachable; v6: no route (0) or address unreachable (3) */
+	/*
+	 * v4: net (0) or host (1) unreachable; v6: no route (0) only. What a
+	 * router sends for a neighbour it cannot resolve, address unreachable
+	 * (3), reverts nothing in tcp_v6_err.
+	 */
+	if (v6 ? !(icmp[0] == 1 && icmp[1] == 0) : !(icmp[0] == 3 && icmp[1] <= 1))
+		return WIRE_OTHER;
 	len -= 8;
 	if (v6) {
 		if (len < 40 + 8 || (q[0] >> 4) != 6 || q[6] != 6)
