@@ -211,7 +211,8 @@ static void test_freeze_and_heartbeat(void **state)
 	v.faults[0] = fault("freeze", HOST_SERVER, 1200);
 	predict_side(&v, HOST_CLIENT, false, 0, &p);
 	assert_int_equal(p.ms, 1000 + 2000 - 1200);
-	assert_true(p.latest_ms - p.earliest_ms <= 20);
+	/* the wheel's rounding, and the few ms a fault takes to be in place for a stream */
+	assert_true(p.latest_ms - p.earliest_ms <= 30);
 	v.faults[0] = fault("freeze", HOST_SERVER, 1000);
 	/* Thawed before it expires: nothing. */
 	v.faults[0].duration_ms = 1000;
@@ -920,7 +921,8 @@ static void test_wheel_sender(void **state)
 	c->user_timeout_ms = 3000;
 	predict_side(&v, HOST_CLIENT, false, 0, &p);
 	inside(&p, -1, 3213);
-	assert_true(p.latest_ms - p.earliest_ms <= 20);
+	/* the wheel's rounding, and the few ms a fault takes to be in place for a stream */
+	assert_true(p.latest_ms - p.earliest_ms <= 30);
 	/*
 	 * A frozen reader (hung-reader-zero-window, compare-stream-user-timeout):
 	 * the window closes when its buffer fills, the persist timer's answered

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "classify.h"
+#include "predict.h"
 #include "record.h"
 #include "unit.h"
 
@@ -39,6 +40,8 @@ static void sample(struct observation *o)
 	o->teardown_us = 5678;
 	o->fault_lag_us = 87;
 	o->fault_hits = 4;
+	/* jiffy 1000000 (a multiple of every granularity that matters here) began at 0 */
+	o->clock = (struct obs_clock){ .hz = 250, .tick_ns = 0, .tick_ns_len = 4 * MS, .jiffy = 1000000 };
 	for (int s = 0; s < SIDE_COUNT; s++) {
 		o->side[s].started = true;
 		o->side[s].on_wire = true;
@@ -93,6 +96,7 @@ static void test_round_trip(void **state)
 	assert_int_equal(back.deadline_ns, o.deadline_ns);
 	assert_int_equal(back.fault_lag_us, 87);
 	assert_int_equal(back.fault_hits, 4);
+	assert_memory_equal(&back.clock, &o.clock, sizeof(o.clock));
 	for (int s = 0; s < SIDE_COUNT; s++) {
 		const struct obs_side *a = &o.side[s], *b = &back.side[s];
 		assert_int_equal(b->started, a->started);
@@ -233,7 +237,51 @@ static void test_judged_again(void **state)
 	scenario_free(s);
 }
 
+/*
+ * Inside the run the prediction is the chain walked from the jiffy its
+ * packet came in: keepidle 2 s (500 jiffies at HZ 250, level 1: rounded up
+ * to 8) then 1 s intervals from the timer's own callback. The last packet
+ * in at 4.999 s (jiffy 1001249): probes at jiffies 1001752, 1002008,
+ * 1002264, and the abort at 1002520, 10.080 s, 4.080 s after the fault.
+ */
+static void test_predicted_in_run(void **state)
+{
+	struct scenario *s = unit_load("[scenario]\nname = k\n[client]\nkeepalive = yes\nkeepidle = 2s\nkeepintvl = 1s\n"
+				  "keepcnt = 3\n[fault]\naction = drop\ntarget = server\n");
+	struct observation o;
+	struct run_result r;
+	struct variant v;
+
+	(void)state;
+	predict_set_hz(250);
+	assert_int_equal(scenario_variant(s, 0, &v, stderr), 0);
+	sample(&o);
+	classify_run(&v, &o, &r);
+	assert_int_equal(r.side[HOST_CLIENT].predicted_ms, 4080);
+	/* The offline window holds it, and is wider: the jiffy was unknown there. */
+	assert_true(r.side[HOST_CLIENT].predicted_earliest_ms <= 4080 && r.side[HOST_CLIENT].predicted_latest_ms >= 4080);
+	assert_true(r.side[HOST_CLIENT].predicted_latest_ms - r.side[HOST_CLIENT].predicted_earliest_ms >= 24);
+	/*
+	 * 9 ms later (jiffy 1001252) the first timer lands in the next bucket:
+	 * every timer after it, and the abort, 32 ms later.
+	 */
+	o.side[HOST_CLIENT].timeline[1].ts_ns = 5008 * MS;
+	o.side[HOST_CLIENT].report.last_rx_ns = 5008 * MS;
+	classify_run(&v, &o, &r);
+	assert_int_equal(r.side[HOST_CLIENT].predicted_ms, 4112);
+	/* Without the run's clock: predict's own, the window's middle. */
+	o.clock.hz = 0;
+	classify_run(&v, &o, &r);
+	assert_int_equal(r.side[HOST_CLIENT].predicted_ms,
+			 (r.side[HOST_CLIENT].predicted_earliest_ms + r.side[HOST_CLIENT].predicted_latest_ms + 1) / 2);
+	predict_set_hz(-1);
+	obs_release(&o);
+	variant_release(&v);
+	scenario_free(s);
+}
+
 UNIT_TESTS(
+	cmocka_unit_test(test_predicted_in_run),
 	cmocka_unit_test(test_round_trip),
 	cmocka_unit_test(test_damage),
 	cmocka_unit_test(test_unknown_item_skipped),

@@ -5,6 +5,15 @@
 #include "timers.h"
 #include "wheel.h"
 
+/* The walk of the retransmission chain, as a window keeps it. */
+static wheel_walk_fn walk_of(const struct rto_chain *c)
+{
+	struct wheel_window w;
+
+	rto_window(c, 250, &w);
+	return w.chain.walk;
+}
+
 /* The level ranges of the comment at the top of kernel/time/timer.c, in jiffies: LVL_START(n) = 63 << 3(n-1). */
 static void test_levels(void **state)
 {
@@ -220,7 +229,74 @@ static void test_rto_chain(void **state)
 	assert_true(w.lo_ms >= 1000 && w.hi_ms <= 1800);
 }
 
+/*
+ * Walked from a known jiffy, a chain is exact: the keepalive timer of a
+ * 1 s keepidle (250 jiffies, level 1, granularity 8) armed at a multiple of
+ * 8 fires 256 jiffies later, armed 7 into the bucket 257 later. The window
+ * over every start holds both.
+ */
+static void test_walk_at(void **state)
+{
+	struct keepalive_chain k = { .idle_ms = 1000, .intvl_ms = 1000, .cnt = 1, .reset_from_ms = -1 };
+	struct wheel_window all, at;
+
+	(void)state;
+	keepalive_window(&k, 250, &all);
+	assert_int_equal(all.chain.kind, CHAIN_KEEPALIVE);
+	wheel_walk_at(all.chain.walk, all.chain.ctx, 250, 1 << 20, 0, &at);
+	assert_int_equal(at.kind[0], TEV_PROBE);
+	assert_int_equal(at.ev_lo_ms[0], 1024);
+	assert_int_equal(at.ev_hi_ms[0], 1024);
+	wheel_walk_at(all.chain.walk, all.chain.ctx, 250, (1 << 20) + 7, 0, &at);
+	assert_int_equal(at.ev_lo_ms[0], 1028);
+	assert_true(all.ev_lo_ms[0] <= 1024 - 4 && all.ev_hi_ms[0] >= 1028);
+	/* Half a jiffy in, the same bucket: half a jiffy less from the reference instant. */
+	wheel_walk_at(all.chain.walk, all.chain.ctx, 250, 1 << 20, 0.5, &at);
+	assert_int_equal(at.ev_lo_ms[0], 1022);
+}
+
+/*
+ * An ICMP unreachable for the oldest segment undoes a backoff
+ * (tcp_ld_RTO_revert): the timer is re-armed for the reverted RTO less the
+ * time since the segment last left, so the next retransmission comes one
+ * RTO step early; one that arrives when that has already passed
+ * retransmits at once.
+ */
+static void test_rto_revert(void **state)
+{
+	struct rto_chain c = { .srtt_lo_us = 100, .srtt_hi_us = 100, .rto_min_us = 200000, .rto_max_ms = 120000,
+			       .retries2 = 15, .one_segment = true, .reset_from_ms = -1 };
+	struct wheel_window plain, icmp;
+	int64_t at_us[2];
+
+	(void)state;
+	wheel_walk_at(walk_of(&c), &c, 250, 1 << 20, 0, &plain);
+	/* TLP, then retransmissions 1..4: 204 ms (51 jiffies), then 408, 816, 1632 ms apart. */
+	assert_int_equal(plain.kind[3], TEV_RETRANSMIT);
+	int64_t r2 = plain.ev_lo_ms[2], r3 = plain.ev_lo_ms[3], r4 = plain.ev_lo_ms[4];
+	assert_true(r4 - r3 >= 1632 && r4 - r3 <= 1632 + 64);
+	/* 1 ms after retransmission 3: the RTO goes back to 816 ms, counted from it. */
+	at_us[0] = (r3 + 1) * 1000;
+	c.icmp_us = at_us;
+	c.n_icmp = 1;
+	wheel_walk_at(walk_of(&c), &c, 250, 1 << 20, 0, &icmp);
+	assert_int_equal(icmp.ev_lo_ms[3], r3);
+	/* (203 jiffies from the ICMP's: level 1, up to 8 jiffies of rounding) */
+	assert_true(icmp.ev_lo_ms[4] - r3 >= 816 && icmp.ev_lo_ms[4] - r3 <= 816 + 32);
+	/* 900 ms after it, past the reverted 816 ms: retransmitted at once. */
+	at_us[0] = (r3 + 900) * 1000;
+	wheel_walk_at(walk_of(&c), &c, 250, 1 << 20, 0, &icmp);
+	assert_true(icmp.ev_lo_ms[4] >= r3 + 900 - 4 && icmp.ev_hi_ms[4] <= r3 + 900 + 4);
+	/* Before any RTO retransmission (backoff 0) it changes nothing. */
+	at_us[0] = 10000;
+	wheel_walk_at(walk_of(&c), &c, 250, 1 << 20, 0, &icmp);
+	assert_int_equal(icmp.ev_lo_ms[2], r2);
+	assert_int_equal(icmp.ev_lo_ms[4], r4);
+}
+
 UNIT_TESTS(
+	cmocka_unit_test(test_walk_at),
+	cmocka_unit_test(test_rto_revert),
 	cmocka_unit_test(test_probe0),
 	cmocka_unit_test(test_rto_chain),
 	cmocka_unit_test(test_levels),

@@ -141,7 +141,57 @@ static void test_zero_window_and_cutoff(void **state)
 	assert_int_equal(wire_packet(&w, 40, f, 10), WIRE_OTHER);
 }
 
+/*
+ * The router's ICMP (IPv4: type 3) quoting a segment we sent: @code, from
+ * the router's address, the quoted segment's sequence @seq.
+ */
+static size_t icmp4(uint8_t *f, uint8_t code, uint32_t seq)
+{
+	uint8_t quoted[100];
+
+	frame4(quoted, client, server, seq, 1, ACK, 64000, 8);
+	memset(f, 0, 14 + 20 + 8 + 28);
+	f[12] = 0x08;
+	uint8_t *ip = f + 14, *icmp = ip + 20;
+	ip[0] = 0x45;
+	uint16_t total = htons(20 + 8 + 28);
+	memcpy(ip + 2, &total, 2);
+	ip[9] = 1;
+	inet_pton(AF_INET, "198.18.1.1", ip + 12);
+	inet_pton(AF_INET, client, ip + 16);
+	icmp[0] = 3;
+	icmp[1] = code;
+	memcpy(icmp + 8, quoted + 14, 28);	/* the quoted IP header and the TCP header's first 8 bytes */
+	return 14 + 20 + 8 + 28;
+}
+
+static void test_unreachable_and_answers(void **state)
+{
+	struct wire_side w;
+	uint8_t f[200];
+
+	(void)state;
+	wire_side_init(&w, client);
+	out(&w, 1, 1000, 0, SYN, 0);
+	in(&w, 2, 5000, 1001, SYN | ACK, 65000, 0);
+	/* An answer with data is told from a bare ACK (a heartbeat's pong from a frozen peer's kernel ACK). */
+	assert_int_equal(out(&w, 10, 1001, 5001, ACK, 100), WIRE_DATA);
+	assert_int_equal(in(&w, 11, 5001, 1101, ACK, 65000, 100), WIRE_IN_DATA);
+	assert_int_equal(in(&w, 12, 5101, 1101, ACK, 65000, 0), WIRE_IN);
+	assert_int_equal(out(&w, 20, 1101, 5101, ACK, 100), WIRE_DATA);
+	/* Host unreachable for the oldest unacknowledged segment: it reverts a backoff. */
+	assert_int_equal(wire_packet(&w, 30, f, icmp4(f, 1, 1101)), WIRE_IN_UNREACH);
+	assert_int_equal(wire_packet(&w, 31, f, icmp4(f, 0, 1101)), WIRE_IN_UNREACH);
+	/* For a later segment (a tail loss probe's new data), or port unreachable: nothing to the timer. */
+	assert_int_equal(wire_packet(&w, 32, f, icmp4(f, 1, 1201)), WIRE_OTHER);
+	assert_int_equal(wire_packet(&w, 33, f, icmp4(f, 3, 1101)), WIRE_OTHER);
+	/* Truncated quotes are not read past. */
+	assert_int_equal(wire_packet(&w, 34, f, icmp4(f, 1, 1101) - 10), WIRE_OTHER);
+	assert_int_equal(w.counts.packets, 6);	/* the TCP ones only */
+}
+
 UNIT_TESTS(
+	cmocka_unit_test(test_unreachable_and_answers),
 	cmocka_unit_test(test_keepalive_exchange),
 	cmocka_unit_test(test_data_and_retransmissions),
 	cmocka_unit_test(test_zero_window_and_cutoff)
