@@ -122,14 +122,78 @@ int64_t wheel_elapsed_ms(const struct wheel_trace *t, int64_t at)
 /* A start far from zero and a multiple of every granularity. */
 #define BASE_JIFFY (1LL << 40)
 
+/* What the walks from many starts did: the range of their end and of each event, in jiffies from the start instant. */
+struct walk_range {
+	double lo, hi, ev_lo[WHEEL_EVENTS_MAX], ev_hi[WHEEL_EVENTS_MAX];
+	size_t n;			/* events every walk recorded */
+	int kind[WHEEL_EVENTS_MAX];	/* of the first walk */
+	bool any;
+};
+
+static void range_init(struct walk_range *r)
+{
+	r->lo = INFINITY;
+	r->hi = -INFINITY;
+	r->n = SIZE_MAX;
+	r->any = false;
+	for (size_t i = 0; i < WHEEL_EVENTS_MAX; i++) {
+		r->ev_lo[i] = INFINITY;
+		r->ev_hi[i] = -INFINITY;
+	}
+}
+
+/* Walk from @s, and take what it did into @r. */
+static void range_walk(struct walk_range *r, wheel_walk_fn walk, const void *ctx, int hz, const struct wheel_start *s)
+{
+	struct wheel_trace t = { .hz = hz, .start = s };
+	double end = (double)(walk(ctx, &t) - s->jiffy) - s->phase;
+	size_t m = t.n < WHEEL_EVENTS_MAX ? t.n : WHEEL_EVENTS_MAX;
+
+	if (!r->any)
+		memcpy(r->kind, t.kind, sizeof(r->kind));
+	r->any = true;
+	r->lo = end < r->lo ? end : r->lo;
+	r->hi = end > r->hi ? end : r->hi;
+	if (m < r->n)
+		r->n = m;
+	for (size_t i = 0; i < m; i++) {
+		double at = (double)(t.at[i] - s->jiffy) - s->phase;
+		r->ev_lo[i] = at < r->ev_lo[i] ? at : r->ev_lo[i];
+		r->ev_hi[i] = at > r->ev_hi[i] ? at : r->ev_hi[i];
+	}
+}
+
+/* @r as a window in ms, each edge widened by @widen jiffies. */
+static void range_window(const struct walk_range *r, int hz, double widen, struct wheel_window *w)
+{
+	w->lo_ms = (int64_t)floor((r->lo - widen) * 1000.0 / hz);
+	w->hi_ms = (int64_t)ceil((r->hi + widen) * 1000.0 / hz);
+	w->mid_ms = (int64_t)llround((r->lo + r->hi) / 2 * 1000.0 / hz);
+	w->n = r->n == SIZE_MAX ? 0 : r->n;
+	memcpy(w->kind, r->kind, sizeof(w->kind));
+	for (size_t i = 0; i < w->n; i++) {
+		w->ev_lo_ms[i] = (int64_t)floor((r->ev_lo[i] - widen) * 1000.0 / hz);
+		w->ev_hi_ms[i] = (int64_t)ceil((r->ev_hi[i] + widen) * 1000.0 / hz);
+	}
+}
+
+/* The four walks from one start: the millisecond clock's slack either way, the walk's own choice either way. */
+static void range_walk_start(struct walk_range *r, wheel_walk_fn walk, const void *ctx, int hz, int64_t jiffy,
+			     double phase)
+{
+	for (int choice = 0; choice < 4; choice++) {
+		struct wheel_start s = { .jiffy = jiffy, .phase = phase, .slack_ms = choice & 1, .alt = choice >> 1 };
+		range_walk(r, walk, ctx, hz, &s);
+	}
+}
+
 void wheel_window(wheel_walk_fn walk, const void *ctx, int hz, struct wheel_window *w)
 {
 	static const double phases[] = { 0, 0.999 };
 	struct wheel_start s = { .jiffy = BASE_JIFFY };
 	struct wheel_trace t = { .hz = hz, .start = &s };
-	double lo = INFINITY, hi = -INFINITY, ev_lo[WHEEL_EVENTS_MAX], ev_hi[WHEEL_EVENTS_MAX];
+	struct walk_range r;
 	int64_t period, step = 1;
-	size_t n = SIZE_MAX;
 
 	memset(w, 0, sizeof(*w));
 	walk(ctx, &t);
@@ -139,94 +203,24 @@ void wheel_window(wheel_walk_fn walk, const void *ctx, int hz, struct wheel_wind
 	while (cost / step > WALK_BUDGET && step < period)
 		step *= 2;
 	w->exact = step == 1;
-	w->n = t.n < WHEEL_EVENTS_MAX ? t.n : WHEEL_EVENTS_MAX;
-	memcpy(w->kind, t.kind, sizeof(w->kind));
-	for (size_t i = 0; i < WHEEL_EVENTS_MAX; i++) {
-		ev_lo[i] = INFINITY;
-		ev_hi[i] = -INFINITY;
-	}
-	for (int64_t j = 0; j < period; j += step) {
-		for (int edge = 0; edge < (step > 1 ? 2 : 1); edge++) {
-			for (int ph = 0; ph < 2; ph++) {
-				for (int choice = 0; choice < 4; choice++) {
-					s = (struct wheel_start){ .jiffy = BASE_JIFFY + j + (edge ? step - 1 : 0),
-								  .phase = phases[ph], .slack_ms = choice & 1,
-								  .alt = choice >> 1 };
-					t = (struct wheel_trace){ .hz = hz, .start = &s };
-					double end = (double)(walk(ctx, &t) - s.jiffy) - s.phase;
-					if (end < lo)
-						lo = end;
-					if (end > hi)
-						hi = end;
-					size_t m = t.n < WHEEL_EVENTS_MAX ? t.n : WHEEL_EVENTS_MAX;
-					if (m < n)
-						n = m;
-					for (size_t i = 0; i < m; i++) {
-						double at = (double)(t.at[i] - s.jiffy) - s.phase;
-						if (at < ev_lo[i])
-							ev_lo[i] = at;
-						if (at > ev_hi[i])
-							ev_hi[i] = at;
-					}
-				}
-			}
-		}
-	}
+	range_init(&r);
+	for (int64_t j = 0; j < period; j += step)
+		for (int edge = 0; edge < (step > 1 ? 2 : 1); edge++)
+			for (int ph = 0; ph < 2; ph++)
+				range_walk_start(&r, walk, ctx, hz, BASE_JIFFY + j + (edge ? step - 1 : 0), phases[ph]);
 	/* Sampled: a start between two samples may land up to a step either way. */
-	double widen = step > 1 ? (double)step : 0;
-	w->lo_ms = (int64_t)floor((lo - widen) * 1000.0 / hz);
-	w->hi_ms = (int64_t)ceil((hi + widen) * 1000.0 / hz);
-	w->mid_ms = (int64_t)llround((lo + hi) / 2 * 1000.0 / hz);
-	if (n < w->n)
-		w->n = n;
-	for (size_t i = 0; i < w->n; i++) {
-		w->ev_lo_ms[i] = (int64_t)floor((ev_lo[i] - widen) * 1000.0 / hz);
-		w->ev_hi_ms[i] = (int64_t)ceil((ev_hi[i] + widen) * 1000.0 / hz);
-	}
+	range_window(&r, hz, step > 1 ? (double)step : 0, w);
 }
 
 void wheel_walk_at(wheel_walk_fn walk, const void *ctx, int hz, int64_t jiffy, double phase, struct wheel_window *w)
 {
-	struct wheel_start s;
-	struct wheel_trace t;
-	double lo = INFINITY, hi = -INFINITY, ev_lo[WHEEL_EVENTS_MAX], ev_hi[WHEEL_EVENTS_MAX];
-	size_t n = SIZE_MAX;
+	struct walk_range r;
 
 	memset(w, 0, sizeof(*w));
-	for (size_t i = 0; i < WHEEL_EVENTS_MAX; i++) {
-		ev_lo[i] = INFINITY;
-		ev_hi[i] = -INFINITY;
-	}
 	w->exact = true;
-	for (int choice = 0; choice < 4; choice++) {
-		s = (struct wheel_start){ .jiffy = jiffy, .phase = phase, .slack_ms = choice & 1, .alt = choice >> 1 };
-		t = (struct wheel_trace){ .hz = hz, .start = &s };
-		double end = (double)(walk(ctx, &t) - s.jiffy) - s.phase;
-		if (end < lo)
-			lo = end;
-		if (end > hi)
-			hi = end;
-		size_t m = t.n < WHEEL_EVENTS_MAX ? t.n : WHEEL_EVENTS_MAX;
-		if (m < n)
-			n = m;
-		if (choice == 0)
-			memcpy(w->kind, t.kind, sizeof(w->kind));
-		for (size_t i = 0; i < m; i++) {
-			double at = (double)(t.at[i] - s.jiffy) - s.phase;
-			if (at < ev_lo[i])
-				ev_lo[i] = at;
-			if (at > ev_hi[i])
-				ev_hi[i] = at;
-		}
-	}
-	w->lo_ms = (int64_t)floor(lo * 1000.0 / hz);
-	w->hi_ms = (int64_t)ceil(hi * 1000.0 / hz);
-	w->mid_ms = (int64_t)llround((lo + hi) / 2 * 1000.0 / hz);
-	w->n = n;
-	for (size_t i = 0; i < n; i++) {
-		w->ev_lo_ms[i] = (int64_t)floor(ev_lo[i] * 1000.0 / hz);
-		w->ev_hi_ms[i] = (int64_t)ceil(ev_hi[i] * 1000.0 / hz);
-	}
+	range_init(&r);
+	range_walk_start(&r, walk, ctx, hz, jiffy, phase);
+	range_window(&r, hz, 0, w);
 }
 
 void wheel_timer_window(int64_t delay_ms, int hz, int64_t *lo_ms, int64_t *hi_ms)
