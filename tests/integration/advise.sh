@@ -46,6 +46,19 @@ check "stdout is one JSON object that says it was verified" \
 	python3 -c 'import json,sys; d=json.load(open("json.txt")); sys.exit(0 if d["verified"] is True and d["keepcnt"] == 2 else 1)'
 check "the run's report went to stderr" grep -q "CSV: json/results/results.csv" json.err
 
+# --- more target sets: one state at a time, a middlebox, a stack that sets keepalive's timers only
+i=0
+for targets in "--busy 3s" "--connect 4s" "--idle 12s --middlebox-idle 10s" "--idle 10s --knobs keepalive,keepalive-timers"; do
+	i=$((i + 1))
+	# shellcheck disable=SC2086 # the targets are several words
+	"$DEADPEER" advise $targets --verify -o set$i > set$i.txt 2>&1; rc=$?
+	check "advise $targets --verify exits 0" test $rc = 0
+	check "advise $targets: verified" grep -qx "Verified: every run landed in its predicted window." set$i.txt
+done
+check "the middlebox advice keeps keepidle under its 10 s" \
+	python3 -c 'import re,sys; m=re.search(r"TCP_KEEPIDLE\s+(\d+)", open("set3.txt").read()); sys.exit(0 if m and int(m.group(1)) < 10 else 1)'
+check "with keepalive's timers only, no user timeout is advised" bash -c '! grep -Eq "^  TCP_USER_TIMEOUT +[0-9]" set4.txt'
+
 # --- advice with a trap: its own verification catches it --------------------
 # A 2 s busy target needs a user timeout shorter than keepidle + keepintvl:
 # one lost probe ends a live idle connection, as the advice warns.
