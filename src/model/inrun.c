@@ -121,6 +121,7 @@ static int64_t anchor(const struct observation *o, const struct obs_side *s, str
 		return ack;
 	}
 	case CHAIN_HEARTBEAT:
+	case CHAIN_ANSWER:
 	case CHAIN_NONE:
 		break;
 	}
@@ -164,6 +165,17 @@ void predict_in_run(const struct observation *o, enum host side, struct predicti
 	int64_t ref = origin + p->chain_ref_ms * 1000000;
 	if (p->chain.kind == CHAIN_HEARTBEAT) {
 		heartbeat_in_run(s, origin, ref, p);
+		return;
+	}
+	if (p->chain.kind == CHAIN_ANSWER) {
+		int cls;
+		memcpy(&cls, p->chain.ctx, sizeof(cls));
+		int64_t at = first_sent(s, (enum wire_class)cls, ref - ANCHOR_BEFORE_NS);
+		if (at) {
+			p->ms = (at - origin) / 1000000;
+			p->chain_ref_ms = p->ms;
+			p->in_run = true;
+		}
 		return;
 	}
 	if (!p->chain.walk || o->clock.hz <= 0 || o->clock.hz != p->hz)

@@ -226,6 +226,8 @@ int predict_hz(void)
 	return hz_override >= 0 ? hz_override : kernel_hz();
 }
 
+/* How much earlier than the harness's origin an endpoint's own clock for its sends may start. */
+#define ORIGIN_SLACK_MS 2
 /* How far an application's own timer (poll, a timerfd: hrtimers, not the wheel) and the fault's instant may be off. */
 #define APP_TIMER_SLACK_MS 10
 
@@ -235,10 +237,21 @@ void predict_round_trip(struct prediction *p)
 		return;
 	p->has_window = true;
 	p->hz = predict_hz();
-	p->earliest_ms = p->ms;
+	/* detect_ms counts from when the harness saw both sides connected, which each endpoint saw a little before */
+	p->earliest_ms = p->ms - ORIGIN_SLACK_MS;
 	p->latest_ms = p->ms + APP_TIMER_SLACK_MS;
 	p->n_events = 0;
 	p->chain.kind = CHAIN_NONE;
+}
+
+void predict_answer(struct prediction *p, enum wire_class sent)
+{
+	int cls = sent;
+
+	p->chain.kind = CHAIN_ANSWER;
+	p->chain.walk = NULL;
+	memcpy(p->chain.ctx, &cls, sizeof(cls));
+	p->chain_ref_ms = p->ms;
 }
 
 void predict_shift(struct prediction *p, int64_t d)
@@ -406,6 +419,7 @@ void predict_syn_refused(int64_t connect_ms, int64_t at_ms, const char *why, str
 		predict_say(p, OUTCOME_REFUSED, MECH_NONE, at_ms, "connect at %s: %s answers the SYN with a reset",
 			    dur(a, connect_ms), why);
 		predict_round_trip(p);
+		predict_answer(p, WIRE_SYN);
 	} else
 		predict_say(p, OUTCOME_REFUSED, MECH_NONE, at_ms, "connect at %s: %s answers a SYN with a reset at %s",
 			    dur(a, connect_ms), why, dur(b, at_ms));
@@ -846,8 +860,10 @@ static void predict_forgotten(const struct variant *v, enum host side, const str
 				    "the middlebox forgot the flow at %s (%s idle) and resets the next segment: this side's %s at %s",
 				    a, b, !data ? "keepalive probe" : s->c->traffic == TRAFFIC_HEARTBEAT ? "ping" : "request",
 				    dur(d, t));
-		if (data)
+		if (data) {
 			predict_round_trip(p);
+			predict_answer(p, WIRE_DATA);
+		}
 		return;
 	}
 	predict_path_broken(v, side, &f, s->last_rx - gone_ms, PATH_SILENT, p);

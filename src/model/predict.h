@@ -8,6 +8,7 @@
 
 #include "scenario.h"
 #include "timers.h"
+#include "wire.h"
 
 /* Timer instants a prediction lists at the most. */
 #define PREDICT_EVENTS_MAX 24
@@ -58,6 +59,11 @@ void predict_set_hz(int hz);
  * ms the endpoint takes to wake up and say so.
  */
 void predict_round_trip(struct prediction *p);
+/*
+ * @p's time is the answer, within the round trip, to what the side sends at
+ * that instant (@sent: a SYN, a request): a run places it at that packet.
+ */
+void predict_answer(struct prediction *p, enum wire_class sent);
 /* Move @p, its window and its events @d ms later. */
 void predict_shift(struct prediction *p, int64_t d);
 /* Give @p a time from the window @w of a chain whose reference instant is @ref_ms. */

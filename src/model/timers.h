@@ -37,6 +37,7 @@ enum chain_kind {
 	CHAIN_RTO,		/* the first segment the fault lost */
 	CHAIN_PROBE0,		/* the ACK that closed the window */
 	CHAIN_REPEAT,		/* what started the timers (the first SYN to a host the router cannot find) */
+	CHAIN_ANSWER,		/* a packet's answer within the round trip (no walk: ctx is the int wire class it is sent as) */
 	CHAIN_HEARTBEAT,	/* an application's own timer from the last answer (no walk: ctx is its int64_t timeout, ms) */
 };
 
