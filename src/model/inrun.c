@@ -196,7 +196,8 @@ void predict_in_run(const struct observation *o, enum host side, struct predicti
 				icmp[rto->n_icmp++] = (s->timeline[i].ts_ns - at) / 1000;
 		rto->icmp_us = icmp;
 	}
-	wheel_walk_at(p->chain.walk, p->chain.ctx, o->clock.hz, jiffy, phase, &w);
+	struct wheel_clock clock = { .tick_ns = o->clock.tick_ns, .tick_len = o->clock.tick_ns_len, .jiffy = o->clock.jiffy };
+	wheel_walk_at(p->chain.walk, p->chain.ctx, o->clock.hz, jiffy, phase, &clock, &w);
 	if (rto) {
 		rto->icmp_us = NULL;	/* the array was this walk's */
 		rto->n_icmp = 0;

@@ -243,8 +243,7 @@ static bool rto_revert(const struct rto_chain *c, struct wheel_trace *t, struct 
 		s->next = wheel_arm(t, at, remaining, false);
 		return false;
 	}
-	int64_t ms = t->start->slack_ms > 0 ? (us + 999) / 1000 : us / 1000;
-	return rto_fire(c, t, s, at, ms, us, false);
+	return rto_fire(c, t, s, at, wheel_elapsed_us_ms(t, us), us, false);
 }
 
 static int64_t walk_rto(const void *ctx, struct wheel_trace *t)

@@ -110,8 +110,31 @@ void wheel_event(struct wheel_trace *t, int64_t at, int kind)
 	t->n++;
 }
 
+/* What CLOCK_MONOTONIC reads, in ms, @us µs after the start's reference instant (a run's start only). */
+static int64_t clock_ms(const struct wheel_start *s, double us)
+{
+	const struct wheel_clock *k = s->clock;
+	double ns = (double)k->tick_ns + ((double)(s->jiffy - k->jiffy) + s->phase) * (double)k->tick_len + us * 1000.0;
+
+	return (int64_t)floor(ns / 1e6);
+}
+
+int64_t wheel_elapsed_us_ms(const struct wheel_trace *t, int64_t us)
+{
+	const struct wheel_start *s = t->start;
+
+	if (s->clock)
+		return clock_ms(s, (double)us) - clock_ms(s, 0);
+	return s->slack_ms > 0 ? (us + 999) / 1000 : us / 1000;
+}
+
 int64_t wheel_elapsed_ms(const struct wheel_trace *t, int64_t at)
 {
+	if (t->start->clock) {
+		/* at the jiffy's start, as the timer fires: the clock has read a little more by then */
+		double us = ((double)(at - t->start->jiffy) - t->start->phase) * 1e6 / t->hz;
+		return clock_ms(t->start, us + 1) - clock_ms(t->start, 0);
+	}
 	double ms = ((double)(at - t->start->jiffy) - t->start->phase) * 1000.0 / t->hz;
 
 	return (int64_t)(t->start->slack_ms > 0 ? ceil(ms - 1e-9) : floor(ms + 1e-9));
@@ -179,10 +202,13 @@ static void range_window(const struct walk_range *r, int hz, double widen, struc
 
 /* The four walks from one start: the millisecond clock's slack either way, the walk's own choice either way. */
 static void range_walk_start(struct walk_range *r, wheel_walk_fn walk, const void *ctx, int hz, int64_t jiffy,
-			     double phase)
+			     double phase, const struct wheel_clock *clock)
 {
 	for (int choice = 0; choice < 4; choice++) {
-		struct wheel_start s = { .jiffy = jiffy, .phase = phase, .slack_ms = choice & 1, .alt = choice >> 1 };
+		struct wheel_start s = { .clock = clock, .jiffy = jiffy, .phase = phase, .slack_ms = choice & 1,
+					 .alt = choice >> 1 };
+		if (clock && s.slack_ms)
+			continue;	/* the clock's readings are known */
 		range_walk(r, walk, ctx, hz, &s);
 	}
 }
@@ -207,19 +233,21 @@ void wheel_window(wheel_walk_fn walk, const void *ctx, int hz, struct wheel_wind
 	for (int64_t j = 0; j < period; j += step)
 		for (int edge = 0; edge < (step > 1 ? 2 : 1); edge++)
 			for (int ph = 0; ph < 2; ph++)
-				range_walk_start(&r, walk, ctx, hz, BASE_JIFFY + j + (edge ? step - 1 : 0), phases[ph]);
+				range_walk_start(&r, walk, ctx, hz, BASE_JIFFY + j + (edge ? step - 1 : 0), phases[ph],
+						 NULL);
 	/* Sampled: a start between two samples may land up to a step either way. */
 	range_window(&r, hz, step > 1 ? (double)step : 0, w);
 }
 
-void wheel_walk_at(wheel_walk_fn walk, const void *ctx, int hz, int64_t jiffy, double phase, struct wheel_window *w)
+void wheel_walk_at(wheel_walk_fn walk, const void *ctx, int hz, int64_t jiffy, double phase,
+		   const struct wheel_clock *clock, struct wheel_window *w)
 {
 	struct walk_range r;
 
 	memset(w, 0, sizeof(*w));
 	w->exact = true;
 	range_init(&r);
-	range_walk_start(&r, walk, ctx, hz, jiffy, phase);
+	range_walk_start(&r, walk, ctx, hz, jiffy, phase, clock);
 	range_window(&r, hz, 0, w);
 }
 

@@ -57,7 +57,18 @@ int64_t wheel_jiffies_to_us(int64_t j, int hz);
  * choice it cannot make offline (how long the round trip is) makes it
  * one way or the other by @alt, and the window covers both.
  */
+/* Where jiffies fall on CLOCK_MONOTONIC: jiffy @jiffy began at @tick_ns, one every @tick_len ns. */
+struct wheel_clock {
+	int64_t tick_ns, tick_len, jiffy;
+};
+
 struct wheel_start {
+	/*
+	 * In a run: the kernel's millisecond clock (tcp_time_stamp_ms) is
+	 * CLOCK_MONOTONIC's, so what it reads at each jiffy is known, and
+	 * slack_ms is not needed. NULL offline.
+	 */
+	const struct wheel_clock *clock;
 	int64_t jiffy;
 	double phase;		/* 0 <= phase < 1 */
 	int slack_ms;		/* 0: the millisecond clock truncates the difference, 1: rounds it up */
@@ -82,6 +93,8 @@ int64_t wheel_arm(struct wheel_trace *t, int64_t now, int64_t delay, bool in_cal
 void wheel_event(struct wheel_trace *t, int64_t at, int kind);
 /* Milliseconds from the start's reference instant to jiffy @at, as a millisecond clock would read them. */
 int64_t wheel_elapsed_ms(const struct wheel_trace *t, int64_t at);
+/* The same to the instant @us µs after the reference instant. */
+int64_t wheel_elapsed_us_ms(const struct wheel_trace *t, int64_t us);
 
 /* A chain of timers: from @s, returns the jiffy it ends at (the decision), recording what it does in @t. */
 typedef int64_t (*wheel_walk_fn)(const void *ctx, struct wheel_trace *t);
@@ -124,9 +137,11 @@ void wheel_window(wheel_walk_fn walk, const void *ctx, int hz, struct wheel_wind
  * jiffy into jiffy @jiffy (absolute, as the kernel counts them: the
  * buckets' alignment depends on it). Only the millisecond clock's slack
  * and the walk's own uncertain choice are left: the window is a jiffy or
- * two wide, in ms from the reference instant.
+ * two wide, in ms from the reference instant. With @clock (a run's), the
+ * millisecond clock's readings are known too.
  */
-void wheel_walk_at(wheel_walk_fn walk, const void *ctx, int hz, int64_t jiffy, double phase, struct wheel_window *w);
+void wheel_walk_at(wheel_walk_fn walk, const void *ctx, int hz, int64_t jiffy, double phase,
+		   const struct wheel_clock *clock, struct wheel_window *w);
 
 /* The window of a single timer of @delay_ms armed at any instant: [earliest, latest] ms. */
 void wheel_timer_window(int64_t delay_ms, int hz, int64_t *lo_ms, int64_t *hi_ms);

@@ -243,15 +243,15 @@ static void test_walk_at(void **state)
 	(void)state;
 	keepalive_window(&k, 250, &all);
 	assert_int_equal(all.chain.kind, CHAIN_KEEPALIVE);
-	wheel_walk_at(all.chain.walk, all.chain.ctx, 250, 1 << 20, 0, &at);
+	wheel_walk_at(all.chain.walk, all.chain.ctx, 250, 1 << 20, 0, NULL, &at);
 	assert_int_equal(at.kind[0], TEV_PROBE);
 	assert_int_equal(at.ev_lo_ms[0], 1024);
 	assert_int_equal(at.ev_hi_ms[0], 1024);
-	wheel_walk_at(all.chain.walk, all.chain.ctx, 250, (1 << 20) + 7, 0, &at);
+	wheel_walk_at(all.chain.walk, all.chain.ctx, 250, (1 << 20) + 7, 0, NULL, &at);
 	assert_int_equal(at.ev_lo_ms[0], 1028);
 	assert_true(all.ev_lo_ms[0] <= 1024 - 4 && all.ev_hi_ms[0] >= 1028);
 	/* Half a jiffy in, the same bucket: half a jiffy less from the reference instant. */
-	wheel_walk_at(all.chain.walk, all.chain.ctx, 250, 1 << 20, 0.5, &at);
+	wheel_walk_at(all.chain.walk, all.chain.ctx, 250, 1 << 20, 0.5, NULL, &at);
 	assert_int_equal(at.ev_lo_ms[0], 1022);
 }
 
@@ -270,7 +270,7 @@ static void test_rto_revert(void **state)
 	int64_t at_us[2];
 
 	(void)state;
-	wheel_walk_at(walk_of(&c), &c, 250, 1 << 20, 0, &plain);
+	wheel_walk_at(walk_of(&c), &c, 250, 1 << 20, 0, NULL, &plain);
 	/* TLP, then retransmissions 1..4: 204 ms (51 jiffies), then 408, 816, 1632 ms apart. */
 	assert_int_equal(plain.kind[3], TEV_RETRANSMIT);
 	int64_t r2 = plain.ev_lo_ms[2], r3 = plain.ev_lo_ms[3], r4 = plain.ev_lo_ms[4];
@@ -279,17 +279,17 @@ static void test_rto_revert(void **state)
 	at_us[0] = (r3 + 1) * 1000;
 	c.icmp_us = at_us;
 	c.n_icmp = 1;
-	wheel_walk_at(walk_of(&c), &c, 250, 1 << 20, 0, &icmp);
+	wheel_walk_at(walk_of(&c), &c, 250, 1 << 20, 0, NULL, &icmp);
 	assert_int_equal(icmp.ev_lo_ms[3], r3);
 	/* (203 jiffies from the ICMP's: level 1, up to 8 jiffies of rounding) */
 	assert_true(icmp.ev_lo_ms[4] - r3 >= 816 && icmp.ev_lo_ms[4] - r3 <= 816 + 32);
 	/* 900 ms after it, past the reverted 816 ms: retransmitted at once. */
 	at_us[0] = (r3 + 900) * 1000;
-	wheel_walk_at(walk_of(&c), &c, 250, 1 << 20, 0, &icmp);
+	wheel_walk_at(walk_of(&c), &c, 250, 1 << 20, 0, NULL, &icmp);
 	assert_true(icmp.ev_lo_ms[4] >= r3 + 900 - 4 && icmp.ev_hi_ms[4] <= r3 + 900 + 4);
 	/* Before any RTO retransmission (backoff 0) it changes nothing. */
 	at_us[0] = 10000;
-	wheel_walk_at(walk_of(&c), &c, 250, 1 << 20, 0, &icmp);
+	wheel_walk_at(walk_of(&c), &c, 250, 1 << 20, 0, NULL, &icmp);
 	assert_int_equal(icmp.ev_lo_ms[2], r2);
 	assert_int_equal(icmp.ev_lo_ms[4], r4);
 }
