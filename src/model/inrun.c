@@ -75,6 +75,25 @@ static int64_t first_lost(const struct obs_side *s, int64_t from)
 	return 0;
 }
 
+/*
+ * The round trip the side's kernel measured before @until: its data
+ * segments and the peer's packet right after each, the last few averaged
+ * (srtt is a moving average too); 0 when none was seen.
+ */
+static int64_t round_trip_us(const struct obs_side *s, int64_t until)
+{
+	int64_t sum = 0, n = 0;
+
+	for (size_t i = s->n_timeline; i-- > 1 && n < 8;) {
+		const struct obs_packet *a = &s->timeline[i - 1], *b = &s->timeline[i];
+		if (b->ts_ns >= until || a->cls != WIRE_DATA || !incoming(b->cls))
+			continue;
+		sum += b->ts_ns - a->ts_ns;
+		n++;
+	}
+	return n ? sum / n / 1000 : 0;
+}
+
 /* The jiffy @ns falls in on the run's clock, and how far into it. */
 static int64_t jiffy_of(const struct obs_clock *k, int64_t ns, double *phase)
 {
@@ -189,6 +208,14 @@ void predict_in_run(const struct observation *o, enum host side, struct predicti
 	int64_t icmp[ICMP_MAX];
 	struct rto_chain *rto = p->chain.kind == CHAIN_RTO ? (struct rto_chain *)(void *)p->chain.ctx : NULL;
 	if (rto) {
+		/*
+		 * The round trip, which the probe's timeout is twice of: a few
+		 * hundred µs either way can move it a jiffy, and with it the
+		 * whole chain.
+		 */
+		int64_t rtt = round_trip_us(s, at);
+		if (rtt > 0)
+			rto->srtt_lo_us = rto->srtt_hi_us = rtt;
 		/* The unreachables for the lost segment the router sent back: each reverts a backoff. */
 		rto->n_icmp = 0;
 		for (size_t i = 0; i < s->n_timeline && rto->n_icmp < ICMP_MAX; i++)
