@@ -112,13 +112,20 @@ static int64_t jiffy_of(const struct obs_clock *k, int64_t ns, double *phase)
 static int64_t anchor(const struct observation *o, const struct obs_side *s, struct prediction *p, int64_t ref)
 {
 	switch ((enum chain_kind)p->chain.kind) {
-	case CHAIN_KEEPALIVE:
+	case CHAIN_KEEPALIVE: {
 		/*
 		 * The socket's own last receive (tcpi_last_data_recv: jiffies,
 		 * shown in ms) may read a few ms early: the packet is the last
-		 * one in by a tick or two after it.
+		 * one in by a tick or two after it. The answer to a probe: the
+		 * timer was re-armed for keepintvl as the probe left.
 		 */
-		return last_received(s, ref + LAST_RX_SLACK_NS);
+		int64_t at = last_received(s, ref + LAST_RX_SLACK_NS);
+		struct keepalive_chain *k = (struct keepalive_chain *)(void *)p->chain.ctx;
+		for (size_t i = 0; at && i < s->n_timeline; i++)
+			if (s->timeline[i].ts_ns == at && incoming(s->timeline[i].cls))
+				k->after_probe = s->timeline[i].cls == WIRE_PROBE_REPLY;
+		return at;
+	}
 	case CHAIN_SYN:
 	case CHAIN_REPEAT:
 		return first_sent(s, WIRE_SYN, ref - ANCHOR_BEFORE_NS);

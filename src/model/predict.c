@@ -226,6 +226,8 @@ int predict_hz(void)
 	return hz_override >= 0 ? hz_override : kernel_hz();
 }
 
+/* How far a side's measured last receive may read after its handshake (tcpi_last_data_recv is in jiffies). */
+#define LAST_RX_SLACK_MS 10
 /* How much earlier than the harness's origin an endpoint's own clock for its sends may start. */
 #define ORIGIN_SLACK_MS 2
 /* How far an application's own timer (poll, a timerfd: hrtimers, not the wheel) and the fault's instant may be off. */
@@ -690,14 +692,48 @@ void predict_path_broken(const struct variant *v, enum host side, const struct f
 			    "idle without keepalive: nothing is ever sent, half-open forever");
 		return;
 	}
+	/*
+	 * An idle side hears only its handshake and the answers to its own
+	 * probes. Probes before the fault were answered, the last of them is
+	 * what it last heard (the timer then re-armed keepintvl from it); one
+	 * due at the fault's very instant races it, and the window covers both.
+	 */
+	/* (a packet heard keepidle or more after the handshake can only have been a probe's answer) */
+	bool after_probe = last_rx >= -f->at_ms + idle - LAST_RX_SLACK_MS, race = false;
+	if (!after_probe) {
+		int64_t next = -f->at_ms + idle, every = idle > intvl ? idle : intvl;
+		for (int k = 0; next < 0 && k < 1000000; k++) {
+			last_rx = next;
+			after_probe = true;
+			next += every;
+		}
+		race = next == 0;
+	}
 	int64_t abort_ms = keepalive_abort_ms(idle, intvl, cnt, c->user_timeout_ms);
+	if (after_probe && intvl > idle)
+		abort_ms += intvl - idle;	/* the first timer after an answered probe is keepintvl's */
 	int hz = predict_hz();
 	struct wheel_window w;
 	struct keepalive_chain chain = { .idle_ms = idle, .intvl_ms = intvl, .cnt = cnt,
-					 .user_timeout_ms = c->user_timeout_ms, .reset_from_ms = resets ? back - last_rx : -1 };
+					 .user_timeout_ms = c->user_timeout_ms, .reset_from_ms = resets ? back - last_rx : -1,
+					 .after_probe = after_probe };
 	if (hz > 0) {
 		/* On the wheel: which probe meets the reset, if any, is the wheel's to say. */
 		keepalive_window(&chain, hz, &w);
+		if (race) {
+			struct wheel_window answered;
+			struct keepalive_chain at_fault = chain;
+			at_fault.after_probe = true;
+			if (at_fault.reset_from_ms >= 0)
+				at_fault.reset_from_ms = back;
+			keepalive_window(&at_fault, hz, &answered);
+			/* The fault is usually in place first: the time stays the lost probe's, the window takes both. */
+			int64_t mid = w.mid_ms;
+			if (answered.n == w.n && (w.n == 0 || answered.kind[w.n - 1] == w.kind[w.n - 1])) {
+				window_union(&w, &answered, -last_rx);
+				w.mid_ms = mid;
+			}
+		}
 		if (w.n > 0 && w.kind[w.n - 1] == TEV_RESET) {
 			int64_t k = (int64_t)w.n - 1;
 			predict_say(p, OUTCOME_RST, MECH_PROBE, INT64_MIN,

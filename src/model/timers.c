@@ -83,10 +83,16 @@ static int64_t walk_keepalive(const void *ctx, struct wheel_trace *t)
 	int64_t rx = t->start->jiffy;
 	int64_t idle = wheel_ms_to_jiffies(c->idle_ms, hz), intvl = wheel_ms_to_jiffies(c->intvl_ms, hz);
 	int64_t user = c->user_timeout_ms > 0 ? wheel_ms_to_jiffies(c->user_timeout_ms, hz) : 0;
-	int64_t now = wheel_arm(t, rx, idle, false);
+	/* After an answered probe the timer was re-armed for keepintvl as the probe left, just before. */
+	int64_t now = c->after_probe ? wheel_arm(t, rx, intvl, true) : wheel_arm(t, rx, idle, false);
 
-	for (int64_t probes = 0; probes < CHAIN_MAX; probes++) {
+	for (int64_t probes = 0, n = 0; probes < CHAIN_MAX && n < CHAIN_MAX; n++) {
 		int64_t elapsed = now - rx;	/* keepalive_time_elapsed(), in jiffies */
+		if (elapsed < idle) {
+			/* Not idle long enough yet: re-armed for the rest of keepidle. */
+			now = wheel_arm(t, now, idle - elapsed, true);
+			continue;
+		}
 		if ((user && elapsed >= user && probes > 0) || (!user && probes >= c->cnt)) {
 			wheel_event(t, now, TEV_ABORT);
 			return now;
@@ -96,6 +102,7 @@ static int64_t walk_keepalive(const void *ctx, struct wheel_trace *t)
 			return now;
 		}
 		wheel_event(t, now, TEV_PROBE);
+		probes++;
 		now = wheel_arm(t, now, intvl, true);
 	}
 	return now;

@@ -68,6 +68,12 @@ const char *timer_event_name(enum timer_event e);
 struct keepalive_chain {
 	int64_t idle_ms, intvl_ms, cnt, user_timeout_ms;
 	int64_t reset_from_ms;		/* -1: no reset */
+	/*
+	 * The last packet received answered a probe: the timer was re-armed
+	 * for keepintvl as that probe left (and, when keepintvl is shorter
+	 * than keepidle, re-armed for the rest of keepidle when it fires).
+	 */
+	bool after_probe;
 };
 void keepalive_window(const struct keepalive_chain *c, int hz, struct wheel_window *w);
 
