@@ -47,7 +47,9 @@ static void test_request_reset(void **state)
 	assert_true(c->has_prediction);
 	assert_int_equal(c->predicted_outcome, OUTCOME_RST);
 	assert_int_equal(c->predicted_mechanism, MECH_DATA);
-	assert_int_equal(c->predicted_ms, 3000);
+	/* In the run the reset is placed at the request the capture saw leave: the measured time, to a few ms. */
+	assert_window("client predicted", c->predicted_ms, 3000 - 100, 3000 + LOAD_SLACK_MS);
+	assert_window("client model error", c->detect_ms - c->predicted_ms, -10, 10);
 	assert_int_equal(s->outcome, OUTCOME_NONE);
 	assert_int_equal(s->predicted_outcome, OUTCOME_NONE);
 	done(&r);
