@@ -226,6 +226,11 @@ int predict_hz(void)
 	return hz_override >= 0 ? hz_override : kernel_hz();
 }
 
+/*
+ * How late after its instant a connect's first SYN may leave: the client
+ * is told on the run's timeline and calls connect() (3 ms measured).
+ */
+#define CONNECT_LAG_MS 10
 /* How far a side's measured last receive may read after its handshake (tcpi_last_data_recv is in jiffies). */
 #define LAST_RX_SLACK_MS 10
 /* How much earlier than the harness's origin an endpoint's own clock for its sends may start. */
@@ -409,8 +414,10 @@ void predict_syn_lost(const struct variant *v, int64_t connect_ms, struct predic
 			    dur(a, connect_ms), r, l, linear, sent, dur(b, t),
 			    sent >= r + l ? "their count" : "tcp_model_timeout");
 	}
-	if (wheel)
+	if (wheel) {
+		w.hi_ms += CONNECT_LAG_MS;
 		predict_window(p, connect_ms, &w);
+	}
 }
 
 void predict_syn_refused(int64_t connect_ms, int64_t at_ms, const char *why, struct prediction *p)
@@ -476,6 +483,7 @@ enum connect_fate predict_host_gone(const struct variant *v, int64_t connect_ms,
 		/* The router's solicitation timer, armed when the first SYN arrives, re-armed as it fires. */
 		struct wheel_window w;
 		repeat_window(retrans, (int)solicit, predict_hz(), &w);
+		w.hi_ms += CONNECT_LAG_MS;
 		predict_window(p, connect_ms, &w);
 	}
 	return CONNECT_FAILS;

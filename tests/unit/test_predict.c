@@ -823,7 +823,7 @@ static void test_wheel_syn(void **state)
 	v.faults[v.n_faults++] = fault("drop", HOST_ROUTER, 0);
 	predict_side(&v, HOST_CLIENT, false, 0, &p);
 	assert_int_equal(p.earliest_ms, 7112);
-	assert_int_equal(p.latest_ms, 7144);
+	assert_int_equal(p.latest_ms, 7144 + 10);	/* and the few ms the SYN may leave after the connect's instant */
 	assert_int_equal(p.n_events, 6);
 	/* TCP_USER_TIMEOUT 3 s: measured 3.011 s; 1.5 s: 1.51-1.53 s, after one retransmission. */
 	v.side[HOST_CLIENT].user_timeout_ms = 3000;
@@ -839,7 +839,7 @@ static void test_wheel_syn(void **state)
 	v.faults[0] = fault("crash", HOST_SERVER, 0);
 	predict_side(&v, HOST_CLIENT, false, 0, &p);
 	assert_int_equal(p.earliest_ms, 3048);
-	assert_int_equal(p.latest_ms, 3080);
+	assert_int_equal(p.latest_ms, 3080 + 10);
 	/* The connect 1 s after the fault: the window moves to the fault's clock. */
 	v.side[HOST_CLIENT].connect_at_ms = 1000;
 	predict_side(&v, HOST_CLIENT, false, 0, &p);
