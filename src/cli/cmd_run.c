@@ -26,6 +26,7 @@
 #include "report.h"
 #include "scheduler.h"
 #include "suite.h"
+#include "html.h"
 #include "text.h"
 
 /* Runs at once by default: they mostly sleep on kernel timers. */
@@ -376,12 +377,17 @@ enum status cmd_run(int argc, char **argv)
 		fprintf(stderr, "deadpeer run: cannot write \"%s\": %s\n", path, strerror(-ret));
 		out.write_err = out.write_err ? out.write_err : ret;
 	}
+	bool report = !out.write_err && report_html_write(dir, stderr) >= 0;
+	if (!report && !out.write_err)
+		code = STATUS_FAILED;
 	if (out.write_err)
 		fprintf(human, "the results could not be written (%s): %zu of %zu runs finished, "
 			"results.csv, summary.txt and rates.csv are incomplete\n", strerror(-out.write_err), sch.done, n);
 	else if (sch.interrupted)
 		fprintf(human, "interrupted: %zu of %zu runs finished; their rows are kept\n", sch.done, n);
 	fprintf(human, "CSV: %s/results.csv\n", dir);
+	if (report)
+		fprintf(human, "report: %s/report.html\n", dir);
 	if (out.write_err)
 		code = STATUS_FAILED;
 	/* The report on stdout is output like the files: a full disk or a closed pipe is an error too. */

@@ -22,6 +22,7 @@ enum status cmd_check(int argc, char **argv);
 enum status cmd_table(int argc, char **argv);
 enum status cmd_predict(int argc, char **argv);
 enum status cmd_advise(int argc, char **argv);
+enum status cmd_report(int argc, char **argv);
 /* deadpeer advise --help */
 void advise_usage(FILE *f);
 

@@ -17,6 +17,7 @@ static const struct {
 	{ "predict", cmd_predict, "[-v] [--hz N] [PATH...]", "print each side's predicted outcome, detection time and its window per run (-v: the timer instants); no root needed" },
 	{ "check", cmd_check, "[PATH...]", "parse and validate only; list the runs a file expands to; no root needed" },
 	{ "table", cmd_table, "[RESULTS]", "Markdown tables of a run's results.csv, by claim and mechanism (default: results/latest)" },
+	{ "report", cmd_report, "[RESULTS]", "write RESULTS/report.html again, the run-by-run picture (default: results/latest)" },
 	{ "advise", cmd_advise, "[options]", "settings that meet detection targets, and why; no root needed (--verify runs them)" },
 };
 

@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@ enum obs_tag {
 	OBS_TAG_TIMELINE = 4,	/* one per side with packets */
 	OBS_TAG_APP = 5,	/* one per side: the options it set and the program's view */
 	OBS_TAG_CLOCK = 6,	/* the jiffies' place on CLOCK_MONOTONIC */
+	OBS_TAG_FAULTS = 7,	/* when each fault acted and was lifted */
 };
 
 #define OBS_MAGIC "DPOB"
@@ -348,6 +350,16 @@ void obs_release(struct observation *o)
 	}
 }
 
+int obs_fault_start(struct observation *o, const char *kind, int target, int64_t start_ns)
+{
+	if (o->n_faults >= MAX_FAULTS)
+		return -1;
+	struct obs_fault *f = &o->faults[o->n_faults];
+	*f = (struct obs_fault){ .target = (uint8_t)target, .start_ns = start_ns };
+	snprintf(f->kind, sizeof(f->kind), "%s", kind);
+	return (int)o->n_faults++;
+}
+
 void obs_add_packet(struct observation *o, int s, int64_t ts_ns, enum wire_class cls)
 {
 	struct obs_side *side = &o->side[s];
@@ -418,6 +430,25 @@ static void codec_clock(struct codec *c, struct obs_clock *k)
 
 static void item_clock(struct codec *c, struct observation *o, int side) { codec_clock(c, &o->clock); }
 
+/* The faults: their count, then each as its kind, target and span. */
+static void codec_faults(struct codec *c, struct observation *o)
+{
+	codec_u32(c, &o->n_faults);
+	if (c->decode && !c->err && o->n_faults > MAX_FAULTS)
+		c->err = -EBADMSG;
+	for (uint32_t i = 0; i < o->n_faults && !c->err; i++) {
+		struct obs_fault *f = &o->faults[i];
+		codec_str(c, f->kind, sizeof(f->kind));
+		codec_u8(c, &f->target);
+		codec_i64(c, &f->start_ns);
+		codec_i64(c, &f->end_ns);
+		if (c->decode && !c->err && f->target >= HOST_COUNT)
+			c->err = -EBADMSG;
+	}
+}
+
+static void item_faults(struct codec *c, struct observation *o, int side) { codec_faults(c, o); }
+
 static void item_side(struct codec *c, struct observation *o, int side)
 {
 	uint8_t s = (uint8_t)side;
@@ -458,6 +489,8 @@ int obs_encode(const struct observation *o, uint8_t **buf, size_t *len)
 	item(&c, OBS_TAG_RUN, 0, rw, item_run);
 	if (o->clock.hz > 0)
 		item(&c, OBS_TAG_CLOCK, 0, rw, item_clock);
+	if (o->n_faults)
+		item(&c, OBS_TAG_FAULTS, 0, rw, item_faults);
 	for (int s = 0; s < SIDE_COUNT; s++) {
 		item(&c, OBS_TAG_SIDE, s, rw, item_side);
 		item(&c, OBS_TAG_APP, s, rw, item_app);
@@ -508,6 +541,9 @@ int obs_decode(const uint8_t *buf, size_t len, struct observation *o)
 			codec_clock(&c, &o->clock);
 			if (!c.err && (o->clock.hz < 0 || (o->clock.hz > 0 && o->clock.tick_ns_len <= 0)))
 				return -EBADMSG;
+			break;
+		case OBS_TAG_FAULTS:
+			codec_faults(&c, o);
 			break;
 		case OBS_TAG_SIDE:
 		case OBS_TAG_APP:

@@ -51,6 +51,14 @@ struct obs_clock {
 	int64_t jiffy;
 };
 
+/* When one fault of the run was in effect, on CLOCK_MONOTONIC. */
+struct obs_fault {
+	char kind[24];			/* its action: "drop" */
+	uint8_t target;			/* enum host */
+	int64_t start_ns;		/* the clock read just before it acted */
+	int64_t end_ns;			/* lifted (healed, the host restarted); 0: in effect to the end */
+};
+
 /* What a side's host and endpoint showed. */
 struct obs_side {
 	bool started;			/* its endpoint was started */
@@ -82,6 +90,8 @@ struct observation {
 	int64_t fault_lag_us;		/* the first fault in effect, after its scheduled instant; -1: none */
 	int64_t fault_hits;		/* packets the fault rules matched; -1: not counted */
 	struct obs_clock clock;
+	struct obs_fault faults[MAX_FAULTS];	/* those applied, in the order they acted */
+	uint32_t n_faults;
 	struct obs_side side[SIDE_COUNT];
 };
 
@@ -89,6 +99,8 @@ struct observation {
 void obs_init(struct observation *o);
 /* Release the timelines. */
 void obs_release(struct observation *o);
+/* Fault @kind on @target acted at @start_ns; returns its slot (-1: no room). */
+int obs_fault_start(struct observation *o, const char *kind, int target, int64_t start_ns);
 /* Append a packet to side @s's timeline (counted only, past OBS_TIMELINE_MAX). */
 void obs_add_packet(struct observation *o, int s, int64_t ts_ns, enum wire_class cls);
 

@@ -117,7 +117,12 @@ int file_flush_checked(FILE *f)
 
 const char *variant_label(const struct variant *v, char *buf, size_t len)
 {
-	const char *open = strchr(v->name, '[');
+	return variant_name_label(v->name, buf, len);
+}
+
+const char *variant_name_label(const char *name, char *buf, size_t len)
+{
+	const char *open = strchr(name, '[');
 
 	if (!open) {
 		buf[0] = '\0';

@@ -68,5 +68,7 @@ void app_summary(char *buf, size_t len, const struct side_result *s);
 const char *side_expected(const struct variant *v, int s, char *buf, size_t len);
 /* The sweep part of a variant name ("client.keepidle=1s"), "" without a sweep. */
 const char *variant_label(const struct variant *v, char *buf, size_t len);
+/* The same of a variant's name as a record keeps it ("keepalive[client.keepidle=1s]"). */
+const char *variant_name_label(const char *name, char *buf, size_t len);
 
 #endif

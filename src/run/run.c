@@ -44,6 +44,7 @@ struct run_state {
 	int64_t fault_lag_ns;		/* the first fault in effect (the kernel acknowledged it), after its scheduled instant */
 	struct endpoint service;		/* the server's program after a restart */
 	bool applied[MAX_FAULTS], lifted[MAX_FAULTS];	/* each fault's state */
+	int span[MAX_FAULTS];		/* each applied fault's slot in the record's faults; -1: none */
 	const struct run_opts *opts;		/* may be NULL */
 	struct capture *cap[SIDE_COUNT];	/* each endpoint host's capture; NULL when broken */
 	struct pcap_dumper *file[SIDE_COUNT];	/* --pcap: where the host's packets go */
@@ -390,12 +391,17 @@ static int timeline(struct run_state *st)
 				continue;
 			}
 			bool lift = e->kind == EV_LIFT;
+			int64_t lifting_ns = mono_ns();
 			int ret = lift ? fault_lift(&st->env, f, e->fault, err, sizeof(err))
 				       : fault_apply(&st->env, f, e->fault, err, sizeof(err));
 			if (ret)
 				return run_fail(st, "%s", err);
 			st->applied[e->fault] = true;
 			st->lifted[e->fault] = lift;
+			if (!lift)
+				st->span[e->fault] = obs_fault_start(st->obs, f->kind->name, f->target, st->env.start_ns);
+			else if (st->span[e->fault] >= 0)
+				st->obs->faults[st->span[e->fault]].end_ns = lifting_ns;
 			if (!lift && !st->obs->fault_ns) {
 				/* Times count from the instant before the fault acted: nothing it causes comes earlier. */
 				st->obs->fault_ns = st->env.start_ns;
@@ -494,6 +500,9 @@ int run_variant(const struct variant *v, unsigned run, const struct run_opts *op
 {
 	struct run_state st = { .v = v, .obs = o, .opts = opts };
 	int ret = -1;
+
+	for (size_t i = 0; i < MAX_FAULTS; i++)
+		st.span[i] = -1;
 
 	obs_init(o);
 	snprintf(o->scenario, sizeof(o->scenario), "%s", scenario_path(v->scenario));
