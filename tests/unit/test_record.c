@@ -42,6 +42,10 @@ static void sample(struct observation *o)
 	o->fault_hits = 4;
 	/* jiffy 1000000 (a multiple of every granularity that matters here) began at 0 */
 	o->clock = (struct obs_clock){ .hz = 250, .tick_ns = 0, .tick_ns_len = 4 * MS, .jiffy = 1000000 };
+	/* A drop that is lifted, then a crash that lasts: the report's bands. */
+	assert_int_equal(obs_fault_start(o, "drop", HOST_ROUTER, fault), 0);
+	o->faults[0].end_ns = fault + 2500 * MS;
+	assert_int_equal(obs_fault_start(o, "crash", HOST_SERVER, fault + 3000 * MS), 1);
 	for (int s = 0; s < SIDE_COUNT; s++) {
 		o->side[s].started = true;
 		o->side[s].on_wire = true;
@@ -97,6 +101,14 @@ static void test_round_trip(void **state)
 	assert_int_equal(back.fault_lag_us, 87);
 	assert_int_equal(back.fault_hits, 4);
 	assert_memory_equal(&back.clock, &o.clock, sizeof(o.clock));
+	assert_int_equal(back.n_faults, 2);
+	for (uint32_t i = 0; i < 2; i++) {
+		assert_string_equal(back.faults[i].kind, o.faults[i].kind);
+		assert_int_equal(back.faults[i].target, o.faults[i].target);
+		assert_int_equal(back.faults[i].start_ns, o.faults[i].start_ns);
+		assert_int_equal(back.faults[i].end_ns, o.faults[i].end_ns);
+	}
+	assert_int_equal(back.faults[1].end_ns, 0);	/* in effect to the end */
 	for (int s = 0; s < SIDE_COUNT; s++) {
 		const struct obs_side *a = &o.side[s], *b = &back.side[s];
 		assert_int_equal(b->started, a->started);
