@@ -777,7 +777,7 @@ int html_render(FILE *f, const struct html_run *runs, size_t n, const char *bann
 	fputs("<h2 id=\"runs\">Runs</h2>\n", f);
 	legend(f);
 	fputs("<p class=\"note\">Times are from the fault (0 s). A timeline is drawn when its run is opened; "
-	      "<a href=\"#all\" id=\"open-all\">open every run</a>. Hover a mark for its time and kind.</p>\n"
+	      "<a href=\"#all\" id=\"open-all\">open every run</a>. Hover a mark for its time and kind; drag across a timeline to zoom in, double-click to zoom out.</p>\n"
 	      "<noscript><p class=\"fail\">The timelines are drawn by the page's script: allow it to see them.</p></noscript>\n",
 	      f);
 	size_t opened = 0;

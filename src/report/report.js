@@ -72,8 +72,17 @@
 		var pad = (b - a) * 0.03 || 100;
 		a -= pad;
 		b += pad;
+		render(box, run, a, b, a, b);
+	}
+
+	// Draw @run's timeline in @box from @a to @b ms; [@a0, @b0] is the whole run, for zooming out.
+	function render(box, run, a, b, a0, b0) {
+		var w = run.w, s, j;
 		function X(ms) {
 			return L + (ms - a) / (b - a) * (W - L - R);
+		}
+		function shown(ms) {
+			return ms !== undefined && ms >= a && ms <= b;
 		}
 		var svg = el('svg', { viewBox: '0 0 ' + W + ' ' + H, width: '100%', class: 'timeline' });
 		// Lanes and the time axis.
@@ -88,7 +97,10 @@
 		}
 		// The faults: a band over every lane, darker on the one it hit.
 		w.f.forEach(function (ft) {
-			var x0 = X(ft[2] / 1000), x1 = X(ft[3] === null ? b : ft[3] / 1000);
+			var end = ft[3] === null ? b : ft[3] / 1000;
+			if (end < a || ft[2] / 1000 > b)
+				return;
+			var x0 = X(Math.max(ft[2] / 1000, a)), x1 = X(Math.min(end, b));
 			var g = el('g', { class: 'fault' }, svg);
 			el('rect', { x: x0, y: 22, width: Math.max(x1 - x0, 1), height: H - 44, fill: '#f4c7c3', opacity: 0.5 }, g);
 			el('rect', { x: x0, y: LANE[ft[1]] - 14, width: Math.max(x1 - x0, 1), height: 28, fill: '#f4c7c3' }, g);
@@ -100,11 +112,12 @@
 		// Each side's prediction: its window and instant.
 		for (s = 0; s < 2; s++) {
 			var f = run.s[s], y = LANE[s], below = s === 0 ? -1 : 1;
-			if (f.pr === undefined)
+			if (!shown(f.pr))
 				continue;
 			var g = el('g', { class: 'predicted' }, svg);
 			if (f.lo !== undefined && f.hi !== undefined)
-				el('rect', { x: X(f.lo), y: y - 16, width: Math.max(X(f.hi) - X(f.lo), 1.5), height: 32, fill: '#cdebd0' }, g);
+				el('rect', { x: X(Math.max(f.lo, a)), y: y - 16, width: Math.max(X(Math.min(f.hi, b)) - X(Math.max(f.lo, a)), 1.5),
+					     height: 32, fill: '#cdebd0' }, g);
 			el('line', { x1: X(f.pr), x2: X(f.pr), y1: y - 18, y2: y + 18, stroke: '#2a7', 'stroke-width': 2,
 				     'stroke-dasharray': '3 2' }, g);
 			var right = X(f.pr) > W * 0.7;
@@ -119,6 +132,8 @@
 			for (j = 0; j < p.length; j += 2) {
 				var word = D.k[p[j]], kd = kindOf(word), c = D.kinds[kd.k] || ['#000', kd.k];
 				var x = X(p[j + 1] / 1000), ms = p[j + 1] / 1000;
+				if (!shown(ms))
+					continue;
 				var g = el('g', { class: 'mk ' + word + (kd.inbound ? ' in' : ' out'), 'data-side': NAMES[s] }, svg);
 				el('line', { x1: x, x2: x, y1: y + dir * 4, y2: r - dir * 3, stroke: c[0], 'stroke-width': 1.5 }, g);
 				if (kd.inbound)
@@ -134,7 +149,7 @@
 		// Each side's detection: outcome and mechanism, and the program's own when it has one.
 		for (s = 0; s < 2; s++) {
 			var f = run.s[s], y = LANE[s], above = s === 0 ? -1 : 1;
-			if (f.d !== undefined) {
+			if (shown(f.d)) {
 				var g = el('g', { class: 'detect', 'data-side': NAMES[s] }, svg);
 				var right = X(f.d) > W * 0.7;
 				el('line', { x1: X(f.d), x2: X(f.d), y1: y - 20, y2: y + 20, stroke: '#000', 'stroke-width': 3 }, g);
@@ -142,17 +157,53 @@
 				text(g, X(f.d) + (right ? -5 : 5), y + 26 * above + (above < 0 ? 0 : 8), label,
 				     { 'font-weight': 'bold', 'text-anchor': right ? 'end' : 'start' });
 				el('title', {}, g).textContent = NAMES[s] + ' detected: ' + label;
-			} else if (f.o) {
+			} else if (f.d === undefined && f.o) {
 				text(svg, W - R, y + 26 * above + (above < 0 ? 0 : 8), NAMES[s] + ': ' + f.o,
 				     { 'text-anchor': 'end', class: 'detect-none' });
 			}
-			if (f.ad !== undefined) {
+			if (shown(f.ad)) {
 				var g = el('g', { class: 'app-detect' }, svg);
 				el('path', { d: 'M' + X(f.ad) + ' ' + (y - 9) + 'l6 9-6 9-6-9z', fill: '#fff', stroke: '#000' }, g);
 				el('title', {}, g).textContent = NAMES[s] + "'s program: " + f.ar + ' at ' + sec(f.ad);
 			}
 		}
+		// Drag across the timeline to zoom in on that span, double-click to see the whole run again.
+		var from = null, sel = null;
+		function at(ev) {
+			var r = svg.getBoundingClientRect();
+			return a + ((ev.clientX - r.left) * W / r.width - L) / (W - L - R) * (b - a);
+		}
+		svg.addEventListener('mousedown', function (ev) {
+			from = at(ev);
+			sel = el('rect', { x: X(from), y: 20, width: 0, height: H - 40, fill: '#36c', opacity: 0.15 }, svg);
+			ev.preventDefault();
+		});
+		svg.addEventListener('mousemove', function (ev) {
+			if (from === null)
+				return;
+			var to = at(ev);
+			sel.setAttribute('x', X(Math.min(from, to)));
+			sel.setAttribute('width', Math.abs(X(to) - X(from)));
+		});
+		svg.addEventListener('mouseup', function (ev) {
+			if (from === null)
+				return;
+			var to = at(ev), lo = Math.min(from, to), hi = Math.max(from, to);
+			from = null;
+			if (Math.abs(X(hi) - X(lo)) < 5) {
+				sel.remove();
+				return;
+			}
+			render(box, run, lo, hi, a0, b0);
+		});
+		svg.addEventListener('dblclick', function () {
+			render(box, run, a0, b0, a0, b0);
+		});
+		box.textContent = '';
 		box.appendChild(svg);
+		if (a > a0 || b < b0)
+			text(svg, W - R, 12, 'zoomed: ' + sec(a) + ' to ' + sec(b) + ' (double-click for the whole run)',
+			     { 'text-anchor': 'end', fill: '#36c' });
 	}
 
 	var all = document.querySelectorAll('details.run');
@@ -177,5 +228,11 @@
 		});
 	window.addEventListener('hashchange', openHash);
 	openHash();
+	// When the page was usable, from navigation start: parsed and scripted, then laid out and painted.
 	document.documentElement.setAttribute('data-ready-ms', Math.round(performance.now()));
+	requestAnimationFrame(function () {
+		setTimeout(function () {
+			document.documentElement.setAttribute('data-painted-ms', Math.round(performance.now()));
+		}, 0);
+	});
 })();

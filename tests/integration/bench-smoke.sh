@@ -27,5 +27,7 @@ smoke wire-lag '^ +3 +[0-9.]+ ' 3
 smoke parallel '^ +2 +[0-9]+ ' 1 2
 smoke apps '^socat +[0-9.]+ ' 1
 smoke model-accuracy '^all: [0-9]+ sides' "$(dirname "$BENCH")/scenarios/keepalive-drop.scn"
+"$DEADPEER" run -q -o "$work/results" "$(dirname "$BENCH")/scenarios/keepalive-drop.scn" > /dev/null 2>&1
+smoke report-open '^/[^ ]*results +1 +' -n 1 "$work/results"
 check "the baseline left no named namespace" test -z "$(ip netns list | grep dpb)"
 finish
