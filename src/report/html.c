@@ -505,6 +505,10 @@ static void sweep_section(FILE *f, const struct html_run *runs, size_t n_runs, c
 	for (size_t i = 0; numeric && i < n; i++)
 		ms |= values[i] && strpbrk(values[i], "smh") != NULL;
 	snprintf(xname, sizeof(xname), "%s%s", key, ms ? " (ms)" : "");
+	if (!m) {
+		fputs("<p class=\"note\">Neither side detected anything, or was predicted to, in any of its variants.</p>\n", f);
+		goto out;
+	}
 	chart(f, pt, m, xname, numeric ? NULL : labels, n_labels);
 	fputs("<p class=\"note\">", f);
 	for (int s = 0; s < SIDE_COUNT; s++)
