@@ -72,29 +72,30 @@ static int duration_opt(const char *opt, const char *text, int64_t *ms)
 	return 0;
 }
 
+const struct option advise_options[] = {
+	{ "idle", required_argument, NULL, 'i' },
+	{ "busy", required_argument, NULL, 'b' },
+	{ "connect", required_argument, NULL, 'c' },
+	{ "middlebox-idle", required_argument, NULL, 'm' },
+	{ "tolerate-loss", required_argument, NULL, 't' },
+	{ "knobs", required_argument, NULL, 'k' },
+	{ "json", no_argument, NULL, 'j' },
+	{ "verify", no_argument, NULL, 'v' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
 /* 0, 1 (--help: done), or -1 after a message. */
 static int parse_options(int argc, char **argv, struct advise_opts *o)
 {
-	static const struct option longopts[] = {
-		{ "idle", required_argument, NULL, 'i' },
-		{ "busy", required_argument, NULL, 'b' },
-		{ "connect", required_argument, NULL, 'c' },
-		{ "middlebox-idle", required_argument, NULL, 'm' },
-		{ "tolerate-loss", required_argument, NULL, 't' },
-		{ "knobs", required_argument, NULL, 'k' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "verify", no_argument, NULL, 'v' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	char msg[256];
 	int c;
 
 	*o = (struct advise_opts){ .t = { .tolerate_loss = 1, .knobs = KNOB_ALL } };
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:h", advise_options, NULL)) != -1) {
 		switch (c) {
 		case 'i': if (duration_opt("--idle", optarg, &o->t.target_ms[STATE_IDLE])) return -1; break;
 		case 'b': if (duration_opt("--busy", optarg, &o->t.target_ms[STATE_BUSY])) return -1; break;

@@ -54,6 +54,15 @@ static void describe_side(const char *side, const struct side_cfg *c)
 	putchar('\n');
 }
 
+void check_usage(FILE *f)
+{
+	fputs("usage: deadpeer check [PATH...]\n\n"
+	      "Parse and validate scenario files, or the *.scn files of directories (default: the shipped\n"
+	      "suite), and list the runs each expands to; warn about traps in their settings. No root needed.\n"
+	      "Exit 0, or 2 with FILE:LINE: message for each error.\n",
+	      f);
+}
+
 enum status cmd_check(int argc, char **argv)
 {
 	struct suite s;

@@ -62,19 +62,32 @@ static void print_side(int side, const struct prediction *p, bool verbose)
 	}
 }
 
+const struct option predict_options[] = {
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "hz", required_argument, NULL, 'H' },
+	{ NULL, 0, NULL, 0 },
+};
+
+void predict_usage(FILE *f)
+{
+	fputs("usage: deadpeer predict [-v] [--hz N] [PATH...]\n\n"
+	      "What the kernel's timer rules predict for each run of the scenario files (default: the shipped\n"
+	      "suite): each side's outcome, mechanism, detection time and the window the timer wheel allows.\n"
+	      "No root needed.\n"
+	      "  -v, --verbose      also each timer instant of the chain (probes, retransmissions...)\n"
+	      "      --hz N         another kernel's HZ (100, 250, 300, 1000) instead of this machine's\n"
+	      "Exit 0, or 2: bad usage or an invalid scenario file.\n",
+	      f);
+}
+
 enum status cmd_predict(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "hz", required_argument, NULL, 'H' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct suite s;
 	bool verbose = false;
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":v", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":v", predict_options, NULL)) != -1) {
 		switch (c) {
 		case 'v':
 			verbose = true;

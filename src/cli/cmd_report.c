@@ -7,6 +7,16 @@
 #include "commands.h"
 #include "html.h"
 
+void report_usage(FILE *f)
+{
+	fputs("usage: deadpeer report [RESULTS_DIR]\n\n"
+	      "Write RESULTS_DIR/report.html again (default: results/latest) from results.csv, runs/ and\n"
+	      "summary.txt: the summary, the sweeps and repeats as charts, and each run's timeline. One\n"
+	      "self-contained file that opens from disk. No root needed. Exit 0, or 2: not a results\n"
+	      "directory or a malformed results.csv.\n",
+	      f);
+}
+
 enum status cmd_report(int argc, char **argv)
 {
 	const char *dir = argc > 1 ? argv[1] : "results/latest";

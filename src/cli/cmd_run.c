@@ -58,26 +58,47 @@ static int parse_long(const char *opt, const char *text, long min, long *out)
 	return 0;
 }
 
+const struct option run_options[] = {
+	{ "output", required_argument, NULL, 'o' },
+	{ "repeat", required_argument, NULL, 'r' },
+	{ "filter", required_argument, NULL, 'f' },
+	{ "shard", required_argument, NULL, 's' },
+	{ "jobs", required_argument, NULL, 'j' },
+	{ "max-runs", required_argument, NULL, 'm' },
+	{ "pcap", no_argument, NULL, 'p' },
+	{ "tap", no_argument, NULL, 't' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ NULL, 0, NULL, 0 },
+};
+
+void run_usage(FILE *f)
+{
+	fputs("usage: deadpeer run [options] [PATH...]\n\n"
+	      "Run scenario files, or the *.scn files of directories (default: the shipped suite), as root.\n"
+	      "  -o, --output DIR   write results.csv, summary.txt, rates.csv, runs/ and report.html in DIR\n"
+	      "                     (default: results/<UTC timestamp>/, with results/latest)\n"
+	      "      --repeat N     run every variant N times (overrides the files' repeat)\n"
+	      "      --filter GLOB  run only scenarios whose name or variant name matches GLOB\n"
+	      "      --shard K/N    run only the K-th of N deterministic slices of the runs\n"
+	      "      --pcap         keep each host's capture in pcap/<scenario>-<variant>-<run>-<side>.pcap\n"
+	      "  -j, --jobs N       runs at once (default 16)\n"
+	      "      --max-runs N   refuse a selection of more than N runs (default 1000)\n"
+	      "      --tap          TAP output on stdout\n"
+	      "  -q, --quiet        only the summary\n"
+	      "  -v, --verbose      also print each run's error details and CSV row as it finishes\n"
+	      "Exit 0: every expectation met; 1: one failed or a run could not complete; 2: bad usage or an\n"
+	      "invalid scenario file (nothing is run); 3: this machine cannot run scenarios.\n",
+	      f);
+}
+
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	static const struct option longopts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "repeat", required_argument, NULL, 'r' },
-		{ "filter", required_argument, NULL, 'f' },
-		{ "shard", required_argument, NULL, 's' },
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "max-runs", required_argument, NULL, 'm' },
-		{ "pcap", no_argument, NULL, 'p' },
-		{ "tap", no_argument, NULL, 't' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ NULL, 0, NULL, 0 },
-	};
 	int c;
 
 	*o = (struct options){ .jobs = DEFAULT_JOBS, .max_runs = DEFAULT_MAX_RUNS };
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:j:qv", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:j:qv", run_options, NULL)) != -1) {
 		switch (c) {
 		case 'o': o->output = optarg; break;
 		case 'r': if (parse_long("--repeat", optarg, 1, &o->repeat)) return -1; break;
@@ -105,7 +126,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		}
 		case 'p': o->pcap = true; break;
 		default:
-			fprintf(stderr, "Try 'deadpeer --help'.\n");
+			fprintf(stderr, "Try 'deadpeer run --help'.\n");
 			return -1;
 		}
 	}

@@ -532,6 +532,14 @@ out:
 	free(cols);
 }
 
+void table_usage(FILE *f)
+{
+	fputs("usage: deadpeer table [RESULTS_DIR | results.csv]\n\n"
+	      "Markdown tables of a run's results.csv (default: results/latest), by claim and mechanism, as\n"
+	      "README.md shows them. No root needed. Exit 0, or 2: no such results or a malformed file.\n",
+	      f);
+}
+
 enum status cmd_table(int argc, char **argv)
 {
 	const char *arg = argc > 1 ? argv[1] : "results/latest";

@@ -10,16 +10,19 @@
 static const struct {
 	const char *name;
 	enum status (*fn)(int argc, char **argv);
+	void (*usage)(FILE *f);		/* deadpeer NAME --help */
 	const char *args;
 	const char *description;
 } commands[] = {
-	{ "run", cmd_run, "[options] [PATH...]", "run scenario files or directories (default: the shipped suite)" },
-	{ "predict", cmd_predict, "[-v] [--hz N] [PATH...]", "print each side's predicted outcome, detection time and its window per run (-v: the timer instants); no root needed" },
-	{ "check", cmd_check, "[PATH...]", "parse and validate only; list the runs a file expands to; no root needed" },
-	{ "table", cmd_table, "[RESULTS]", "Markdown tables of a run's results.csv, by claim and mechanism (default: results/latest)" },
-	{ "report", cmd_report, "[RESULTS]", "write RESULTS/report.html again, the run-by-run picture (default: results/latest)" },
-	{ "advise", cmd_advise, "[options]", "settings that meet detection targets, and why; no root needed (--verify runs them)" },
+	{ "run", cmd_run, run_usage, "[options] [PATH...]", "run scenario files or directories (default: the shipped suite)" },
+	{ "predict", cmd_predict, predict_usage, "[-v] [--hz N] [PATH...]", "print each side's predicted outcome, detection time and its window per run (-v: the timer instants); no root needed" },
+	{ "check", cmd_check, check_usage, "[PATH...]", "parse and validate only; list the runs a file expands to; no root needed" },
+	{ "table", cmd_table, table_usage, "[RESULTS]", "Markdown tables of a run's results.csv, by claim and mechanism (default: results/latest)" },
+	{ "report", cmd_report, report_usage, "[RESULTS]", "write RESULTS/report.html again, the run-by-run picture (default: results/latest)" },
+	{ "advise", cmd_advise, advise_usage, "[options]", "settings that meet detection targets, and why; no root needed (--verify runs them)" },
 };
+
+const char *const command_names[] = { "run", "predict", "check", "table", "report", "advise", NULL };
 
 static void usage(FILE *f)
 {
@@ -39,7 +42,7 @@ static void usage(FILE *f)
 	      "      --tap          TAP output on stdout\n"
 	      "  -q, --quiet        only the summary\n"
 	      "  -v, --verbose      also print each run's error details and CSV row as it finishes\n\n"
-	      "advise options: deadpeer advise --help\n\n"
+	      "each command's own options: deadpeer COMMAND --help\n\n"
 	      "exit codes: 0 all expectations met, 1 an expectation failed or a run could not\n"
 	      "complete, 2 bad usage or invalid scenario file, 3 this machine cannot run scenarios\n\n"
 	      "fault actions ([fault] action = ...):\n", f);
@@ -75,9 +78,15 @@ static enum status dispatch(int argc, char **argv)
 		printf("deadpeer %s\n", DEADPEER_VERSION);
 		return STATUS_PASS;
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
-		if (strcmp(argv[1], commands[i].name) == 0)
-			return commands[i].fn(argc - 1, argv + 1);
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+		if (strcmp(argv[1], commands[i].name))
+			continue;
+		if (argc > 2 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
+			commands[i].usage(stdout);
+			return STATUS_PASS;
+		}
+		return commands[i].fn(argc - 1, argv + 1);
+	}
 	fprintf(stderr, "deadpeer: unknown command '%s'\n\n", argv[1]);
 	usage(stderr);
 	return STATUS_USAGE;
