@@ -11,9 +11,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
 
 #include "fault.h"
 #include "names.h"
+#include "predict.h"
 #include "report.h"
 
 void csv_field(FILE *f, const char *s)
@@ -201,6 +204,27 @@ static const char *fault_list(char *buf, size_t len, const struct variant *v, bo
 		k += (size_t)snprintf(buf + k, len - k, "%s%s", i ? "+" : "",
 				      targets ? host_name(v->faults[i].target) : v->faults[i].kind->name);
 	return buf;
+}
+
+/* Where the row was measured: this machine's kernel release, HZ and host name, read once. */
+COLUMN(col_kernel)
+{
+	static struct utsname u;
+
+	if (!u.release[0] && uname(&u) < 0)
+		return "";
+	return u.release;
+}
+
+COLUMN(col_hz) { int hz = predict_hz(); return num(buf, len, hz > 0, hz); }
+
+COLUMN(col_host)
+{
+	static char name[256];
+
+	if (!name[0] && gethostname(name, sizeof(name) - 1) < 0)
+		name[0] = '\0';
+	return name;
 }
 
 /* An application side: its socket options are what was read back from its sockets, never the file's. */
@@ -393,6 +417,9 @@ static const struct {
 	[COL_PROBABILITY] = { "probability", col_probability },
 	[COL_PREDICTED_EARLIEST_MS] = { "predicted_earliest_ms", col_predicted_earliest },
 	[COL_PREDICTED_LATEST_MS] = { "predicted_latest_ms", col_predicted_latest },
+	[COL_KERNEL] = { "kernel", col_kernel },
+	[COL_HZ] = { "hz", col_hz },
+	[COL_HOST] = { "host", col_host },
 };
 static_assert(ARRAY_SIZE(columns) == COL_COUNT, "a name and a text for every column");
 

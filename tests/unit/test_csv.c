@@ -9,11 +9,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
 #include <unistd.h>
 #include <cmocka.h>
 
 #include "unit.h"
 
+#include "predict.h"
 #include "report.h"
 
 static char *field(const char *s)
@@ -62,7 +65,7 @@ static void test_header(void **state)
 		"probes,retransmits,expected,verdict,wire_lag_ms,model_error_ms,counts_from,zero_window_probes,predicted,error,"
 		"probe_replies,probe_reply_max_ms,description,setup_ms,connect_ms,teardown_ms,fault_lag_ms,"
 		"fault_hits,observer,connections,reconnect_ms,app_reaction,app_detect_ms,app_lag_ms,app_exit_status,"
-		"app_line,observe_lag_ms,probability,predicted_earliest_ms,predicted_latest_ms\r\n");
+		"app_line,observe_lag_ms,probability,predicted_earliest_ms,predicted_latest_ms,kernel,hz,host\r\n");
 	free(buf);
 }
 
@@ -91,6 +94,25 @@ static char *rows_of(const struct run_result *r)
 
 	assert_int_equal(csv_rows(f, r), 0);
 	fclose(f);
+	/* Every row ends with where it was measured: this machine's kernel, HZ and host name; cut off here. */
+	struct utsname u;
+	char host[256] = "", where[600];
+	int hz = predict_hz();
+	assert_int_equal(uname(&u), 0);
+	assert_int_equal(gethostname(host, sizeof(host) - 1), 0);
+	if (hz > 0)
+		snprintf(where, sizeof(where), ",%s,%d,%s\r\n", u.release, hz, host);
+	else
+		snprintf(where, sizeof(where), ",%s,,%s\r\n", u.release, host);
+	for (char *line = buf, *end; (end = strstr(line, "\r\n")); line = end + 2) {
+		size_t w = strlen(where);
+		char *at = end + 2 - w;
+		assert_true(at >= line && strncmp(at, where, w) == 0);
+		memmove(at + 2, end + 2, strlen(end + 2) + 1);
+		at[0] = '\r';
+		at[1] = '\n';
+		end = at;
+	}
 	return buf;
 }
 
@@ -360,7 +382,7 @@ static void test_column_names(void **state)
 	assert_string_equal(csv_column_name(COL_FAULT_HITS), "fault_hits");
 	assert_string_equal(csv_column_name(COL_OBSERVER), "observer");
 	assert_string_equal(csv_column_name(COL_OBSERVE_LAG_MS), "observe_lag_ms");
-	assert_string_equal(csv_column_name(COL_COUNT - 1), "predicted_latest_ms");
+	assert_string_equal(csv_column_name(COL_COUNT - 1), "host");
 	free(buf);
 	free(expect);
 }
