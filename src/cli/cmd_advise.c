@@ -37,6 +37,7 @@ void advise_usage(FILE *f)
 	      "  --verify             write the scenarios that check the advice into DIR/scenarios and run\n"
 	      "                       them (root); the advice holds if every run lands in its window\n"
 	      "  -o, --output DIR     with --verify (default " DEFAULT_VERIFY_DIR "); the run goes in DIR/results\n"
+	      "  -h, --help           this text\n"
 	      "Durations: 250ms, 30s, 5m, 1h. Exit 0: every target met (and verified), 1: one cannot be\n"
 	      "met (the closest is printed) or a verifying run missed its window, 2: bad usage, 3: --verify\n"
 	      "without the rights to run scenarios.\n",

@@ -22,7 +22,6 @@ static const struct {
 	{ "advise", cmd_advise, advise_usage, "[options]", "settings that meet detection targets, and why; no root needed (--verify runs them)" },
 };
 
-const char *const command_names[] = { "run", "predict", "check", "table", "report", "advise", NULL };
 
 static void usage(FILE *f)
 {
@@ -66,6 +65,10 @@ static_assert(ARRAY_SIZE(exit_codes) == STATUS_COUNT, "an exit code for every st
 
 static enum status dispatch(int argc, char **argv)
 {
+	/* The man page's test and the completion read command_names: the same commands, in the same order. */
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		assert(command_names[i] && strcmp(command_names[i], commands[i].name) == 0);
+	assert(!command_names[ARRAY_SIZE(commands)]);
 	if (argc < 2) {
 		usage(stderr);
 		return STATUS_USAGE;

@@ -64,6 +64,11 @@ static const struct key_def key_defs[] = {
 	{ "mtu", S(SECT_FAULT), VT_INT, offsetof(struct fault_cfg, mtu), MTU_MIN_IPV4, LINK_MTU - 1, NULL, 0 },
 };
 
+const char *key_name(size_t i)
+{
+	return i < ARRAY_SIZE(key_defs) ? key_defs[i].name : NULL;
+}
+
 const struct key_def *key_lookup(enum section_kind kind, const char *key)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(key_defs); i++)
@@ -732,7 +737,7 @@ static char *read_line(char *str, int num, void *stream)
 	return str;
 }
 
-static const char *expected_keys(enum section_kind kind)
+const char *expected_keys(enum section_kind kind)
 {
 	switch (kind) {
 	case SECT_SCENARIO: return "name, description, family, start, deadline, repeat";

@@ -53,6 +53,10 @@ struct key_def {
 };
 
 const struct key_def *key_lookup(enum section_kind kind, const char *key);
+/* The table's @i-th key ("keepidle"), NULL past its end. */
+const char *key_name(size_t i);
+/* The keys section @kind takes, as its error messages list them ("at, action, target, ..."). */
+const char *expected_keys(enum section_kind kind);
 
 /*
  * Store @value for @k into @obj (the section's struct). Returns 0, or -1
