@@ -299,6 +299,12 @@ enum status cmd_run(int argc, char **argv)
 	warn_traps(&s, stderr);
 	struct plan_opts po = { o.filter, o.repeat, o.shard_k, o.shard_n };
 	runs = suite_plan(&s, &po, &n);
+	/* Which suite this is, whatever the shard: for deadpeer merge to join only shards of one suite. */
+	struct plan_opts whole = { o.filter, o.repeat, 0, 0 };
+	size_t n_whole;
+	struct planned *all = suite_plan(&s, &whole, &n_whole);
+	uint64_t suite_id = plan_fingerprint(all, n_whole);
+	plan_free(all, n_whole);
 	if (!n) {
 		fprintf(stderr, "deadpeer run: no runs selected%s%s\n", o.filter ? " by --filter " : "",
 			o.filter ? o.filter : "");
@@ -330,6 +336,12 @@ enum status cmd_run(int argc, char **argv)
 		goto out;
 	}
 	if (make_output(&o, dir, sizeof(dir), &lock) < 0) {
+		code = STATUS_USAGE;
+		goto out;
+	}
+	snprintf(path, sizeof(path), "%s/suite.txt", dir);
+	if (write_suite_info(path, suite_id, n_whole, o.shard_n ? o.shard_k : 1, o.shard_n ? o.shard_n : 1) < 0) {
+		fprintf(stderr, "deadpeer run: cannot write \"%s\": %s\n", path, strerror(errno));
 		code = STATUS_USAGE;
 		goto out;
 	}

@@ -4,4 +4,4 @@
 
 #include "commands.h"
 
-const char *const command_names[] = { "run", "predict", "check", "table", "report", "advise", NULL };
+const char *const command_names[] = { "run", "predict", "check", "table", "report", "merge", "advise", NULL };

@@ -23,12 +23,14 @@ enum status cmd_table(int argc, char **argv);
 enum status cmd_predict(int argc, char **argv);
 enum status cmd_advise(int argc, char **argv);
 enum status cmd_report(int argc, char **argv);
+enum status cmd_merge(int argc, char **argv);
 /* deadpeer COMMAND --help: its usage, options and exit codes. */
 void run_usage(FILE *f);
 void predict_usage(FILE *f);
 void check_usage(FILE *f);
 void table_usage(FILE *f);
 void report_usage(FILE *f);
+void merge_usage(FILE *f);
 void advise_usage(FILE *f);
 
 /* The commands' names, NULL-terminated (the man page's test and completion are checked against it). */
@@ -36,7 +38,7 @@ extern const char *const command_names[];
 
 #include <getopt.h>
 /* The options of the commands that take any, as getopt_long takes them: the parsers' own tables. */
-extern const struct option run_options[], predict_options[], advise_options[];
+extern const struct option run_options[], predict_options[], advise_options[], merge_options[];
 
 struct suite;
 /* A warning on @err for each trap in the settings of @s's scenarios (check and run; nothing fails for it). */

@@ -19,6 +19,7 @@ static const struct {
 	{ "check", cmd_check, check_usage, "[PATH...]", "parse and validate only; list the runs a file expands to; no root needed" },
 	{ "table", cmd_table, table_usage, "[RESULTS]", "Markdown tables of a run's results.csv, by claim and mechanism (default: results/latest)" },
 	{ "report", cmd_report, report_usage, "[RESULTS]", "write RESULTS/report.html again, the run-by-run picture (default: results/latest)" },
+	{ "merge", cmd_merge, merge_usage, "-o DIR RESULTS...", "join the results directories of a suite's shards, run on any machines, into one" },
 	{ "advise", cmd_advise, advise_usage, "[options]", "settings that meet detection targets, and why; no root needed (--verify runs them)" },
 };
 

@@ -840,14 +840,7 @@ int html_render(FILE *f, const struct html_run *runs, size_t n, const char *bann
 
 /* ---- from a results directory ---- */
 
-struct loaded {
-	char ***rows;			/* each indexed by enum csv_column; owned */
-	size_t n_rows;
-	struct html_run *runs;
-	size_t n_runs;
-};
-
-static void loaded_free(struct loaded *l)
+void results_free(struct results *l)
 {
 	for (size_t i = 0; i < l->n_rows; i++) {
 		for (int c = 0; c < COL_COUNT; c++)
@@ -866,7 +859,7 @@ static bool column_needed(enum csv_column c)
 	return c == COL_SCENARIO || c == COL_VARIANT || c == COL_RUN || c == COL_SIDE;
 }
 
-static int load_csv(struct loaded *l, const char *path, FILE *err)
+static int load_csv(struct results *l, const char *path, FILE *err)
 {
 	FILE *f;
 	const char *kind;
@@ -952,7 +945,7 @@ static int cmp_run(const void *pa, const void *pb)
 }
 
 /* Rows into runs: a run is its scenario, variant and repetition; in the order they first appear. */
-static int group_runs(struct loaded *l)
+static int group_runs(struct results *l)
 {
 	l->runs = calloc(l->n_rows ? l->n_rows : 1, sizeof(*l->runs));
 	if (!l->runs)
@@ -998,7 +991,7 @@ static bool parse_stem(const char *name, char *scenario, size_t len, unsigned *r
 	return true;
 }
 
-static void attach_records(struct loaded *l, const char *dir, FILE *err)
+static void attach_records(struct results *l, const char *dir, FILE *err)
 {
 	char path[4300];
 	DIR *d;
@@ -1036,16 +1029,22 @@ static void attach_records(struct loaded *l, const char *dir, FILE *err)
 	closedir(d);
 }
 
+int results_load(struct results *l, const char *csv, FILE *err)
+{
+	*l = (struct results){ 0 };
+	return load_csv(l, csv, err) < 0 || group_runs(l) < 0 ? -1 : 0;
+}
+
 long report_html_write(const char *dir, FILE *err)
 {
-	struct loaded l = { 0 };
+	struct results l = { 0 };
 	char path[4300], tmp[4400], banner[1100] = "";
 	FILE *f;
 	const char *kind;
 	long ret = -1;
 
 	snprintf(path, sizeof(path), "%s/results.csv", dir);
-	if (load_csv(&l, path, err) < 0 || group_runs(&l) < 0)
+	if (results_load(&l, path, err) < 0)
 		goto out;
 	attach_records(&l, dir, err);
 	snprintf(path, sizeof(path), "%s/summary.txt", dir);
@@ -1070,6 +1069,6 @@ long report_html_write(const char *dir, FILE *err)
 	}
 	ret = (long)l.n_runs;
 out:
-	loaded_free(&l);
+	results_free(&l);
 	return ret;
 }

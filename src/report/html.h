@@ -25,6 +25,18 @@ struct html_run {
 	char *data;			/* its timeline as the page's JSON; NULL: no record */
 };
 
+/* A results.csv read back: its rows, and the rows grouped into runs (sorted by scenario, variant, run). */
+struct results {
+	char ***rows;			/* each indexed by enum csv_column ("" where absent); owned */
+	size_t n_rows;
+	struct html_run *runs;
+	size_t n_runs;
+};
+
+/* Read @csv into @r (results_free it, whatever the result); 0, or -1 after a FILE:LINE message on @err. */
+int results_load(struct results *r, const char *csv, FILE *err);
+void results_free(struct results *r);
+
 /* The JSON of @o's timeline for the page's script (allocated; NULL without memory). */
 char *html_run_data(const struct observation *o);
 

@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include <fnmatch.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -54,4 +55,33 @@ const char *planned_stem(const struct planned *p, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s-%zu-%u", scenario_name(p->v.scenario), p->v.index + 1, p->run);
 	return buf;
+}
+
+uint64_t plan_fingerprint(const struct planned *p, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	char run[32];
+
+	for (size_t i = 0; i < n; i++) {
+		const char *parts[] = { scenario_name(p[i].v.scenario), p[i].v.name, run };
+		snprintf(run, sizeof(run), "%u", p[i].run);
+		for (size_t k = 0; k < 3; k++)
+			for (const char *c = parts[k];; c++) {
+				h = (h ^ (unsigned char)*c) * 0x100000001b3ULL;
+				if (!*c)
+					break;
+			}
+	}
+	return h;
+}
+
+int write_suite_info(const char *path, uint64_t suite, size_t runs, long shard_k, long shard_n)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		return -1;
+	fprintf(f, "deadpeer %s\nsuite %016" PRIx64 "\nruns %zu\nshard %ld/%ld\n", DEADPEER_VERSION, suite, runs, shard_k,
+		shard_n);
+	return fclose(f) == 0 ? 0 : -1;
 }

@@ -32,4 +32,17 @@ void plan_free(struct planned *p, size_t n);
  */
 const char *planned_stem(const struct planned *p, char *buf, size_t len);
 
+/*
+ * What identifies a suite's run list, whatever machine or shard it runs on:
+ * a hash (FNV-1a) of each run's scenario name, variant name and repetition.
+ */
+uint64_t plan_fingerprint(const struct planned *p, size_t n);
+
+/*
+ * suite.txt of a results directory: which deadpeer ran which suite (its
+ * fingerprint and run count) and which shard of it, so that deadpeer merge
+ * joins only shards of one suite. 0, or -1 with errno.
+ */
+int write_suite_info(const char *path, uint64_t suite, size_t runs, long shard_k, long shard_n);
+
 #endif

@@ -32,7 +32,7 @@ check "deadpeer --help lists commands" test -n "$commands"
 check "the first word: every command" test "$(complete_words "" | grep -v '^--')" = "$commands"
 check "the first word: a prefix" test "$(complete_words re)" = "$(printf 'report\n')"
 for c in $commands; do
-	want=$("$DEADPEER" "$c" --help | grep -o -- '--[a-z][a-z-]*' | sort -u)
+	want=$("$DEADPEER" "$c" --help | grep -oE -- '^ +(-[a-zA-Z], )?--[a-z][a-z-]*' | grep -o -- '--[a-z-]*' | sort -u)
 	got=$(complete_words "$c" --)
 	missing=$(comm -23 <(echo "$want") <(echo "$got"))
 	check "deadpeer $c --: every option its --help gives${missing:+ (missing: $missing)}" test -z "$missing"

@@ -82,7 +82,7 @@ static void must(bool ok, const char *page_name, const char *what, const char *w
 static void test_commands(void **state)
 {
 	char *text = page("deadpeer.1");
-	const struct option *tables[] = { run_options, predict_options, advise_options };
+	const struct option *tables[] = { run_options, predict_options, advise_options, merge_options };
 	char opt[128], r[160];
 	(void)state;
 
@@ -132,7 +132,8 @@ static void test_help(void **state)
 	static const struct {
 		void (*usage)(FILE *f);
 		const struct option *opts;
-	} cmds[] = { { run_usage, run_options }, { predict_usage, predict_options }, { advise_usage, advise_options } };
+	} cmds[] = { { run_usage, run_options }, { predict_usage, predict_options }, { advise_usage, advise_options },
+		    { merge_usage, merge_options } };
 	(void)state;
 
 	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++) {
