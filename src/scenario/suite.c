@@ -6,15 +6,23 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "suite.h"
 
 const char *suite_default_dir(void)
 {
 	struct stat st;
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	size_t bl = strlen(DEADPEER_BUILD_DIR);
 
-	/* Run from a build tree: the clone's own scenarios; installed: the shared ones. */
-	if (stat(DEADPEER_SOURCE_SCENARIO_DIR, &st) == 0 && S_ISDIR(st.st_mode))
+	/*
+	 * Run from its build tree: the clone's own scenarios; installed (even
+	 * from a clone that is still there): the shared ones.
+	 */
+	if (n > 0 && (size_t)n > bl && strncmp(exe, DEADPEER_BUILD_DIR, bl) == 0 && exe[bl] == '/' &&
+	    stat(DEADPEER_SOURCE_SCENARIO_DIR, &st) == 0 && S_ISDIR(st.st_mode))
 		return DEADPEER_SOURCE_SCENARIO_DIR;
 	return DEADPEER_SCENARIO_DIR;
 }
