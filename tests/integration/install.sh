@@ -30,6 +30,6 @@ mkdir elsewhere && cd elsewhere || exit 1
 check "the installed deadpeer checks its installed suite" grep -q "^$work/prefix/share/deadpeer/scenarios/keepalive-drop.scn: " check.log
 "$dp" run -q --filter keepalive-drop -o res > run.log 2>&1
 check "and runs it" test $? = 0
-check "... keepalive-drop passes" grep -qx '1 runs, 1 passed, 0 failed' res/summary.txt
+check "... keepalive-drop passes" grep -qx '1 run, 1 passed, 0 failed' res/summary.txt
 check "... with its report" test -s res/report.html
 finish

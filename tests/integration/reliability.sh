@@ -307,8 +307,8 @@ target = server
 client = fin
 server = killed
 SCN
-# A full disk: a one-page tmpfs, private to this test, takes the header and a few rows.
-unshare -m sh -c 'mkdir -p full && mount -t tmpfs -o size=4k tmpfs full && "$0" run -q -j 16 --repeat 16 -o full/out quick.scn; echo "rc=$?"; ls -l full/out' \
+# A full disk: a two-page tmpfs, private to this test, takes suite.txt, the header and a few rows.
+unshare -m sh -c 'mkdir -p full && mount -t tmpfs -o size=8k tmpfs full && "$0" run -q -j 16 --repeat 16 -o full/out quick.scn; echo "rc=$?"; ls -l full/out' \
 	"$DEADPEER" > full.out 2> full.err
 check "a full disk: exit 1, not 0" grep -qx 'rc=1' full.out
 check "a full disk: says which result file could not be written" grep -Eq 'cannot write ".*(results.csv|runs/[^"]*\.obs)": No space left on device' full.err

@@ -74,7 +74,7 @@ rm out/report.html
 check "deadpeer report exits 0" test $? = 0
 check "deadpeer report says how many runs" grep -qx "out/report.html: 5 runs" report.log
 check "deadpeer report writes the same page" cmp -s first.html out/report.html
-check "no temporary file is left" bash -c "[ -z \"\$(ls -A out | grep -v -e '^results.csv$' -e '^summary.txt$' -e '^rates.csv$' -e '^runs$' -e '^report.html$' -e '^.lock$')\" ]"
+check "no temporary file is left" bash -c "[ -z \"\$(ls -A out | grep -v -e '^results.csv$' -e '^summary.txt$' -e '^rates.csv$' -e '^runs$' -e '^report.html$' -e '^.lock$' -e '^suite.txt$')\" ]"
 
 "$DEADPEER" report "$work/none" > bad.log 2>&1
 check "a missing directory: exit 2" test $? = 2
