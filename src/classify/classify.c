@@ -291,6 +291,7 @@ void classify_run(const struct variant *v, const struct observation *o, struct r
 	r->setup_us = o->setup_us;
 	r->connect_us = o->connect_us;
 	r->teardown_us = o->teardown_us;
+	r->run_us = o->run_us;
 	r->fault_lag_us = o->fault_lag_us;
 	r->fault_hits = o->fault_hits;
 	for (int s = 0; s < SIDE_COUNT; s++) {

@@ -68,6 +68,7 @@ struct run_result {
 	/* Where the harness's own time went, in microseconds; -1 where the run did not get that far. */
 	int64_t setup_us;		/* namespaces, links, addresses, rules, sysctls, captures */
 	int64_t connect_us;		/* endpoints started until both sides established */
+	int64_t run_us;			/* from both sides connected until the endpoints were stopped */
 	int64_t teardown_us;		/* endpoints stopped, captures closed, namespaces released */
 	int64_t fault_lag_us;		/* the first fault in effect, after its scheduled instant */
 	int64_t fault_hits;		/* packets the fault rules matched; -1: not counted */

@@ -15,9 +15,12 @@
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 #include <netlink/route/link/veth.h>
+#include <netlink/route/neighbour.h>
 #include <netlink/route/route.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "nlerr.h"
 
@@ -242,6 +245,39 @@ int netns_link_sync(struct nl_sock *sk, const char *name, struct netns_error *e)
 	return ifindex < 0 ? ifindex : call_end(&c, 0);
 }
 
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int netns_link_wait_up(struct nl_sock *sk, const char *name, int limit_ms, struct netns_error *e)
+{
+	int64_t end = now_ms() + limit_ms;
+	struct rtnl_link *link = NULL;
+	struct nl_call c;
+	int err;
+
+	call_begin(&c, sk, e);
+	for (;;) {
+		/* Each lookup makes the kernel apply the link's pending change now (linkwatch_sync_dev). */
+		err = link_index(&c, name, &link);
+		if (err < 0)
+			return call_end(&c, err);
+		bool running = rtnl_link_get_flags(link) & IFF_RUNNING;	/* operationally up */
+		rtnl_link_put(link);
+		link = NULL;
+		if (running)
+			return call_end(&c, 0);
+		if (now_ms() >= end)
+			return call_end(&c, -ETIMEDOUT);
+		/* A change still to come (a bridge waits for its port): look again shortly. */
+		poll(NULL, 0, 1);
+	}
+}
+
 int netns_bridge_add(struct nl_sock *sk, const char *name, const uint8_t mac[6], struct netns_error *e)
 {
 	struct rtnl_link *link;
@@ -362,5 +398,38 @@ out:
 		nl_addr_put(dst);
 	if (gw)
 		nl_addr_put(gw);
+	return call_end(&c, err);
+}
+
+int netns_neigh_add(struct nl_sock *sk, const char *ifname, const char *addr, const uint8_t mac[6], struct netns_error *e)
+{
+	struct rtnl_neigh *n = NULL;
+	struct nl_addr *dst = NULL, *ll = NULL;
+	int family = strchr(addr, ':') ? AF_INET6 : AF_INET;
+	struct nl_call c;
+	int ifindex = call_begin_on(&c, sk, e, ifname), err;
+
+	if (ifindex < 0)
+		return ifindex;
+	err = nl2errno(nl_addr_parse(addr, family, &dst));
+	if (!err && !(ll = nl_addr_build(AF_LLC, mac, 6)))
+		err = -ENOMEM;
+	if (!err && !(n = rtnl_neigh_alloc()))
+		err = -ENOMEM;
+	if (!err) {
+		rtnl_neigh_set_ifindex(n, ifindex);
+		rtnl_neigh_set_family(n, family);
+		rtnl_neigh_set_state(n, NUD_PERMANENT);
+		rtnl_neigh_set_lladdr(n, ll);
+		err = nl2errno(rtnl_neigh_set_dst(n, dst));
+	}
+	if (!err)
+		err = nl_result(&c, rtnl_neigh_add(sk, n, NLM_F_CREATE | NLM_F_EXCL));
+	if (n)
+		rtnl_neigh_put(n);
+	if (ll)
+		nl_addr_put(ll);
+	if (dst)
+		nl_addr_put(dst);
 	return call_end(&c, err);
 }

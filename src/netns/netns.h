@@ -109,6 +109,15 @@ int netns_link_set_mtu(struct nl_sock *sk, const char *name, unsigned mtu, struc
  * entries of a device that lost carrier are flushed). 0 or -errno.
  */
 int netns_link_sync(struct nl_sock *sk, const char *name, struct netns_error *e);
+/*
+ * Wait until link @name is operationally up (IFF_RUNNING): its carrier is on
+ * and the kernel has activated its transmit queue, which it does apart from
+ * the request that set the link up, in linkwatch, behind the global rtnl
+ * lock; until then every packet sent through it is dropped. Each lookup
+ * makes the kernel apply the link's pending change at once. -ETIMEDOUT if it
+ * is still not up after @limit_ms.
+ */
+int netns_link_wait_up(struct nl_sock *sk, const char *name, int limit_ms, struct netns_error *e);
 /* Create a bridge with a fixed @mac (so ports coming and going never change it). */
 int netns_bridge_add(struct nl_sock *sk, const char *name, const uint8_t mac[6], struct netns_error *e);
 /* Make @name a port of bridge @master. */
@@ -118,6 +127,12 @@ int netns_link_delete(struct nl_sock *sk, const char *name, struct netns_error *
 /* "198.18.1.2/24" or "2001:db8:1::2/64" (IPv6 without duplicate address detection). */
 int netns_addr_add(struct nl_sock *sk, const char *ifname, const char *cidr, struct netns_error *e);
 int netns_route_add_default(struct nl_sock *sk, const char *ifname, const char *gateway, struct netns_error *e);
+/*
+ * A permanent neighbour entry: @addr ("198.18.1.1" or "2001:db8:1::1") is
+ * at @mac on @ifname. Permanent entries do not count against the kernel's
+ * neighbour table limit (gc_thresh3), which is one for all namespaces.
+ */
+int netns_neigh_add(struct nl_sock *sk, const char *ifname, const char *addr, const uint8_t mac[6], struct netns_error *e);
 
 /* ---- nftables (nft.c, libnftnl + libmnl) ---- */
 

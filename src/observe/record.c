@@ -277,6 +277,9 @@ static void codec_run(struct codec *c, struct observation *o)
 	codec_i64(c, &o->teardown_us);
 	codec_i64(c, &o->fault_lag_us);
 	codec_i64(c, &o->fault_hits);
+	/* Added after the first records: those end here, and leave it at -1. */
+	if (!c->decode || c->left)
+		codec_i64(c, &o->run_us);
 }
 
 static void codec_side(struct codec *c, struct obs_side *s)
@@ -333,7 +336,7 @@ static void codec_timeline(struct codec *c, struct obs_side *s)
 void obs_init(struct observation *o)
 {
 	*o = (struct observation){
-		.setup_us = -1, .connect_us = -1, .teardown_us = -1, .fault_lag_us = -1, .fault_hits = -1,
+		.setup_us = -1, .connect_us = -1, .teardown_us = -1, .run_us = -1, .fault_lag_us = -1, .fault_hits = -1,
 	};
 	for (int s = 0; s < SIDE_COUNT; s++) {
 		o->side[s].report.keepalive = -1;

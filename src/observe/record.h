@@ -87,6 +87,7 @@ struct observation {
 	int64_t deadline_ns;		/* when undecided sides became "none" */
 	/* Where the harness's own time went, µs; -1: the run did not get that far. */
 	int64_t setup_us, connect_us, teardown_us;
+	int64_t run_us;			/* from both sides connected until the endpoints were stopped */
 	int64_t fault_lag_us;		/* the first fault in effect, after its scheduled instant; -1: none */
 	int64_t fault_hits;		/* packets the fault rules matched; -1: not counted */
 	struct obs_clock clock;

@@ -333,6 +333,7 @@ COLUMN(col_description) { return scenario_description(r->v->scenario); }
 COLUMN(col_setup) { return micros(buf, len, r->setup_us); }
 COLUMN(col_connect) { return micros(buf, len, r->connect_us); }
 COLUMN(col_teardown) { return micros(buf, len, r->teardown_us); }
+COLUMN(col_run_ms) { return micros(buf, len, r->run_us); }
 COLUMN(col_fault_lag) { return micros(buf, len, r->fault_lag_us); }
 COLUMN(col_fault_hits) { return num(buf, len, r->fault_hits >= 0, r->fault_hits); }
 
@@ -417,6 +418,7 @@ static const struct {
 	[COL_PROBABILITY] = { "probability", col_probability },
 	[COL_PREDICTED_EARLIEST_MS] = { "predicted_earliest_ms", col_predicted_earliest },
 	[COL_PREDICTED_LATEST_MS] = { "predicted_latest_ms", col_predicted_latest },
+	[COL_RUN_MS] = { "run_ms", col_run_ms },
 	[COL_KERNEL] = { "kernel", col_kernel },
 	[COL_HZ] = { "hz", col_hz },
 	[COL_HOST] = { "host", col_host },

@@ -37,6 +37,8 @@ enum csv_column {
 	COL_PROBABILITY,
 	/* The window the timer wheel's rounding allows the prediction (SPEC "Prediction"). */
 	COL_PREDICTED_EARLIEST_MS, COL_PREDICTED_LATEST_MS,
+	/* How long the run itself took. */
+	COL_RUN_MS,
 	/* SPEC "Beyond one machine": where the row was measured. */
 	COL_KERNEL, COL_HZ, COL_HOST,
 	COL_COUNT

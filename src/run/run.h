@@ -19,9 +19,15 @@ struct run_opts {
 	 * kernel), so that a caller can go on meanwhile. NULL: not called.
 	 */
 	void (*publish)(const struct observation *o, void *arg);
+	/*
+	 * Called once the run's network is built and its captures open, before
+	 * the endpoints start: the part of a run that works the kernel hardest
+	 * is over. NULL: not called.
+	 */
+	void (*built)(void *arg);
 	/* Called once both sides are connected, when the fault timeline starts. NULL: not called. */
 	void (*established)(void *arg);
-	void *publish_arg;		/* passed to publish and established */
+	void *publish_arg;		/* passed to publish, built and established */
 };
 
 /*

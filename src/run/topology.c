@@ -7,6 +7,9 @@
 
 #include "topology.h"
 
+/* A link the kernel has not turned on by then is broken, not slow. */
+#define TOPO_LINK_UP_LIMIT_MS 30000
+
 static const struct {
 	const char *name;
 	const char *v4, *v6;			/* the host's address */
@@ -32,20 +35,25 @@ static const struct {
 const char *topo_node_name(enum topo_node n) { return nodes[n].name; }
 const char *topo_addr(enum topo_node n, bool v6) { return v6 ? nodes[n].v6 : nodes[n].v4; }
 const char *topo_router_ifname(enum topo_node n) { return nodes[n].router_if; }
-const char *topo_router_bridge(enum topo_node n) { return nodes[n].bridge; }
+const char *topo_router_link(const struct topology *t, enum topo_node n)
+{
+	return (t->flags & TOPO_BRIDGED) ? nodes[n].bridge : nodes[n].router_if;
+}
 
 /*
- * No duplicate address detection in run namespaces: while an interface's
- * link-local address is tentative the router cannot send neighbour
- * solicitations, and the handshake's SYNs would wait for it and be counted as
- * retransmissions (which also raise the connection's initial RTO to 3 s).
+ * No duplicate address detection in the namespaces of an IPv6 run: while an
+ * interface's link-local address is tentative the router cannot send
+ * neighbour solicitations, and the handshake's SYNs would wait for it and be
+ * counted as retransmissions (which also raise the connection's initial RTO
+ * to 3 s). An IPv4 run needs no neighbour discovery, and skips the writes
+ * (the global IPv6 addresses never wait: they are added without DAD).
  */
 static const char *const host_sysctls[][2] = {
 	{ "net.ipv6.conf.all.accept_dad", "0" },
 	{ "net.ipv6.conf.default.accept_dad", "0" },
 };
 
-static int host_open(struct topo_host *h, const char *name, char *err, size_t len)
+static int host_open(struct topo_host *h, const char *name, bool v6, char *err, size_t len)
 {
 	struct netns_error ne = { 0 };
 	char readback[64];
@@ -57,7 +65,7 @@ static int host_open(struct topo_host *h, const char *name, char *err, size_t le
 		snprintf(err, len, "cannot create network namespace \"%s\": %s", name, strerror(-ret));
 		return ret;
 	}
-	for (size_t i = 0; i < sizeof(host_sysctls) / sizeof(host_sysctls[0]); i++) {
+	for (size_t i = 0; v6 && i < sizeof(host_sysctls) / sizeof(host_sysctls[0]); i++) {
 		ret = netns_sysctl_write(h->nsfd, host_sysctls[i][0], host_sysctls[i][1], readback, sizeof(readback));
 		if (ret) {
 			snprintf(err, len, "cannot set %s in namespace \"%s\": %s", host_sysctls[i][0], name, strerror(-ret));
@@ -94,22 +102,43 @@ static void host_close(struct topo_host *h)
 		}							\
 	} while (0)
 
+/* The router's addresses on @n's subnet, on its interface there. */
+static int router_addresses(struct topology *t, enum topo_node n, char *err, size_t len)
+{
+	struct topo_host *r = &t->host[TOPO_ROUTER];
+	const char *ifname = topo_router_link(t, n);
+	struct netns_error ne = { 0 };
+	int ret;
+
+	TRY(netns_addr_add(r->rtnl, ifname, nodes[n].router_cidr4, &ne),
+	    "cannot add address %s in namespace \"router\"", nodes[n].router_cidr4);
+	TRY(netns_addr_add(r->rtnl, ifname, nodes[n].router_cidr6, &ne),
+	    "cannot add address %s in namespace \"router\"", nodes[n].router_cidr6);
+	return 0;
+}
+
 int topology_attach(struct topology *t, enum topo_node n, char *err, size_t len)
 {
 	struct topo_host *h = &t->host[n], *r = &t->host[TOPO_ROUTER];
 	struct netns_error ne = { 0 };
 	int ret;
 
-	ret = host_open(h, nodes[n].name, err, len);
+	ret = host_open(h, nodes[n].name, t->flags & TOPO_IPV6, err, len);
 	if (ret < 0) {
 		host_close(h);
 		return ret;
 	}
-	TRY(netns_veth_add(r->rtnl, nodes[n].router_if, nodes[n].port_mac, h->nsfd, TOPO_HOST_IFNAME, nodes[n].mac,
-			   &ne),
+	/* Without a bridge, the router's end is its interface on the subnet: its MAC, its addresses. */
+	TRY(netns_veth_add(r->rtnl, nodes[n].router_if, (t->flags & TOPO_BRIDGED) ? nodes[n].port_mac : nodes[n].router_mac, h->nsfd,
+			   TOPO_HOST_IFNAME, nodes[n].mac, &ne),
 	    "cannot create veth %s in namespace \"router\" with peer in \"%s\"", nodes[n].router_if, nodes[n].name);
-	TRY(netns_link_set_master(r->rtnl, nodes[n].router_if, nodes[n].bridge, &ne),
-	    "cannot add %s to bridge %s in namespace \"router\"", nodes[n].router_if, nodes[n].bridge);
+	if (t->flags & TOPO_BRIDGED)
+		TRY(netns_link_set_master(r->rtnl, nodes[n].router_if, nodes[n].bridge, &ne),
+		    "cannot add %s to bridge %s in namespace \"router\"", nodes[n].router_if, nodes[n].bridge);
+	else
+		ret = router_addresses(t, n, err, len);
+	if (ret < 0)
+		return ret;
 	TRY(netns_link_set_up(r->rtnl, nodes[n].router_if, true, &ne),
 	    "cannot set %s up in namespace \"router\"", nodes[n].router_if);
 	TRY(netns_addr_add(h->rtnl, TOPO_HOST_IFNAME, nodes[n].cidr4, &ne),
@@ -122,6 +151,41 @@ int topology_attach(struct topology *t, enum topo_node n, char *err, size_t len)
 	    "cannot add default route via %s in namespace \"%s\"", nodes[n].gw4, nodes[n].name);
 	TRY(netns_route_add_default(h->rtnl, TOPO_HOST_IFNAME, nodes[n].gw6, &ne),
 	    "cannot add default route via %s in namespace \"%s\"", nodes[n].gw6, nodes[n].name);
+	/*
+	 * Ready only when every link on the path sends: the kernel turns a
+	 * link's queue on apart from the request that set it up, and a busy
+	 * machine (other runs' setups hold the rtnl lock it needs) can leave a
+	 * link dropping everything for seconds. The host's end, then the
+	 * router's, then the bridge, which comes up once its port forwards.
+	 */
+	TRY(netns_link_wait_up(h->rtnl, TOPO_HOST_IFNAME, TOPO_LINK_UP_LIMIT_MS, &ne),
+	    "%s in namespace \"%s\" did not come up", TOPO_HOST_IFNAME, nodes[n].name);
+	TRY(netns_link_wait_up(r->rtnl, nodes[n].router_if, TOPO_LINK_UP_LIMIT_MS, &ne),
+	    "%s in namespace \"router\" did not come up", nodes[n].router_if);
+	if (t->flags & TOPO_BRIDGED) {
+		TRY(netns_link_wait_up(r->rtnl, nodes[n].bridge, TOPO_LINK_UP_LIMIT_MS, &ne),
+		    "%s in namespace \"router\" did not come up", nodes[n].bridge);
+		return 0;
+	}
+	/*
+	 * Neighbours resolvable whatever else runs: the kernel's neighbour
+	 * table has one limit for all namespaces (gc_thresh3, 1024 entries by
+	 * default), and beyond it a host cannot resolve its gateway, nor the
+	 * router the host, and the connect dies unheard. Without a fault that
+	 * takes a host off its link (those build a bridged topology and keep
+	 * the kernel's resolution, whose timers they measure), nothing in a
+	 * run depends on resolving: every host stays where it is, answering ARP
+	 * and neighbour solicitations (which no nftables rule of a fault
+	 * touches). So the entries are written in, permanent, which that limit
+	 * does not count: the host's gateway, and the router's way to the host,
+	 * for the run's family.
+	 */
+	bool v6 = t->flags & TOPO_IPV6;
+	const char *gw = v6 ? nodes[n].gw6 : nodes[n].gw4, *self = v6 ? nodes[n].v6 : nodes[n].v4;
+	TRY(netns_neigh_add(h->rtnl, TOPO_HOST_IFNAME, gw, nodes[n].router_mac, &ne),
+	    "cannot add the neighbour %s in namespace \"%s\"", gw, nodes[n].name);
+	TRY(netns_neigh_add(r->rtnl, nodes[n].router_if, self, nodes[n].mac, &ne),
+	    "cannot add the neighbour %s in namespace \"router\"", self);
 	return 0;
 }
 
@@ -144,10 +208,9 @@ static int add_subnet(struct topology *t, enum topo_node n, char *err, size_t le
 
 	TRY(netns_bridge_add(r->rtnl, nodes[n].bridge, nodes[n].router_mac, &ne),
 	    "cannot create bridge %s in namespace \"router\"", nodes[n].bridge);
-	TRY(netns_addr_add(r->rtnl, nodes[n].bridge, nodes[n].router_cidr4, &ne),
-	    "cannot add address %s in namespace \"router\"", nodes[n].router_cidr4);
-	TRY(netns_addr_add(r->rtnl, nodes[n].bridge, nodes[n].router_cidr6, &ne),
-	    "cannot add address %s in namespace \"router\"", nodes[n].router_cidr6);
+	ret = router_addresses(t, n, err, len);
+	if (ret < 0)
+		return ret;
 	TRY(netns_link_set_up(r->rtnl, nodes[n].bridge, true, &ne),
 	    "cannot set %s up in namespace \"router\"", nodes[n].bridge);
 	return 0;
@@ -182,7 +245,7 @@ int topology_check_sysctls(int nsfd, char *err, size_t len)
 	return 0;
 }
 
-int topology_create(struct topology *t, char *err, size_t len)
+int topology_create(struct topology *t, unsigned flags, char *err, size_t len)
 {
 	struct topo_host *r = &t->host[TOPO_ROUTER];
 	char readback[64];
@@ -190,15 +253,16 @@ int topology_create(struct topology *t, char *err, size_t len)
 
 	for (int i = 0; i < TOPO_COUNT; i++)
 		t->host[i] = (struct topo_host){ .nsfd = -1 };
-	ret = host_open(r, "router", err, len);
+	t->flags = flags;
+	ret = host_open(r, "router", flags & TOPO_IPV6, err, len);
 	for (size_t i = 0; !ret && i < sizeof(forwarding) / sizeof(forwarding[0]); i++) {
 		ret = netns_sysctl_write(r->nsfd, forwarding[i], "1", readback, sizeof(readback));
 		if (ret)
 			snprintf(err, len, "cannot set %s in namespace \"router\": %s", forwarding[i], strerror(-ret));
 	}
-	if (!ret)
+	if (!ret && (flags & TOPO_BRIDGED))
 		ret = add_subnet(t, TOPO_CLIENT, err, len);
-	if (!ret)
+	if (!ret && (flags & TOPO_BRIDGED))
 		ret = add_subnet(t, TOPO_SERVER, err, len);
 	if (!ret)
 		ret = topology_attach(t, TOPO_CLIENT, err, len);

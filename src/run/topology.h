@@ -7,15 +7,22 @@
  *   2001:db8:1::2/64           2001:db8:1::1       2001:db8:2::1             2001:db8:2::2/64
  *
  * Each host is an unnamed namespace held by a descriptor, cabled to the
- * router by a veth pair whose router end is a port of that subnet's bridge.
- * The router's addresses live on the bridges, so they stay when a host's cable
- * is unplugged, as a switch port stays when the machine behind it dies. A host
- * can be unplugged and detached (its namespace released) and attached again
- * with the same addresses and MAC, as after a reboot.
+ * router by a veth pair. In a bridged topology (a run whose faults pull or
+ * replace a host's cable, or narrow the router's link) the router end is a
+ * port of that subnet's bridge, and the router's addresses live on the
+ * bridges, so they stay when a host's cable is unplugged, as a switch port
+ * stays when the machine behind it dies; a host can then be unplugged and
+ * detached (its namespace released) and attached again with the same
+ * addresses and MAC, as after a reboot. Otherwise the router's addresses
+ * and MAC are on its veth end itself: the same hosts, addresses and MACs on
+ * the wire, without the bridges, whose destruction costs the kernel an RCU
+ * barrier each under its global rtnl lock (which hundreds of runs at once
+ * feel as seconds of stalled setups).
  */
 #ifndef DEADPEER_TOPOLOGY_H
 #define DEADPEER_TOPOLOGY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "netns.h"
@@ -30,6 +37,12 @@ struct topo_host {
 
 struct topology {
 	struct topo_host host[TOPO_COUNT];
+	unsigned flags;			/* TOPO_* */
+};
+
+enum {
+	TOPO_BRIDGED = 1 << 0,		/* the router's side of each subnet is a bridge */
+	TOPO_IPV6 = 1 << 1,		/* the run speaks IPv6: no duplicate address detection anywhere */
 };
 
 const char *topo_node_name(enum topo_node n);
@@ -37,14 +50,18 @@ const char *topo_node_name(enum topo_node n);
 const char *topo_addr(enum topo_node n, bool v6);
 /* The router's port (veth end) that faces @n (client or server): "eth-client". */
 const char *topo_router_ifname(enum topo_node n);
-/* The router's interface on @n's subnet, the bridge its port belongs to: "br-client". */
-const char *topo_router_bridge(enum topo_node n);
+/*
+ * The router's interface on @n's subnet, the one with its address: the
+ * bridge its port belongs to ("br-client") in a bridged topology, else the
+ * port itself.
+ */
+const char *topo_router_link(const struct topology *t, enum topo_node n);
 /* The host interface of client and server. */
 #define TOPO_HOST_IFNAME "eth0"
 #define TOPO_ROUTER_SERVER_BRIDGE "br-server"	/* the router's side of the server's subnet */
 
-/* Build all three hosts. On failure everything is released and @err says why. */
-int topology_create(struct topology *t, char *err, size_t len);
+/* Build all three hosts as @flags (TOPO_*) say. On failure everything is released and @err says why. */
+int topology_create(struct topology *t, unsigned flags, char *err, size_t len);
 /*
  * Set, in @nsfd, every sysctl topology_create sets in a run's namespaces
  * (a machine whose /proc/sys is read-only fails here): 0 or -errno with @err.

@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "kernel.h"
 #include "netns.h"
 #include "sandbox.h"
 #include "classify.h"
@@ -38,12 +39,34 @@
  * stopped or hung: it is killed and its run reported as an error.
  */
 
+/*
+ * Admission. Building a run's network (namespaces, links, addresses,
+ * captures) is where the kernel works hardest, mostly under its one rtnl
+ * lock, which also turns links on and destroys namespaces: a hundred runs
+ * building at once only queue there, and take the CPUs from the runs
+ * already on their timelines, whose faults then land late. So only a few
+ * runs build at once (BUILD_PER_CPU per online CPU), at a lower priority
+ * (BUILD_NICE) than the runs in flight; a run leaves the queue when its
+ * network is built (WORKER_BUILT) and runs at the normal priority from then
+ * on, endpoints included. The runs that take longest start first.
+ *
+ * Releasing a run's namespaces is also the kernel's work under that lock
+ * (it destroys them in batches, in the background, for seconds when there
+ * are hundreds): a worker whose record is in holds its namespaces until the
+ * scheduler lets it go (SIGUSR1), which it does once no run is still being
+ * built or connected, so no run's connect waits behind another's teardown.
+ */
+#define BUILD_PER_CPU 2
+#define BUILD_NICE 10
+/* Workers holding their namespaces beyond this are let go anyway: memory, and the kernel's lookups. */
+#define HOLD_MAX 128
+
 /* Grace beyond what a run can take before the watchdog ends it. */
 #define WATCHDOG_MARGIN_MS 10000
 /* Descriptors the scheduler keeps besides one pipe per worker. */
 #define FD_RESERVE 16
 
-enum worker_msg_type { WORKER_ESTABLISHED = 1, WORKER_RECORD = 2 };
+enum worker_msg_type { WORKER_ESTABLISHED = 1, WORKER_RECORD = 2, WORKER_BUILT = 3 };
 
 struct worker_msg {
 	uint32_t type;			/* enum worker_msg_type */
@@ -54,6 +77,8 @@ struct worker {
 	pid_t pid;			/* 0: the slot is free */
 	int fd;				/* read end of the worker's pipe, non-blocking */
 	size_t run;			/* index into runs */
+	bool building;			/* its network is not built yet */
+	bool established;		/* both sides connected */
 	int64_t started_ns;
 	int64_t limit_ns;		/* the watchdog ends the worker after this */
 	uint8_t *in;			/* what has arrived of its messages */
@@ -67,6 +92,16 @@ static int worker_send(int fd, enum worker_msg_type type, const void *payload, s
 	if (write_all(fd, &h, sizeof(h)) < 0)
 		return -1;
 	return len && write_all(fd, payload, len) < 0 ? -1 : 0;
+}
+
+/* The network is built: back to the normal priority, and the next run may build. */
+static void announce_built(void *arg)
+{
+	int *fd = arg;
+
+	setpriority(PRIO_PROCESS, 0, 0);
+	if (*fd >= 0)
+		worker_send(*fd, WORKER_BUILT, NULL, 0);
 }
 
 static void announce_established(void *arg)
@@ -91,8 +126,15 @@ static void publish(const struct observation *o, void *arg)
 	}
 
 	close(*fd);
-	if (ret == 0)
-		*fd = -1;
+	if (ret)
+		return;		/* the scheduler counts this run as failed, and holds nothing for it */
+	*fd = -1;
+	/* Hold the namespaces until the scheduler says (SIGUSR1, blocked since the start). */
+	sigset_t go;
+	sigemptyset(&go);
+	sigaddset(&go, SIGUSR1);
+	while (sigwaitinfo(&go, NULL) < 0 && errno == EINTR)
+		;
 }
 
 /* Close every descriptor the worker inherited but does not own (other workers' pipes, the CSV...). */
@@ -120,6 +162,7 @@ static void NORETURN worker_main(const struct scheduler *sch, size_t i, int fd, 
 	signal(SIGINT, SIG_IGN);
 	signal(SIGTERM, SIG_DFL);
 	sigemptyset(&none);
+	sigaddset(&none, SIGUSR1);	/* taken by sigwaitinfo in publish() */
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (sch->pcap) {
 		/* pcap/<scenario>-<variant>-<run>-<side>.pcap, variants numbered from 1 */
@@ -128,6 +171,8 @@ static void NORETURN worker_main(const struct scheduler *sch, size_t i, int fd, 
 		ro.pcap_prefix = prefix;
 	}
 	ro.suite_dir = sandbox_suite_dir();
+	setpriority(PRIO_PROCESS, 0, BUILD_NICE);
+	ro.built = announce_built;
 	ro.publish = publish;
 	ro.established = announce_established;
 	ro.publish_arg = &fd;
@@ -165,6 +210,7 @@ static int start_worker(struct scheduler *sch, struct worker *w, size_t i)
 	close(p[1]);
 	w->fd = p[0];
 	w->run = i;
+	w->building = true;
 	w->started_ns = mono_ns();
 	w->limit_ns = w->started_ns + (int64_t)(RUN_SETUP_LIMIT_MS + WATCHDOG_MARGIN_MS) * 1000000;
 	return 0;
@@ -184,8 +230,8 @@ static int64_t run_estimate_ms(const struct variant *v)
 	return (first < 0 ? 0 : first) + v->deadline_ms + 300;
 }
 
-static void status_line(const struct scheduler *sch, size_t running, size_t next, int64_t start_ns,
-			const struct worker *w, size_t nw, long jobs)
+static void status_line(const struct scheduler *sch, const size_t *order, size_t running, size_t next,
+			int64_t start_ns, const struct worker *w, size_t nw, long jobs)
 {
 	int64_t now = mono_ns(), left_ms = 0, longest = 0;
 	char el[32], eta[32];
@@ -198,12 +244,23 @@ static void status_line(const struct scheduler *sch, size_t running, size_t next
 			longest = rest;
 	}
 	for (size_t i = next; i < sch->n; i++)
-		left_ms += run_estimate_ms(&sch->runs[i].v);
+		left_ms += run_estimate_ms(&sch->runs[order[i]].v);
 	format_duration(el, sizeof(el), (now - start_ns) / 1000000 / 1000 * 1000);
 	format_duration(eta, sizeof(eta), (longest + left_ms / jobs) / 1000 * 1000);
 	fprintf(stderr, "\r\033[K[%zu done, %zu running, %zu left] elapsed %s, about %s to go", sch->done, running,
 		sch->n - next, el, eta);
 	fflush(stderr);
+}
+
+/* Workers whose run is over and which hold their namespaces until let go. */
+static pid_t *held;
+static size_t n_held;
+
+static void let_go(void)
+{
+	for (size_t k = 0; k < n_held; k++)
+		kill(held[k], SIGUSR1);
+	n_held = 0;
 }
 
 /* Stop starting runs and end the running ones: their processes and namespaces go with them. */
@@ -213,6 +270,9 @@ static void halt(struct scheduler *sch, struct worker *w, size_t nw)
 	for (size_t k = 0; k < nw; k++)
 		if (w[k].pid > 0)
 			kill(w[k].pid, SIGKILL);
+	for (size_t k = 0; k < n_held; k++)
+		kill(held[k], SIGKILL);
+	n_held = 0;
 }
 
 static void finish_run(struct scheduler *sch, size_t i, const uint8_t *record, size_t len)
@@ -305,11 +365,19 @@ static bool worker_input(struct scheduler *sch, struct worker *w)
 				 * run, and it is reaped when it exits.
 				 */
 				worker_record(sch, i, w->in + sizeof(h), h.len);
+				held[n_held++] = w->pid;
 				worker_release(w);
 				return false;
 			}
+			if (h.type == WORKER_BUILT) {
+				w->building = false;
+				w->have -= sizeof(h);
+				memmove(w->in, w->in + sizeof(h), w->have);
+				continue;
+			}
 			if (h.type != WORKER_ESTABLISHED)
 				goto broken;
+			w->established = true;
 			w->limit_ns = mono_ns() + (run_span_ms(&sch->runs[i].v) + WATCHDOG_MARGIN_MS) * 1000000;
 			w->have -= sizeof(h);
 			memmove(w->in, w->in + sizeof(h), w->have);
@@ -346,6 +414,27 @@ static long fit_jobs(long jobs, size_t n)
 	return fit;
 }
 
+/* How many runs may build their network at once. */
+static size_t build_slots(void)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return (size_t)(cpus > 0 ? cpus : 1) * BUILD_PER_CPU;
+}
+
+static const struct scheduler *order_of;
+
+/* Longest first, then in plan order. */
+static int cmp_longest(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	int64_t ex = run_estimate_ms(&order_of->runs[x].v), ey = run_estimate_ms(&order_of->runs[y].v);
+
+	if (ex != ey)
+		return ex > ey ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
 int schedule(struct scheduler *sch)
 {
 	long jobs = fit_jobs(sch->jobs, sch->n);
@@ -356,7 +445,22 @@ int schedule(struct scheduler *sch)
 	int64_t start_ns = mono_ns();
 	int sfd;
 
+	size_t *order = xcalloc(sch->n ? sch->n : 1, sizeof(*order)), slots = build_slots();
+
+	for (size_t i = 0; i < sch->n; i++)
+		order[i] = i;
+	order_of = sch;
+	qsort(order, sch->n, sizeof(*order), cmp_longest);
 	sch->finished = xcalloc(sch->n, sizeof(bool));
+	held = xcalloc(sch->n ? sch->n : 1, sizeof(*held));
+	n_held = 0;
+	/*
+	 * Where the jiffies fall is the machine's, read once here (from
+	 * /proc/timer_list, which is long) and inherited by every worker.
+	 */
+	int hz;
+	int64_t tick_ns, tick_len, jiffy;
+	kernel_jiffies_clock(&hz, &tick_ns, &tick_len, &jiffy);
 	/* Endpoints orphaned by a killed run come to us, so none outlives the suite. */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	sigemptyset(&stop);
@@ -371,23 +475,27 @@ int schedule(struct scheduler *sch)
 	while (sch->done < sch->n) {
 		while (waitpid(-1, NULL, WNOHANG) > 0)
 			;	/* workers that have released everything, orphaned endpoints */
-		for (size_t k = 0; k < nw && next < sch->n && !sch->interrupted; k++) {
+		size_t building = 0;
+		for (size_t k = 0; k < nw; k++)
+			building += w[k].pid > 0 && w[k].building;
+		for (size_t k = 0; k < nw && next < sch->n && building < slots && !sch->interrupted; k++) {
 			if (w[k].pid > 0)
 				continue;
-			int ret = start_worker(sch, &w[k], next);
+			int ret = start_worker(sch, &w[k], order[next]);
 			if (ret < 0 && transient(ret) && running)
 				break;	/* try again when a run has finished */
 			if (ret < 0) {
-				fail_run(sch, next++, "cannot start a run: %s", strerror(-ret));
+				fail_run(sch, order[next++], "cannot start a run: %s", strerror(-ret));
 				continue;
 			}
 			next++;
 			running++;
+			building++;
 		}
 		if (!running)
 			break;
 		if (sch->live)
-			status_line(sch, running, next, start_ns, w, nw, jobs);
+			status_line(sch, order, running, next, start_ns, w, nw, jobs);
 		int64_t now = mono_ns(), wake = INT64_MAX;
 		for (size_t k = 0; k < nw; k++) {
 			p[k] = (struct pollfd){ w[k].pid > 0 ? w[k].fd : -1, POLLIN, 0 };
@@ -425,7 +533,13 @@ int schedule(struct scheduler *sch)
 		}
 		if (sch->stop && !sch->interrupted)
 			halt(sch, w, nw);
+		bool connecting = false;
+		for (size_t k = 0; k < nw; k++)
+			connecting |= w[k].pid > 0 && !w[k].established;
+		if (!connecting || n_held > HOLD_MAX)
+			let_go();
 	}
+	let_go();
 	if (sch->live)
 		fputs("\r\033[K", stderr);
 	/*
@@ -447,6 +561,9 @@ int schedule(struct scheduler *sch)
 			worker_release(&w[k]);	/* interrupted: killed in halt() */
 	free(p);
 	free(w);
+	free(order);
+	free(held);
+	held = NULL;
 	return 0;
 }
 

@@ -345,7 +345,7 @@ static int setup(void **state)
 
 	assert_non_null(f);
 	f->c = *state;
-	if (topology_create(&f->t, err, sizeof(err)) < 0)
+	if (topology_create(&f->t, TOPO_IPV6, err, sizeof(err)) < 0)
 		fail_msg("topology_create: %s", err);
 	f->server = f->client = -1;
 	f->server_out = f->client_out = f->server_go = f->client_go = -1;

@@ -65,7 +65,7 @@ static void test_header(void **state)
 		"probes,retransmits,expected,verdict,wire_lag_ms,model_error_ms,counts_from,zero_window_probes,predicted,error,"
 		"probe_replies,probe_reply_max_ms,description,setup_ms,connect_ms,teardown_ms,fault_lag_ms,"
 		"fault_hits,observer,connections,reconnect_ms,app_reaction,app_detect_ms,app_lag_ms,app_exit_status,"
-		"app_line,observe_lag_ms,probability,predicted_earliest_ms,predicted_latest_ms,kernel,hz,host\r\n");
+		"app_line,observe_lag_ms,probability,predicted_earliest_ms,predicted_latest_ms,run_ms,kernel,hz,host\r\n");
 	free(buf);
 }
 
@@ -136,6 +136,7 @@ static void test_rows(void **state)
 	r.setup_us = 12345;
 	r.connect_us = 678;
 	r.teardown_us = -1;
+	r.run_us = 4567890;
 	r.fault_lag_us = 87;
 	r.fault_hits = 0;	/* counted, and nothing matched: 0, not empty */
 	r.side[HOST_CLIENT] = (struct side_result){
@@ -158,9 +159,9 @@ static void test_rows(void **state)
 	assert_string_equal(buf,
 		"quoted,client.keepidle=3s,2,client,ipv4,drop,server,yes,3000,1000,3,0,idle,1000,timeout,"
 		"keepalive,ETIMEDOUT,4095,-1004,3996,3,0,timeout keepalive within 1s..9s,pass,0.052,99,wire,0,timeout/keepalive,,"
-		"2,1.071,\"Drop, then \"\"keepalive\"\"\",12.345,0.678,,0.087,0,builtin,0,,none,,,,,,,3980,4012");
+		"2,1.071,\"Drop, then \"\"keepalive\"\"\",12.345,0.678,,0.087,0,builtin,0,,none,,,,,,,3980,4012,4567.890");
 	assert_string_equal(second + 2,
-		"quoted,client.keepidle=3s,2,server,ipv4,drop,server,no,,,,0,idle,1000,none,-,,,,,0,0,,-,,,tcp_info,,none,,,,\"Drop, then \"\"keepalive\"\"\",12.345,0.678,,0.087,0,builtin,0,,none,,,,,,,,\r\n");
+		"quoted,client.keepidle=3s,2,server,ipv4,drop,server,no,,,,0,idle,1000,none,-,,,,,0,0,,-,,,tcp_info,,none,,,,\"Drop, then \"\"keepalive\"\"\",12.345,0.678,,0.087,0,builtin,0,,none,,,,,,,,,4567.890\r\n");
 	free(buf);
 	variant_release(&v);
 	scenario_free(s);
@@ -180,7 +181,7 @@ static void test_rows_failed(void **state)
 					 "[expect]\nserver = timeout user-timeout\n");
 	struct variant v;
 	struct run_result r = { .run = 1, .failed = true, .fault_at_ms = 0, .setup_us = 999, .connect_us = -1,
-				.teardown_us = -1, .fault_lag_us = -1, .fault_hits = -1,
+				.teardown_us = -1, .run_us = -1, .fault_lag_us = -1, .fault_hits = -1,
 				.side = { unknown_side, unknown_side } };
 	char *buf;
 
@@ -193,9 +194,9 @@ static void test_rows_failed(void **state)
 	buf = rows_of(&r);
 	assert_string_equal(buf,
 		"failing,,1,client,ipv4,drop,server,no,,,,0,idle,0,,,,,,,,,,-,,,,,,"
-		"\"setup: \"\"veth\"\" refused, EPERM\",,,plain,0.999,,,,,,,,,,,,,,,,\r\n"
+		"\"setup: \"\"veth\"\" refused, EPERM\",,,plain,0.999,,,,,,,,,,,,,,,,,\r\n"
 		"failing,,1,server,ipv4,drop,server,no,,,,3500,stream,0,,,,,,,,,timeout user-timeout,-,,,,,,"
-		"\"setup: \"\"veth\"\" refused, EPERM\",,,plain,0.999,,,,,,,,,,,,,,,,\r\n");
+		"\"setup: \"\"veth\"\" refused, EPERM\",,,plain,0.999,,,,,,,,,,,,,,,,,\r\n");
 	free(buf);
 	variant_release(&v);
 	scenario_free(s);
@@ -212,7 +213,7 @@ static void test_rows_killed(void **state)
 					 "[client]\ntraffic = request\n[expect]\nclient = none\n");
 	struct variant v;
 	struct run_result r = { .run = 3, .fault_at_ms = -1, .setup_us = 1, .connect_us = 1000,
-				.teardown_us = 123456789, .fault_lag_us = -1, .fault_hits = -1 };
+				.teardown_us = 123456789, .run_us = -1, .fault_lag_us = -1, .fault_hits = -1 };
 	char *buf, sum[64];
 
 	(void)state;
@@ -233,9 +234,9 @@ static void test_rows_killed(void **state)
 	buf = rows_of(&r);
 	assert_string_equal(buf,
 		"nofault,,3,client,ipv4,,,no,7200000,75000,9,0,request,,rst,probe,ECONNRESET,0,0,,1,0,none,fail,"
-		"-0.999,,wire,0,timeout/zero-window,,0,,plain,0.001,1.000,123456.789,,,builtin,0,,none,,,,,,,,\r\n"
+		"-0.999,,wire,0,timeout/zero-window,,0,,plain,0.001,1.000,123456.789,,,builtin,0,,none,,,,,,,,,\r\n"
 		"nofault,,3,server,ipv4,,,no,,,,0,idle,,killed,-,,,,0,,,,-,0.000,,,,killed,,,,plain,0.001,1.000,"
-		"123456.789,,,builtin,0,,,,,,,,,,\r\n");
+		"123456.789,,,builtin,0,,,,,,,,,,,\r\n");
 	free(buf);
 	side_summary(sum, sizeof(sum), &r.side[HOST_CLIENT]);
 	assert_string_equal(sum, "rst/probe 0ms");
@@ -259,7 +260,7 @@ static void test_rows_two_faults(void **state)
 					 "[fault kill]\nat = 6s\naction = kill\ntarget = server\n"
 					 "[expect]\nclient = fin within 5.4s..6s\nserver = killed\n");
 	struct variant v;
-	struct run_result r = { .run = 1, .fault_at_ms = 500, .setup_us = 7, .connect_us = 70, .teardown_us = 700,
+	struct run_result r = { .run = 1, .fault_at_ms = 500, .setup_us = 7, .connect_us = 70, .teardown_us = 700, .run_us = -1,
 				.fault_lag_us = 0, .fault_hits = 17 };
 	char *buf, sum[64];
 
@@ -282,9 +283,9 @@ static void test_rows_two_faults(void **state)
 	assert_string_equal(buf,
 		"two,,1,client,ipv4,loss+kill,server+server,yes,2000,1000,3,0,idle,500,fin,-,,5500,5499,5500,3,0,"
 		"fin within 5.4s..6s,pass,,,wire,0,rst/data,,1,123456789.012,\"two faults, one kill\","
-		"0.007,0.070,0.700,0.000,17,builtin,0,,none,,,,,,30,,\r\n"
+		"0.007,0.070,0.700,0.000,17,builtin,0,,none,,,,,,30,,,\r\n"
 		"two,,1,server,ipv4,loss+kill,server+server,no,,,,0,idle,500,heartbeat,-,,-3,,1500,0,0,killed,-,"
-		"-1500.000,-1503,tcp_info,,heartbeat,,,,\"two faults, one kill\",0.007,0.070,0.700,0.000,17,builtin,0,,none,,,,,,30,,\r\n");
+		"-1500.000,-1503,tcp_info,,heartbeat,,,,\"two faults, one kill\",0.007,0.070,0.700,0.000,17,builtin,0,,none,,,,,,30,,,\r\n");
 	free(buf);
 	side_summary(sum, sizeof(sum), &r.side[HOST_SERVER]);
 	assert_string_equal(sum, "heartbeat -3ms");
@@ -304,7 +305,7 @@ static void test_rows_app(void **state)
 					 "[expect]\nserver = timeout keepalive\nserver_app = error within 1s..5s\n"
 					 "client_app = eof\n");
 	struct variant v;
-	struct run_result r = { .run = 1, .fault_at_ms = 1000, .setup_us = 1000, .connect_us = -1, .teardown_us = -1,
+	struct run_result r = { .run = 1, .fault_at_ms = 1000, .setup_us = 1000, .connect_us = -1, .teardown_us = -1, .run_us = -1,
 				.fault_lag_us = -1, .fault_hits = -1 };
 	char *buf, sum[64];
 
@@ -328,10 +329,10 @@ static void test_rows_app(void **state)
 	buf = rows_of(&r);
 	assert_string_equal(buf,
 		"appcsv,,1,client,ipv4,drop,server,yes,2000,75000,9,0,idle,1000,none,-,,,,,0,0,eof,fail,,,tcp_info,,,,"
-		",,app,1.000,,,,,builtin,1,,none,,,,,,,,\r\n"
+		",,app,1.000,,,,,builtin,1,,none,,,,,,,,,\r\n"
 		"appcsv,,1,server,ipv4,drop,server,yes,15000,5000,3,0,app,1000,timeout,keepalive,ETIMEDOUT,4095,,,3,0,"
 		"timeout keepalive; error within 1s..5s,pass,,,tcp_info,,,,,,app,1.000,,,,,ebpf,2,1500,error,4100,5,1,"
-		"\"Error: reset, \"\"x\"\"\",,,,\r\n");
+		"\"Error: reset, \"\"x\"\"\",,,,,\r\n");
 	free(buf);
 	app_summary(sum, sizeof(sum), &r.side[HOST_SERVER]);
 	assert_string_equal(sum, "error 4.100s");
@@ -348,7 +349,7 @@ static void test_rows_app(void **state)
 	};
 	buf = rows_of(&r);
 	assert_non_null(strstr(buf, "\r\nappcsv,,1,server,ipv4,drop,server,,,,,,app,1000,none,-,"));
-	assert_non_null(strstr(buf, ",sock_diag,1,,line,900,-3100,0,ping timeout,,,,\r\n"));
+	assert_non_null(strstr(buf, ",sock_diag,1,,line,900,-3100,0,ping timeout,,,,,\r\n"));
 	free(buf);
 
 	/* A failed run: no view of either kind, whatever the side held. */
@@ -356,7 +357,7 @@ static void test_rows_app(void **state)
 	r.side[HOST_SERVER].keepalive = 1;
 	buf = rows_of(&r);
 	assert_non_null(strstr(buf, "\r\nappcsv,,1,server,ipv4,drop,server,,,,,,app,1000,,,"));
-	assert_non_null(strstr(buf, "app,1.000,,,,,,,,,900,-3100,0,ping timeout,,,,\r\n"));
+	assert_non_null(strstr(buf, "app,1.000,,,,,,,,,900,-3100,0,ping timeout,,,,,\r\n"));
 	free(buf);
 	variant_release(&v);
 	scenario_free(s);

@@ -176,16 +176,25 @@ static void remove_tree(const char *path)
 /* Everything of the session: the sandboxes' cgroups (killing what is left), the parent, {suite}. */
 static void session_cleanup(void)
 {
-	DIR *d = session.cgfd >= 0 ? fdopendir(dup(session.cgfd)) : NULL;
-	struct dirent *e;
+	/*
+	 * Until the session's cgroup itself is gone: deadpeer's descriptors
+	 * close (and wake the janitor) before its workers get their death
+	 * signal, so a worker may still create a run's cgroup after a first
+	 * look; once the parent is removed, none can.
+	 */
+	for (int waited = 0; session.cgroup[0] && waited < RELEASE_WAIT_MS; waited += 10) {
+		DIR *d = session.cgfd >= 0 ? fdopendir(dup(session.cgfd)) : NULL;
+		struct dirent *e;
 
-	while (d && (e = readdir(d)))
-		if (e->d_type == DT_DIR && strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-			remove_cgroup(session.cgfd, e->d_name);
-	if (d)
-		closedir(d);
-	if (session.cgroup[0])
-		rmdir(session.cgroup);
+		while (d && (e = readdir(d)))
+			if (e->d_type == DT_DIR && strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+				remove_cgroup(session.cgfd, e->d_name);
+		if (d)
+			closedir(d);
+		if (rmdir(session.cgroup) == 0 || errno != EBUSY)
+			break;
+		poll(NULL, 0, 10);
+	}
 	/* Whatever the programs left there, without following their links. */
 	if (session.home[0])
 		remove_tree(session.home);

@@ -89,7 +89,7 @@ static enum connect_fate crash_connect(const struct variant *v, const struct fau
 }
 
 const struct fault_kind fault_crash = {
-	.name = "crash", .table_rank = 0, .takes = FAULT_TAKES_RESTART | FAULT_TAKES_RESTART_SERVICE,
+	.name = "crash", .router_bridge = true, .table_rank = 0, .takes = FAULT_TAKES_RESTART | FAULT_TAKES_RESTART_SERVICE,
 	.describe = "the target host loses power; restart brings a fresh host back, restart_service its server",
 	.no_duration = "use restart to bring the host back",
 	.validate = crash_validate, .apply = crash_apply, .lift = crash_lift,

@@ -14,6 +14,9 @@
 
 #include "fault_priv.h"
 
+/* A cable plugged back whose links the kernel has not turned on by then is broken, not slow. */
+#define FAULT_LINK_UP_LIMIT_MS 30000
+
 int64_t fault_clock(const struct fault_env *env)
 {
 	return env->clock ? env->clock() : mono_ns();
@@ -68,7 +71,16 @@ int fault_link_set(struct fault_env *env, const struct fault_cfg *f, bool up, ch
 	 * by chance). As a router whose entry for the host has expired.
 	 */
 	if (!ret && !up)
-		ret = netns_link_sync(env->topo->host[TOPO_ROUTER].rtnl, topo_router_bridge(n), &ne);
+		ret = netns_link_sync(env->topo->host[TOPO_ROUTER].rtnl, topo_router_link(env->topo, n), &ne);
+	/*
+	 * Plugged back: the cable works once the host's end, which regained
+	 * carrier, and the bridge have their queues on again (also linkwatch's).
+	 */
+	if (!ret && up)
+		ret = netns_link_wait_up(env->topo->host[n].rtnl, TOPO_HOST_IFNAME, FAULT_LINK_UP_LIMIT_MS, &ne);
+	if (!ret && up)
+		ret = netns_link_wait_up(env->topo->host[TOPO_ROUTER].rtnl, topo_router_link(env->topo, n), FAULT_LINK_UP_LIMIT_MS,
+					 &ne);
 	if (ret)
 		snprintf(err, len, "cannot set %s %s in namespace \"router\": %s", ifname, up ? "up" : "down",
 			 netns_strerror(&ne, ret));

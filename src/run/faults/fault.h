@@ -85,6 +85,12 @@ struct fault_kind {
 	enum connect_fate (*connect)(const struct variant *v, const struct fault_cfg *f, int64_t connect_ms,
 				     struct prediction *p);
 	int table_rank;			/* column of the matrix in `deadpeer table`: lower first */
+	/*
+	 * It pulls or replaces a host's cable, or changes the router's link:
+	 * the run's router keeps its addresses on a bridge per subnet (see
+	 * topology.h), as a switch port outlives the machine behind it.
+	 */
+	bool router_bridge;
 	const void *priv;		/* the kind's own data for code it shares with others (filter.c) */
 };
 

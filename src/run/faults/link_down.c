@@ -28,7 +28,7 @@ static enum connect_fate link_down_connect(const struct variant *v, const struct
 }
 
 const struct fault_kind fault_link_down = {
-	.name = "link-down", .table_rank = 1, .takes = FAULT_TAKES_DURATION,
+	.name = "link-down", .router_bridge = true, .table_rank = 1, .takes = FAULT_TAKES_DURATION,
 	.describe = "pull the cable between the target host and the router",
 	.apply = link_down_apply, .lift = link_down_lift,
 	.heal_ms = fault_heal_after_duration, .predict = predict_host_lost, .connect = link_down_connect,

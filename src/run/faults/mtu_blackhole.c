@@ -58,7 +58,7 @@ static bool mtu_validate(const struct fault_cfg *f, const char **key, char *msg,
 static int set_mtu(struct fault_env *env, const struct fault_cfg *f, int64_t mtu, char *err, size_t len)
 {
 	for (enum host to = HOST_CLIENT; to <= HOST_SERVER; to++) {
-		const char *ifname = topo_router_bridge(to == HOST_CLIENT ? TOPO_CLIENT : TOPO_SERVER);
+		const char *ifname = topo_router_link(env->topo, to == HOST_CLIENT ? TOPO_CLIENT : TOPO_SERVER);
 		struct netns_error ne = { 0 };
 		int ret = hole_toward(f, to) ?
 			  netns_link_set_mtu(env->topo->host[TOPO_ROUTER].rtnl, ifname, (unsigned)mtu, &ne) : 0;
@@ -240,7 +240,7 @@ static void mtu_predict(const struct variant *v, enum host side, const struct fa
 }
 
 const struct fault_kind fault_mtu_blackhole = {
-	.name = "mtu-blackhole", .table_rank = 7,
+	.name = "mtu-blackhole", .router_bridge = true, .table_rank = 7,
 	.describe = "a path MTU black hole: the router's link takes MTU mtu = N and its ICMP \"too big\" errors are "
 		    "dropped; big segments vanish, small ones pass",
 	.takes = FAULT_TAKES_ROUTER | FAULT_TAKES_DIRECTION | FAULT_TAKES_DURATION | FAULT_TAKES_MTU,
