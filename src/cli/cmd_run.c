@@ -30,7 +30,6 @@
 #include "text.h"
 
 /* Runs at once by default: they mostly sleep on kernel timers. */
-#define DEFAULT_JOBS 16
 /* A sweep that expands past this many runs is refused unless --max-runs says so. */
 #define DEFAULT_MAX_RUNS 1000
 
@@ -82,7 +81,7 @@ void run_usage(FILE *f)
 	      "      --filter GLOB  run only scenarios whose name or variant name matches GLOB\n"
 	      "      --shard K/N    run only the K-th of N deterministic slices of the runs\n"
 	      "      --pcap         keep each host's capture in pcap/<scenario>-<variant>-<run>-<side>.pcap\n"
-	      "  -j, --jobs N       runs at once (default 16)\n"
+	      "  -j, --jobs N       runs at once (default: as many as this machine holds, at most 1024)\n"
 	      "      --max-runs N   refuse a selection of more than N runs (default 1000)\n"
 	      "      --tap          TAP output on stdout\n"
 	      "  -q, --quiet        only the summary\n"
@@ -96,7 +95,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 {
 	int c;
 
-	*o = (struct options){ .jobs = DEFAULT_JOBS, .max_runs = DEFAULT_MAX_RUNS };
+	*o = (struct options){ .jobs = 0, .max_runs = DEFAULT_MAX_RUNS };
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:j:qv", run_options, NULL)) != -1) {
 		switch (c) {
@@ -378,7 +377,7 @@ enum status cmd_run(int argc, char **argv)
 	res = xcalloc(n, sizeof(*res));
 	struct output out = { .o = &o, .csv = csv, .human = human };
 	struct scheduler sch = {
-		.runs = runs, .n = n, .jobs = o.jobs, .dir = dir, .pcap = o.pcap, .res = res,
+		.runs = runs, .n = n, .jobs = o.jobs ? o.jobs : schedule_default_jobs(runs, n), .dir = dir, .pcap = o.pcap, .res = res,
 		.live = isatty(STDERR_FILENO) && !o.quiet, .on_finish = on_finish, .arg = &out,
 	};
 	if (schedule(&sch) < 0 || sch.interrupted)

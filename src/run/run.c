@@ -490,7 +490,7 @@ static void stop_endpoints(struct run_state *st)
  * The router's side of each subnet is a bridge when a fault needs one, or
  * when the router's sysctls name one ("net.ipv4.neigh.br-server.*").
  */
-static bool needs_bridges(const struct variant *v)
+bool run_needs_bridges(const struct variant *v)
 {
 	for (size_t i = 0; i < v->n_faults; i++)
 		if (v->faults[i].kind->router_bridge)
@@ -548,7 +548,7 @@ int run_variant(const struct variant *v, unsigned run, const struct run_opts *op
 	st.env.restart = restart_host;
 	st.env.owner = &st;
 	int64_t t0 = mono_ns(), t1 = 0;
-	if (topology_create(&st.topo, (needs_bridges(v) ? TOPO_BRIDGED : 0) | (v->family == FAMILY_IPV6 ? TOPO_IPV6 : 0),
+	if (topology_create(&st.topo, (run_needs_bridges(v) ? TOPO_BRIDGED : 0) | (v->family == FAMILY_IPV6 ? TOPO_IPV6 : 0),
 			    o->error, sizeof(o->error)) < 0)
 		goto out;
 	if (v->router.idle_timeout_ms >= 0 && setup_middlebox(&st))

@@ -37,6 +37,13 @@ struct run_opts {
  * first fault, the deadline, restarted services, the endpoints' stop).
  */
 #define RUN_SETUP_LIMIT_MS 60000
+/*
+ * A run of @v builds its router with a bridge per subnet (a fault takes a
+ * host off its link, or the router's sysctls name a bridge), and leaves
+ * neighbour resolution to the kernel, whose table is shared by every
+ * namespace (gc_thresh3): the scheduler keeps few of them at once.
+ */
+bool run_needs_bridges(const struct variant *v);
 int64_t run_span_ms(const struct variant *v);
 
 /*

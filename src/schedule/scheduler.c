@@ -44,11 +44,13 @@
  * captures) is where the kernel works hardest, mostly under its one rtnl
  * lock, which also turns links on and destroys namespaces: a hundred runs
  * building at once only queue there, and take the CPUs from the runs
- * already on their timelines, whose faults then land late. So only a few
- * runs build at once (BUILD_PER_CPU per online CPU), at a lower priority
- * (BUILD_NICE) than the runs in flight; a run leaves the queue when its
- * network is built (WORKER_BUILT) and runs at the normal priority from then
- * on, endpoints included. The runs that take longest start first.
+ * already on their timelines, whose faults then land late; a program's
+ * start (PostgreSQL, sshd) takes the CPUs for a while too. So only a few
+ * runs build and connect at once (BUILD_PER_CPU per online CPU); a run
+ * leaves the queue when both its sides are connected. It builds its network
+ * at a lower priority (BUILD_NICE) than the runs in flight, and is back at
+ * the normal priority before its endpoints start. The runs that take
+ * longest start first.
  *
  * Releasing a run's namespaces is also the kernel's work under that lock
  * (it destroys them in batches, in the background, for seconds when there
@@ -66,7 +68,7 @@
 /* Descriptors the scheduler keeps besides one pipe per worker. */
 #define FD_RESERVE 16
 
-enum worker_msg_type { WORKER_ESTABLISHED = 1, WORKER_RECORD = 2, WORKER_BUILT = 3 };
+enum worker_msg_type { WORKER_ESTABLISHED = 1, WORKER_RECORD = 2 };
 
 struct worker_msg {
 	uint32_t type;			/* enum worker_msg_type */
@@ -77,8 +79,8 @@ struct worker {
 	pid_t pid;			/* 0: the slot is free */
 	int fd;				/* read end of the worker's pipe, non-blocking */
 	size_t run;			/* index into runs */
-	bool building;			/* its network is not built yet */
 	bool established;		/* both sides connected */
+	bool bridged;			/* run_needs_bridges */
 	int64_t started_ns;
 	int64_t limit_ns;		/* the watchdog ends the worker after this */
 	uint8_t *in;			/* what has arrived of its messages */
@@ -94,14 +96,11 @@ static int worker_send(int fd, enum worker_msg_type type, const void *payload, s
 	return len && write_all(fd, payload, len) < 0 ? -1 : 0;
 }
 
-/* The network is built: back to the normal priority, and the next run may build. */
+/* The network is built: back to the normal priority, which the endpoints inherit. */
 static void announce_built(void *arg)
 {
-	int *fd = arg;
-
+	(void)arg;
 	setpriority(PRIO_PROCESS, 0, 0);
-	if (*fd >= 0)
-		worker_send(*fd, WORKER_BUILT, NULL, 0);
 }
 
 static void announce_established(void *arg)
@@ -210,7 +209,7 @@ static int start_worker(struct scheduler *sch, struct worker *w, size_t i)
 	close(p[1]);
 	w->fd = p[0];
 	w->run = i;
-	w->building = true;
+	w->bridged = run_needs_bridges(&sch->runs[i].v);
 	w->started_ns = mono_ns();
 	w->limit_ns = w->started_ns + (int64_t)(RUN_SETUP_LIMIT_MS + WATCHDOG_MARGIN_MS) * 1000000;
 	return 0;
@@ -369,12 +368,6 @@ static bool worker_input(struct scheduler *sch, struct worker *w)
 				worker_release(w);
 				return false;
 			}
-			if (h.type == WORKER_BUILT) {
-				w->building = false;
-				w->have -= sizeof(h);
-				memmove(w->in, w->in + sizeof(h), w->have);
-				continue;
-			}
 			if (h.type != WORKER_ESTABLISHED)
 				goto broken;
 			w->established = true;
@@ -414,6 +407,57 @@ static long fit_jobs(long jobs, size_t n)
 	return fit;
 }
 
+/* A number read from a file of /proc/sys (the init namespace's, read only); @dflt if unreadable. */
+static long proc_long(const char *path, long dflt)
+{
+	FILE *f = fopen(path, "re");
+	long v;
+
+	if (!f)
+		return dflt;
+	if (fscanf(f, "%ld", &v) != 1)
+		v = dflt;
+	fclose(f);
+	return v;
+}
+
+/*
+ * Bridged runs at once: each resolves up to 4 neighbours per family in the
+ * kernel's table, whose limit (gc_thresh3) is one for all namespaces;
+ * half of it is left to the rest of the machine.
+ */
+static size_t bridged_slots(void)
+{
+	long v4 = proc_long("/proc/sys/net/ipv4/neigh/default/gc_thresh3", 1024);
+	long v6 = proc_long("/proc/sys/net/ipv6/neigh/default/gc_thresh3", 1024);
+	long least = v4 < v6 ? v4 : v6;
+
+	return least >= 16 ? (size_t)least / 8 : 1;
+}
+
+long schedule_default_jobs(const struct planned *runs, size_t n)
+{
+	long jobs = SCHEDULE_JOBS_MAX, avail_kib = 0;
+	bool apps = false;
+	char line[256];
+	FILE *f = fopen("/proc/meminfo", "re");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemAvailable: %ld kB", &avail_kib) == 1)
+			break;
+	if (f)
+		fclose(f);
+	for (size_t i = 0; i < n; i++)
+		apps |= runs[i].v.side[HOST_CLIENT].app.command || runs[i].v.side[HOST_SERVER].app.command;
+	/* What a run holds, its namespaces' kernel memory included; a program's more. */
+	long per_run_kib = apps ? RUN_APP_BUDGET_KIB : RUN_BUDGET_KIB;
+	if (avail_kib > 0 && avail_kib / 2 / per_run_kib < jobs)
+		jobs = avail_kib / 2 / per_run_kib;
+	if ((size_t)jobs > n)
+		jobs = (long)n;
+	return jobs < 1 ? 1 : jobs;
+}
+
 /* How many runs may build their network at once. */
 static size_t build_slots(void)
 {
@@ -445,7 +489,7 @@ int schedule(struct scheduler *sch)
 	int64_t start_ns = mono_ns();
 	int sfd;
 
-	size_t *order = xcalloc(sch->n ? sch->n : 1, sizeof(*order)), slots = build_slots();
+	size_t *order = xcalloc(sch->n ? sch->n : 1, sizeof(*order)), slots = build_slots(), bslots = bridged_slots();
 
 	for (size_t i = 0; i < sch->n; i++)
 		order[i] = i;
@@ -475,12 +519,18 @@ int schedule(struct scheduler *sch)
 	while (sch->done < sch->n) {
 		while (waitpid(-1, NULL, WNOHANG) > 0)
 			;	/* workers that have released everything, orphaned endpoints */
-		size_t building = 0;
-		for (size_t k = 0; k < nw; k++)
-			building += w[k].pid > 0 && w[k].building;
+		size_t building = 0, bridged = 0;
+		for (size_t k = 0; k < nw; k++) {
+			building += w[k].pid > 0 && !w[k].established;
+			bridged += w[k].pid > 0 && w[k].bridged;
+		}
 		for (size_t k = 0; k < nw && next < sch->n && building < slots && !sch->interrupted; k++) {
 			if (w[k].pid > 0)
 				continue;
+			bool b = run_needs_bridges(&sch->runs[order[next]].v);
+			if (b && bridged >= bslots)
+				break;	/* when one of them has finished */
+			bridged += b;
 			int ret = start_worker(sch, &w[k], order[next]);
 			if (ret < 0 && transient(ret) && running)
 				break;	/* try again when a run has finished */

@@ -32,6 +32,16 @@ struct scheduler {
 	bool stop;			/* on_finish asked to stop */
 };
 
+/*
+ * -j by default: as many runs as this machine holds at once, from the
+ * memory available (half of it, at RUN_BUDGET_KIB a run, RUN_APP_BUDGET_KIB
+ * when programs run as endpoints), at most SCHEDULE_JOBS_MAX and the @n runs.
+ */
+#define SCHEDULE_JOBS_MAX 1024
+#define RUN_BUDGET_KIB (8 * 1024)
+#define RUN_APP_BUDGET_KIB (128 * 1024)
+long schedule_default_jobs(const struct planned *runs, size_t n);
+
 /* Run every planned run; returns 0. */
 int schedule(struct scheduler *sch);
 

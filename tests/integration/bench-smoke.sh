@@ -3,6 +3,7 @@
 # size exits 0 and prints its figures. The figures themselves are not judged
 # here: benchmarks are measured with bench/, not asserted in tests.
 set -u
+export SETTLE=0	# bench/parallel: no pause between its levels here
 export DEADPEER=$(readlink -f "${1:?usage: bench-smoke.sh PATH-TO-deadpeer BENCH-DIR}")
 BENCH=$(readlink -f "${2:?usage: bench-smoke.sh PATH-TO-deadpeer BENCH-DIR}")
 . "$(dirname "$0")/lib.sh"
