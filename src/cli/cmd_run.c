@@ -374,7 +374,7 @@ enum status cmd_run(int argc, char **argv)
 	FILE *human = o.tap ? stderr : stdout;
 	if (o.tap)
 		printf("TAP version 13\n1..%zu\n", n);
-	res = xcalloc(n, sizeof(*res));
+	res = xcalloc_unshared(n, sizeof(*res));
 	struct output out = { .o = &o, .csv = csv, .human = human };
 	struct scheduler sch = {
 		.runs = runs, .n = n, .jobs = o.jobs ? o.jobs : schedule_default_jobs(runs, n), .dir = dir, .pcap = o.pcap, .res = res,
@@ -428,7 +428,7 @@ enum status cmd_run(int argc, char **argv)
 		code = STATUS_FAILED;
 	}
 	free(sch.finished);
-	free(res);
+	free_unshared(res, n, sizeof(*res));
 out:
 	sandbox_session_end();
 	if (probe_ns >= 0)

@@ -19,6 +19,7 @@
 #include <netlink/route/route.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -185,18 +186,42 @@ static int link_index(struct nl_call *c, const char *name, struct rtnl_link **ou
 	return err < 0 ? err : rtnl_link_get_ifindex(*out);
 }
 
+/*
+ * The index of the link called @name in @sk's namespace, or -errno: asked
+ * with an ioctl on the netlink socket itself, which takes no lock and has
+ * the kernel describe nothing (a lookup over netlink builds the link's
+ * whole description, some 2 KB, for an index).
+ */
+static int link_ifindex(struct nl_sock *sk, const char *name)
+{
+	struct ifreq ifr = { 0 };
+
+	if (strlen(name) >= sizeof(ifr.ifr_name))
+		return -ENODEV;
+	memcpy(ifr.ifr_name, name, strlen(name));
+	if (ioctl(nl_socket_get_fd(sk), SIOCGIFINDEX, &ifr) < 0)
+		return -errno;
+	return ifr.ifr_ifindex;
+}
+
 /* Begin a call on @sk about interface @ifname: its index, or -errno (the call then ended). */
 static int call_begin_on(struct nl_call *c, struct nl_sock *sk, struct netns_error *e, const char *ifname)
 {
-	struct rtnl_link *link = NULL;
 	int ifindex;
 
 	call_begin(c, sk, e);
-	ifindex = link_index(c, ifname, &link);
-	if (ifindex < 0)
-		return call_end(c, ifindex);
-	rtnl_link_put(link);
-	return ifindex;
+	ifindex = link_ifindex(sk, ifname);
+	return ifindex < 0 ? call_end(c, ifindex) : ifindex;
+}
+
+/* A link known by its index alone, for a request about it; NULL without memory. */
+static struct rtnl_link *link_by_index(int ifindex)
+{
+	struct rtnl_link *link = rtnl_link_alloc();
+
+	if (link)
+		rtnl_link_set_ifindex(link, ifindex);
+	return link;
 }
 
 /* Set link @name up (@up 1) or down (0) or leave it (-1), and its MTU unless @mtu is 0. */
@@ -206,13 +231,16 @@ static int link_change(struct nl_sock *sk, const char *name, int up, unsigned mt
 	struct nl_call c;
 	int err;
 
-	call_begin(&c, sk, e);
-	err = link_index(&c, name, &cur);
+	err = call_begin_on(&c, sk, e, name);
 	if (err < 0)
-		return call_end(&c, err);
+		return err;
+	cur = link_by_index(err);
 	req = rtnl_link_alloc();
-	if (!req) {
-		rtnl_link_put(cur);
+	if (!cur || !req) {
+		if (cur)
+			rtnl_link_put(cur);
+		if (req)
+			rtnl_link_put(req);
 		return call_end(&c, -ENOMEM);
 	}
 	if (up > 0)
@@ -239,10 +267,15 @@ int netns_link_set_mtu(struct nl_sock *sk, const char *name, unsigned mtu, struc
 
 int netns_link_sync(struct nl_sock *sk, const char *name, struct netns_error *e)
 {
+	struct rtnl_link *link = NULL;
 	struct nl_call c;
-	int ifindex = call_begin_on(&c, sk, e, name);
 
-	return ifindex < 0 ? ifindex : call_end(&c, 0);
+	/* A lookup over netlink (not link_ifindex): the kernel applies the link's pending change first. */
+	call_begin(&c, sk, e);
+	int err = link_index(&c, name, &link);
+	if (link)
+		rtnl_link_put(link);
+	return call_end(&c, err < 0 ? err : 0);
 }
 
 static int64_t now_ms(void)
@@ -300,33 +333,29 @@ int netns_bridge_add(struct nl_sock *sk, const char *name, const uint8_t mac[6],
 
 int netns_link_set_master(struct nl_sock *sk, const char *name, const char *master, struct netns_error *e)
 {
-	struct rtnl_link *l = NULL, *m = NULL;
 	struct nl_call c;
+	int port = call_begin_on(&c, sk, e, name);
 
-	call_begin(&c, sk, e);
-	int port = link_index(&c, name, &l);
-	int bridge = port < 0 ? port : link_index(&c, master, &m);
+	if (port < 0)
+		return port;
+	int bridge = link_ifindex(sk, master);
 	int err = bridge < 0 ? bridge : nl_result(&c, rtnl_link_enslave_ifindex(sk, bridge, port));
 
-	if (l)
-		rtnl_link_put(l);
-	if (m)
-		rtnl_link_put(m);
 	return call_end(&c, err);
 }
 
 int netns_link_delete(struct nl_sock *sk, const char *name, struct netns_error *e)
 {
-	struct rtnl_link *link = NULL;
 	struct nl_call c;
-	int err;
+	int err = call_begin_on(&c, sk, e, name);
 
-	call_begin(&c, sk, e);
-	err = link_index(&c, name, &link);
-	if (err >= 0) {
-		err = nl_result(&c, rtnl_link_delete(sk, link));
-		rtnl_link_put(link);
-	}
+	if (err < 0)
+		return err;
+	struct rtnl_link *link = link_by_index(err);
+	if (!link)
+		return call_end(&c, -ENOMEM);
+	err = nl_result(&c, rtnl_link_delete(sk, link));
+	rtnl_link_put(link);
 	return call_end(&c, err);
 }
 

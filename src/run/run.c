@@ -13,6 +13,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -34,6 +35,13 @@ static_assert((int)TOPO_CLIENT == (int)HOST_CLIENT && (int)TOPO_SERVER == (int)H
 
 #define SETUP_TIMEOUT_MS 5000
 #define STOP_TIMEOUT_MS 2000
+/*
+ * This long before a fault's instant (or a delayed connect's) the run
+ * takes a real-time priority, and gives it back once the instant is
+ * handled: a machine busy building other runs (nice 10) and destroying
+ * their namespaces (the kernel's workers, nice 0) then wakes it on time.
+ */
+#define EVENT_RT_LEAD_MS 50
 
 struct run_state {
 	const struct variant *v;
@@ -357,7 +365,25 @@ static int collect(struct run_state *st, struct pollfd *p)
 	return 0;
 }
 
-static int timeline(struct run_state *st)
+/*
+ * Real-time (SCHED_FIFO, the lowest priority) or back to normal. Children
+ * do not inherit it (an endpoint started at an instant). Where the run may
+ * not (no CAP_SYS_NICE, a cgroup without real-time time), it stays normal:
+ * its instants are as punctual as the machine allows, and recorded.
+ */
+static void event_priority(bool *rt, bool want)
+{
+	struct sched_param sp = { .sched_priority = want ? 1 : 0 };
+
+	if (*rt == want)
+		return;
+	if (sched_setscheduler(0, (want ? SCHED_FIFO : SCHED_OTHER) | SCHED_RESET_ON_FORK, &sp) == 0)
+		*rt = want;
+	else if (!want)
+		*rt = false;
+}
+
+static int timeline_events(struct run_state *st, bool *rt)
 {
 	const struct variant *v = st->v;
 	struct event ev[2 * MAX_FAULTS + 1];
@@ -413,8 +439,10 @@ static int timeline(struct run_state *st)
 			return 0;
 
 		int64_t wake = *deadline_ns ? *deadline_ns : INT64_MAX;
-		if (next < n && ev[next].at_ns < wake)
-			wake = ev[next].at_ns;
+		int64_t lead_ns = next < n ? ev[next].at_ns - (int64_t)EVENT_RT_LEAD_MS * 1000000 : INT64_MAX;
+		event_priority(rt, now >= lead_ns);
+		if (next < n && (now >= lead_ns ? ev[next].at_ns : lead_ns) < wake)
+			wake = now >= lead_ns ? ev[next].at_ns : lead_ns;
 		struct pollfd p[2 * SIDE_COUNT + 1];
 		for (int s = 0; s < SIDE_COUNT; s++) {
 			p[s] = (struct pollfd){ st->ep[s].fd, POLLIN, 0 };
@@ -435,6 +463,15 @@ static int timeline(struct run_state *st)
 		}
 	}
 	return 0;
+}
+
+static int timeline(struct run_state *st)
+{
+	bool rt = false;
+	int ret = timeline_events(st, &rt);
+
+	event_priority(&rt, false);
+	return ret;
 }
 
 /* Ask undecided sides for their final state, then make sure every endpoint is gone. */

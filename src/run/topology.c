@@ -110,10 +110,9 @@ static int router_addresses(struct topology *t, enum topo_node n, char *err, siz
 	struct netns_error ne = { 0 };
 	int ret;
 
-	TRY(netns_addr_add(r->rtnl, ifname, nodes[n].router_cidr4, &ne),
-	    "cannot add address %s in namespace \"router\"", nodes[n].router_cidr4);
-	TRY(netns_addr_add(r->rtnl, ifname, nodes[n].router_cidr6, &ne),
-	    "cannot add address %s in namespace \"router\"", nodes[n].router_cidr6);
+	const char *cidr = (t->flags & TOPO_IPV6) ? nodes[n].router_cidr6 : nodes[n].router_cidr4;
+
+	TRY(netns_addr_add(r->rtnl, ifname, cidr, &ne), "cannot add address %s in namespace \"router\"", cidr);
 	return 0;
 }
 
@@ -141,16 +140,15 @@ int topology_attach(struct topology *t, enum topo_node n, char *err, size_t len)
 		return ret;
 	TRY(netns_link_set_up(r->rtnl, nodes[n].router_if, true, &ne),
 	    "cannot set %s up in namespace \"router\"", nodes[n].router_if);
-	TRY(netns_addr_add(h->rtnl, TOPO_HOST_IFNAME, nodes[n].cidr4, &ne),
-	    "cannot add address %s in namespace \"%s\"", nodes[n].cidr4, nodes[n].name);
-	TRY(netns_addr_add(h->rtnl, TOPO_HOST_IFNAME, nodes[n].cidr6, &ne),
-	    "cannot add address %s in namespace \"%s\"", nodes[n].cidr6, nodes[n].name);
+	/* The run's family only: a run is IPv4 or IPv6, and each address costs the kernel's work under rtnl. */
+	bool v6 = t->flags & TOPO_IPV6;
+	const char *cidr = v6 ? nodes[n].cidr6 : nodes[n].cidr4, *gw = v6 ? nodes[n].gw6 : nodes[n].gw4;
+	TRY(netns_addr_add(h->rtnl, TOPO_HOST_IFNAME, cidr, &ne), "cannot add address %s in namespace \"%s\"", cidr,
+	    nodes[n].name);
 	TRY(netns_link_set_up(h->rtnl, TOPO_HOST_IFNAME, true, &ne),
 	    "cannot set %s up in namespace \"%s\"", TOPO_HOST_IFNAME, nodes[n].name);
-	TRY(netns_route_add_default(h->rtnl, TOPO_HOST_IFNAME, nodes[n].gw4, &ne),
-	    "cannot add default route via %s in namespace \"%s\"", nodes[n].gw4, nodes[n].name);
-	TRY(netns_route_add_default(h->rtnl, TOPO_HOST_IFNAME, nodes[n].gw6, &ne),
-	    "cannot add default route via %s in namespace \"%s\"", nodes[n].gw6, nodes[n].name);
+	TRY(netns_route_add_default(h->rtnl, TOPO_HOST_IFNAME, gw, &ne),
+	    "cannot add default route via %s in namespace \"%s\"", gw, nodes[n].name);
 	/*
 	 * Ready only when every link on the path sends: the kernel turns a
 	 * link's queue on apart from the request that set it up, and a busy
@@ -180,8 +178,7 @@ int topology_attach(struct topology *t, enum topo_node n, char *err, size_t len)
 	 * does not count: the host's gateway, and the router's way to the host,
 	 * for the run's family.
 	 */
-	bool v6 = t->flags & TOPO_IPV6;
-	const char *gw = v6 ? nodes[n].gw6 : nodes[n].gw4, *self = v6 ? nodes[n].v6 : nodes[n].v4;
+	const char *self = v6 ? nodes[n].v6 : nodes[n].v4;
 	TRY(netns_neigh_add(h->rtnl, TOPO_HOST_IFNAME, gw, nodes[n].router_mac, &ne),
 	    "cannot add the neighbour %s in namespace \"%s\"", gw, nodes[n].name);
 	TRY(netns_neigh_add(r->rtnl, nodes[n].router_if, self, nodes[n].mac, &ne),
@@ -255,11 +252,10 @@ int topology_create(struct topology *t, unsigned flags, char *err, size_t len)
 		t->host[i] = (struct topo_host){ .nsfd = -1 };
 	t->flags = flags;
 	ret = host_open(r, "router", flags & TOPO_IPV6, err, len);
-	for (size_t i = 0; !ret && i < sizeof(forwarding) / sizeof(forwarding[0]); i++) {
-		ret = netns_sysctl_write(r->nsfd, forwarding[i], "1", readback, sizeof(readback));
-		if (ret)
-			snprintf(err, len, "cannot set %s in namespace \"router\": %s", forwarding[i], strerror(-ret));
-	}
+	/* The router forwards the run's family: one write (a path lookup among every namespace's). */
+	const char *fwd = forwarding[(flags & TOPO_IPV6) ? 1 : 0];
+	if (!ret && (ret = netns_sysctl_write(r->nsfd, fwd, "1", readback, sizeof(readback))))
+		snprintf(err, len, "cannot set %s in namespace \"router\": %s", fwd, strerror(-ret));
 	if (!ret && (flags & TOPO_BRIDGED))
 		ret = add_subnet(t, TOPO_CLIENT, err, len);
 	if (!ret && (flags & TOPO_BRIDGED))

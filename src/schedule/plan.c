@@ -8,6 +8,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "plan.h"
 
@@ -41,14 +42,19 @@ struct planned *suite_plan(const struct suite *s, const struct plan_opts *o, siz
 		}
 	}
 	*count = n;
-	return p;
+	/* The scheduler forks a worker per run: the table stays in the parent, each worker gets its own run. */
+	struct planned *table = xcalloc_unshared(n, sizeof(*p));
+	if (n)
+		memcpy(table, p, n * sizeof(*p));
+	free(p);
+	return table;
 }
 
 void plan_free(struct planned *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		variant_release(&p[i].v);
-	free(p);
+	free_unshared(p, n, sizeof(*p));
 }
 
 const char *planned_stem(const struct planned *p, char *buf, size_t len)

@@ -21,7 +21,8 @@ struct plan_opts {
  * Expand, filter, repeat and shard the suite into its list of runs, in a
  * fixed order (files, then variants, then repetitions). Run i of the full
  * list belongs to shard (i mod N) + 1, so the N shards partition it.
- * Release with plan_free.
+ * Release with plan_free. The list is not inherited by a forked child
+ * (xcalloc_unshared): a child is given the runs it needs.
  */
 struct planned *suite_plan(const struct suite *s, const struct plan_opts *o, size_t *count);
 void plan_free(struct planned *p, size_t n);

@@ -56,12 +56,16 @@
  * (it destroys them in batches, in the background, for seconds when there
  * are hundreds): a worker whose record is in holds its namespaces until the
  * scheduler lets it go (SIGUSR1), which it does once no run is still being
- * built or connected, so no run's connect waits behind another's teardown.
+ * built or connected, so no run's connect waits behind another's teardown,
+ * and then a few at a time (let_go_paced), so that no batch the kernel
+ * destroys at once keeps a CPU from the runs whose faults are due.
  */
 #define BUILD_PER_CPU 2
 #define BUILD_NICE 10
 /* Workers holding their namespaces beyond this are let go anyway: memory, and the kernel's lookups. */
 #define HOLD_MAX 128
+#define LET_GO_BATCH 16
+#define LET_GO_EVERY_MS 50
 
 /* Grace beyond what a run can take before the watchdog ends it. */
 #define WATCHDOG_MARGIN_MS 10000
@@ -83,8 +87,9 @@ struct worker {
 	bool bridged;			/* run_needs_bridges */
 	int64_t started_ns;
 	int64_t limit_ns;		/* the watchdog ends the worker after this */
-	uint8_t *in;			/* what has arrived of its messages */
-	size_t have, cap;
+	struct worker_msg msg;		/* the message arriving */
+	size_t have;			/* its bytes in so far, header and payload */
+	uint8_t *in;			/* its payload (a record), msg.len bytes */
 };
 
 static int worker_send(int fd, enum worker_msg_type type, const void *payload, size_t len)
@@ -144,7 +149,7 @@ static void close_inherited(int own)
 	close_all_but(keep, ARRAY_SIZE(keep));
 }
 
-static void NORETURN worker_main(const struct scheduler *sch, size_t i, int fd, pid_t parent)
+static void NORETURN worker_main(const struct scheduler *sch, const struct planned *run, int fd, pid_t parent)
 {
 	struct observation o;
 	char prefix[4500];
@@ -166,7 +171,7 @@ static void NORETURN worker_main(const struct scheduler *sch, size_t i, int fd, 
 	if (sch->pcap) {
 		/* pcap/<scenario>-<variant>-<run>-<side>.pcap, variants numbered from 1 */
 		char stem[400];
-		snprintf(prefix, sizeof(prefix), "%s/pcap/%s", sch->dir, planned_stem(&sch->runs[i], stem, sizeof(stem)));
+		snprintf(prefix, sizeof(prefix), "%s/pcap/%s", sch->dir, planned_stem(run, stem, sizeof(stem)));
 		ro.pcap_prefix = prefix;
 	}
 	ro.suite_dir = sandbox_suite_dir();
@@ -175,11 +180,11 @@ static void NORETURN worker_main(const struct scheduler *sch, size_t i, int fd, 
 	ro.publish = publish;
 	ro.established = announce_established;
 	ro.publish_arg = &fd;
-	run_variant(&sch->runs[i].v, sch->runs[i].run, &ro, &o);
+	run_variant(&run->v, run->run, &ro, &o);
 	_exit(fd < 0 ? 0 : 1);
 }
 
-static int start_worker(struct scheduler *sch, struct worker *w, size_t i)
+static int start_worker(struct scheduler *sch, struct worker *w, size_t i, bool bridged)
 {
 	int p[2];
 	pid_t parent = getpid();
@@ -194,6 +199,9 @@ static int start_worker(struct scheduler *sch, struct worker *w, size_t i)
 		return err;
 	}
 	fflush(NULL);		/* nothing buffered may be written twice */
+	/* The list of runs is not inherited (suite_plan): the worker gets its own here. */
+	static struct planned run;
+	run = sch->runs[i];
 	w->pid = fork();
 	if (w->pid < 0) {
 		int err = -errno;
@@ -204,12 +212,12 @@ static int start_worker(struct scheduler *sch, struct worker *w, size_t i)
 	}
 	if (w->pid == 0) {
 		close(p[0]);
-		worker_main(sch, i, p[1], parent);
+		worker_main(sch, &run, p[1], parent);
 	}
 	close(p[1]);
 	w->fd = p[0];
 	w->run = i;
-	w->bridged = run_needs_bridges(&sch->runs[i].v);
+	w->bridged = bridged;
 	w->started_ns = mono_ns();
 	w->limit_ns = w->started_ns + (int64_t)(RUN_SETUP_LIMIT_MS + WATCHDOG_MARGIN_MS) * 1000000;
 	return 0;
@@ -255,11 +263,48 @@ static void status_line(const struct scheduler *sch, const size_t *order, size_t
 static pid_t *held;
 static size_t n_held;
 
+/* A held worker that is gone (reaped): its pid may be another process's by now. */
+static void drop_held(pid_t pid)
+{
+	for (size_t k = 0; k < n_held; k++)
+		if (held[k] == pid) {
+			memmove(held + k, held + k + 1, (n_held - k - 1) * sizeof(*held));
+			n_held--;
+			return;
+		}
+}
+
 static void let_go(void)
 {
 	for (size_t k = 0; k < n_held; k++)
 		kill(held[k], SIGUSR1);
 	n_held = 0;
+}
+
+/*
+ * Let the longest held go, LET_GO_BATCH at a time and one batch every
+ * LET_GO_EVERY_MS: the kernel destroys what is let go together in one
+ * batch, unregistering every interface of it under the rtnl lock without
+ * yielding the CPU (a non-preemptible kernel), and a batch of hundreds of
+ * namespaces holds a CPU for half a second, where other runs' faults are
+ * due. Returns the milliseconds until the next batch may go, or -1.
+ */
+static int64_t let_go_paced(int64_t now_ns)
+{
+	static int64_t last_ns;
+	int64_t wait_ms = LET_GO_EVERY_MS - (now_ns - last_ns) / 1000000;
+
+	if (!n_held)
+		return -1;
+	if (wait_ms > 0)
+		return wait_ms;
+	size_t n = n_held < LET_GO_BATCH ? n_held : LET_GO_BATCH;
+	for (size_t k = 0; k < n; k++)
+		kill(held[k], SIGUSR1);
+	memmove(held, held + n, (n_held - n) * sizeof(*held));
+	n_held -= n;
+	last_ns = now_ns;
+	return n_held ? LET_GO_EVERY_MS : -1;
 }
 
 /* Stop starting runs and end the running ones: their processes and namespaces go with them. */
@@ -331,18 +376,13 @@ static void worker_release(struct worker *w)
  */
 static bool worker_input(struct scheduler *sch, struct worker *w)
 {
-	size_t i = w->run;
+	size_t i = w->run, head = sizeof(w->msg);
 
 	for (;;) {
-		if (w->cap - w->have < 4096) {
-			size_t cap = w->cap ? w->cap * 2 : 65536;
-			uint8_t *p = realloc(w->in, cap);
-			if (!p)
-				break;
-			w->in = p;
-			w->cap = cap;
-		}
-		ssize_t n = read(w->fd, w->in + w->have, w->cap - w->have);
+		/* The header, then its payload into a buffer of its size: nothing is held between messages. */
+		uint8_t *dst = w->have < head ? (uint8_t *)&w->msg + w->have : w->in + (w->have - head);
+		size_t want = w->have < head ? head - w->have : head + w->msg.len - w->have;
+		ssize_t n = read(w->fd, dst, want);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN)
@@ -350,30 +390,28 @@ static bool worker_input(struct scheduler *sch, struct worker *w)
 		if (n <= 0)
 			break;
 		w->have += (size_t)n;
-		while (w->have >= sizeof(struct worker_msg)) {
-			struct worker_msg h;
-			memcpy(&h, w->in, sizeof(h));
-			if (h.len > OBS_MAX_BYTES || (h.type != WORKER_RECORD && h.len))
+		if (w->have == head) {
+			if (w->msg.len > OBS_MAX_BYTES || (w->msg.type != WORKER_RECORD && w->msg.len))
 				goto broken;
-			if (w->have < sizeof(h) + h.len)
-				break;
-			if (h.type == WORKER_RECORD) {
-				/*
-				 * The slot is free once the record is in: the worker's
-				 * release of its sockets and namespaces overlaps the next
-				 * run, and it is reaped when it exits.
-				 */
-				worker_record(sch, i, w->in + sizeof(h), h.len);
-				held[n_held++] = w->pid;
-				worker_release(w);
-				return false;
+			if (w->msg.type == WORKER_ESTABLISHED) {
+				w->established = true;
+				w->limit_ns = mono_ns() + (run_span_ms(&sch->runs[i].v) + WATCHDOG_MARGIN_MS) * 1000000;
+				w->have = 0;
+				continue;
 			}
-			if (h.type != WORKER_ESTABLISHED)
+			if (w->msg.type != WORKER_RECORD || !(w->in = malloc(w->msg.len ? w->msg.len : 1)))
 				goto broken;
-			w->established = true;
-			w->limit_ns = mono_ns() + (run_span_ms(&sch->runs[i].v) + WATCHDOG_MARGIN_MS) * 1000000;
-			w->have -= sizeof(h);
-			memmove(w->in, w->in + sizeof(h), w->have);
+		}
+		if (w->have == head + w->msg.len) {
+			/*
+			 * The slot is free once the record is in: the worker's
+			 * release of its sockets and namespaces overlaps the next
+			 * run, and it is reaped when it exits.
+			 */
+			worker_record(sch, i, w->in, w->msg.len);
+			held[n_held++] = w->pid;
+			worker_release(w);
+			return false;
 		}
 	}
 broken:
@@ -516,9 +554,11 @@ int schedule(struct scheduler *sch)
 	sigprocmask(SIG_BLOCK, &stop, NULL);
 	sfd = signalfd(-1, &stop, SFD_CLOEXEC);
 
+	int64_t pace_ms = -1;	/* when the next held workers may go */
 	while (sch->done < sch->n) {
-		while (waitpid(-1, NULL, WNOHANG) > 0)
-			;	/* workers that have released everything, orphaned endpoints */
+		pid_t gone;
+		while ((gone = waitpid(-1, NULL, WNOHANG)) > 0)
+			drop_held(gone);	/* workers that have released everything, orphaned endpoints */
 		size_t building = 0, bridged = 0;
 		for (size_t k = 0; k < nw; k++) {
 			building += w[k].pid > 0 && !w[k].established;
@@ -531,7 +571,7 @@ int schedule(struct scheduler *sch)
 			if (b && bridged >= bslots)
 				break;	/* when one of them has finished */
 			bridged += b;
-			int ret = start_worker(sch, &w[k], order[next]);
+			int ret = start_worker(sch, &w[k], order[next], b);
 			if (ret < 0 && transient(ret) && running)
 				break;	/* try again when a run has finished */
 			if (ret < 0) {
@@ -554,6 +594,8 @@ int schedule(struct scheduler *sch)
 		}
 		p[nw] = (struct pollfd){ sfd, POLLIN, 0 };
 		int timeout = wake == INT64_MAX ? -1 : wake <= now ? 0 : (int)((wake - now) / 1000000 + 1);
+		if (pace_ms >= 0 && (timeout < 0 || timeout > pace_ms))
+			timeout = (int)pace_ms;
 		if (sch->live && (timeout < 0 || timeout > 1000))
 			timeout = 1000;
 		int ready = poll(p, nw + 1, timeout);
@@ -586,8 +628,9 @@ int schedule(struct scheduler *sch)
 		bool connecting = false;
 		for (size_t k = 0; k < nw; k++)
 			connecting |= w[k].pid > 0 && !w[k].established;
+		pace_ms = -1;
 		if (!connecting || n_held > HOLD_MAX)
-			let_go();
+			pace_ms = let_go_paced(mono_ns());
 	}
 	let_go();
 	if (sch->live)

@@ -93,5 +93,13 @@ int load_file(const char *path, size_t max, void **buf, size_t *len) MUST_CHECK;
 void *xcalloc(size_t n, size_t size) __attribute__((malloc));
 void *xreallocarray(void *p, size_t n, size_t size) MUST_CHECK;
 char *xstrdup(const char *s) __attribute__((malloc));
+/*
+ * Zeroed memory for @n items of @size that a forked child does not get
+ * (MADV_DONTFORK): a parent's big tables, whose page tables every fork would
+ * otherwise copy and every child's exit tear down again. NULL when @n is 0.
+ * Release with free_unshared and the same @n and @size.
+ */
+void *xcalloc_unshared(size_t n, size_t size);
+void free_unshared(void *p, size_t n, size_t size);
 
 #endif

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -226,6 +227,34 @@ void *xreallocarray(void *p, size_t n, size_t size)
 	if (!p)
 		out_of_memory();
 	return p;
+}
+
+static size_t unshared_len(size_t n, size_t size)
+{
+	size_t len, page = (size_t)sysconf(_SC_PAGESIZE);
+
+	if (__builtin_mul_overflow(n, size, &len) || len > SIZE_MAX - page)
+		out_of_memory();
+	return (len + page - 1) / page * page;
+}
+
+void *xcalloc_unshared(size_t n, size_t size)
+{
+	if (!n || !size)
+		return NULL;
+	size_t len = unshared_len(n, size);
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		out_of_memory();
+	madvise(p, len, MADV_DONTFORK);		/* where it fails, children only cost more */
+	return p;
+}
+
+void free_unshared(void *p, size_t n, size_t size)
+{
+	if (p)
+		munmap(p, unshared_len(n, size));
 }
 
 char *xstrdup(const char *s)
