@@ -337,7 +337,9 @@ static void open_watch(struct watch *wt, const char *name, int nsfd, const char 
 	print_message("  sockwatch_open %s: %.1f ms\n", name, (double)(mono_ns() - t0) / 1e6);
 }
 
-/* @state holds the case the test runs, and then the fixture. */
+static bool case_v6(const struct sw_case *c);
+
+/* @state holds the case the test runs, and then the fixture: a topology of the case's family. */
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
@@ -345,7 +347,7 @@ static int setup(void **state)
 
 	assert_non_null(f);
 	f->c = *state;
-	if (topology_create(&f->t, TOPO_IPV6, err, sizeof(err)) < 0)
+	if (topology_create(&f->t, case_v6(f->c) ? TOPO_IPV6 : 0, err, sizeof(err)) < 0)
 		fail_msg("topology_create: %s", err);
 	f->server = f->client = -1;
 	f->server_out = f->client_out = f->server_go = f->client_go = -1;
@@ -558,6 +560,11 @@ static const struct sw_case {
 	{ "keepalive_ebpf", keepalive, "ebpf", 0 },
 	{ "keepalive_sock_diag", keepalive, "sock_diag", 0 },
 };
+
+static bool case_v6(const struct sw_case *c)
+{
+	return c->flags & CHILD_V6;
+}
 
 static void test_case(void **state)
 {
