@@ -13,7 +13,9 @@
 #include <netlink/msg.h>
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
+#include <linux/ip.h>
 #include <netlink/route/link.h>
+#include <netlink/route/link/inet.h>
 #include <netlink/route/link/veth.h>
 #include <netlink/route/neighbour.h>
 #include <netlink/route/route.h>
@@ -224,8 +226,11 @@ static struct rtnl_link *link_by_index(int ifindex)
 	return link;
 }
 
-/* Set link @name up (@up 1) or down (0) or leave it (-1), and its MTU unless @mtu is 0. */
-static int link_change(struct nl_sock *sk, const char *name, int up, unsigned mtu, struct netns_error *e)
+/*
+ * Set link @name up (@up 1) or down (0) or leave it (-1), its MTU unless @mtu
+ * is 0, and with @forward its IPv4 forwarding on.
+ */
+static int link_change(struct nl_sock *sk, const char *name, int up, unsigned mtu, bool forward, struct netns_error *e)
 {
 	struct rtnl_link *cur = NULL, *req;
 	struct nl_call c;
@@ -249,7 +254,9 @@ static int link_change(struct nl_sock *sk, const char *name, int up, unsigned mt
 		rtnl_link_unset_flags(req, IFF_UP);
 	if (mtu)
 		rtnl_link_set_mtu(req, mtu);
-	err = nl_result(&c, rtnl_link_change(sk, cur, req, 0));
+	err = forward ? nl2errno(rtnl_link_inet_set_conf(req, IPV4_DEVCONF_FORWARDING, 1)) : 0;
+	if (!err)
+		err = nl_result(&c, rtnl_link_change(sk, cur, req, 0));
 	rtnl_link_put(req);
 	rtnl_link_put(cur);
 	return call_end(&c, err);
@@ -257,12 +264,17 @@ static int link_change(struct nl_sock *sk, const char *name, int up, unsigned mt
 
 int netns_link_set_up(struct nl_sock *sk, const char *name, bool up, struct netns_error *e)
 {
-	return link_change(sk, name, up, 0, e);
+	return link_change(sk, name, up, 0, false, e);
+}
+
+int netns_link_set_up_forwarding(struct nl_sock *sk, const char *name, struct netns_error *e)
+{
+	return link_change(sk, name, 1, 0, true, e);
 }
 
 int netns_link_set_mtu(struct nl_sock *sk, const char *name, unsigned mtu, struct netns_error *e)
 {
-	return link_change(sk, name, -1, mtu, e);
+	return link_change(sk, name, -1, mtu, false, e);
 }
 
 int netns_link_sync(struct nl_sock *sk, const char *name, struct netns_error *e)

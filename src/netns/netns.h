@@ -100,6 +100,14 @@ void netns_rtnl_close(struct nl_sock *sk);
 int netns_veth_add(struct nl_sock *sk, const char *name, const uint8_t mac[6],
 		   int peer_nsfd, const char *peer_name, const uint8_t peer_mac[6], struct netns_error *e);
 int netns_link_set_up(struct nl_sock *sk, const char *name, bool up, struct netns_error *e);
+/*
+ * Set link @name up, forwarding IPv4: what net.ipv4.ip_forward sets on
+ * every link of a namespace, on this one, in the same request. (The sysctl
+ * is a lookup under /proc/sys among every namespace's entries, and its
+ * write retries until it gets the rtnl lock.) The kernel forwards a packet
+ * when the link it came in on forwards.
+ */
+int netns_link_set_up_forwarding(struct nl_sock *sk, const char *name, struct netns_error *e);
 /* Set the MTU of link @name (a bridge whose MTU is set keeps it whatever its ports' MTU). */
 int netns_link_set_mtu(struct nl_sock *sk, const char *name, unsigned mtu, struct netns_error *e);
 /*

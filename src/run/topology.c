@@ -102,6 +102,18 @@ static void host_close(struct topo_host *h)
 		}							\
 	} while (0)
 
+/*
+ * A link of the router up; in an IPv4 run forwarding too, in the same
+ * request (IPv6 has only its sysctl, written in topology_create).
+ */
+static int router_link_up(struct topology *t, const char *ifname, struct netns_error *ne)
+{
+	struct nl_sock *sk = t->host[TOPO_ROUTER].rtnl;
+
+	return (t->flags & TOPO_IPV6) ? netns_link_set_up(sk, ifname, true, ne)
+				       : netns_link_set_up_forwarding(sk, ifname, ne);
+}
+
 /* The router's addresses on @n's subnet, on its interface there. */
 static int router_addresses(struct topology *t, enum topo_node n, char *err, size_t len)
 {
@@ -138,8 +150,7 @@ int topology_attach(struct topology *t, enum topo_node n, char *err, size_t len)
 		ret = router_addresses(t, n, err, len);
 	if (ret < 0)
 		return ret;
-	TRY(netns_link_set_up(r->rtnl, nodes[n].router_if, true, &ne),
-	    "cannot set %s up in namespace \"router\"", nodes[n].router_if);
+	TRY(router_link_up(t, nodes[n].router_if, &ne), "cannot set %s up in namespace \"router\"", nodes[n].router_if);
 	/* The run's family only: a run is IPv4 or IPv6, and each address costs the kernel's work under rtnl. */
 	bool v6 = t->flags & TOPO_IPV6;
 	const char *cidr = v6 ? nodes[n].cidr6 : nodes[n].cidr4, *gw = v6 ? nodes[n].gw6 : nodes[n].gw4;
@@ -208,8 +219,7 @@ static int add_subnet(struct topology *t, enum topo_node n, char *err, size_t le
 	ret = router_addresses(t, n, err, len);
 	if (ret < 0)
 		return ret;
-	TRY(netns_link_set_up(r->rtnl, nodes[n].bridge, true, &ne),
-	    "cannot set %s up in namespace \"router\"", nodes[n].bridge);
+	TRY(router_link_up(t, nodes[n].bridge, &ne), "cannot set %s up in namespace \"router\"", nodes[n].bridge);
 	return 0;
 }
 
@@ -252,9 +262,9 @@ int topology_create(struct topology *t, unsigned flags, char *err, size_t len)
 		t->host[i] = (struct topo_host){ .nsfd = -1 };
 	t->flags = flags;
 	ret = host_open(r, "router", flags & TOPO_IPV6, err, len);
-	/* The router forwards the run's family: one write (a path lookup among every namespace's). */
-	const char *fwd = forwarding[(flags & TOPO_IPV6) ? 1 : 0];
-	if (!ret && (ret = netns_sysctl_write(r->nsfd, fwd, "1", readback, sizeof(readback))))
+	/* The router forwards the run's family: IPv4 per link (router_link_up), IPv6 by its sysctl. */
+	const char *fwd = forwarding[1];
+	if (!ret && (flags & TOPO_IPV6) && (ret = netns_sysctl_write(r->nsfd, fwd, "1", readback, sizeof(readback))))
 		snprintf(err, len, "cannot set %s in namespace \"router\": %s", fwd, strerror(-ret));
 	if (!ret && (flags & TOPO_BRIDGED))
 		ret = add_subnet(t, TOPO_CLIENT, err, len);
