@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -25,7 +26,7 @@
 /*
  * The scheduler. Each run is a worker process (it owns the run's namespaces
  * and endpoints, and dies with this process); this loop starts up to --jobs of
- * them, waits in one poll on their pipes and a signalfd, and writes each
+ * them, waits in one epoll on their pipes and a signalfd, and writes each
  * run's rows the moment it finishes. Runs spend nearly all their time asleep
  * on kernel timers, so many can share two cores.
  *
@@ -91,6 +92,9 @@ struct worker {
 	size_t have;			/* its bytes in so far, header and payload */
 	uint8_t *in;			/* its payload (a record), msg.len bytes */
 };
+
+/* The scheduler's epoll set: each worker's pipe (its slot's index) and the signalfd (the slot count). */
+static int ep = -1;
 
 static int worker_send(int fd, enum worker_msg_type type, const void *payload, size_t len)
 {
@@ -184,7 +188,7 @@ static void NORETURN worker_main(const struct scheduler *sch, const struct plann
 	_exit(fd < 0 ? 0 : 1);
 }
 
-static int start_worker(struct scheduler *sch, struct worker *w, size_t i, bool bridged)
+static int start_worker(struct scheduler *sch, struct worker *w, size_t slot, size_t i, bool bridged)
 {
 	int p[2];
 	pid_t parent = getpid();
@@ -216,6 +220,8 @@ static int start_worker(struct scheduler *sch, struct worker *w, size_t i, bool 
 	}
 	close(p[1]);
 	w->fd = p[0];
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = slot };
+	epoll_ctl(ep, EPOLL_CTL_ADD, w->fd, &ev);	/* cannot fail but for memory: the watchdog would end it */
 	w->run = i;
 	w->bridged = bridged;
 	w->started_ns = mono_ns();
@@ -365,6 +371,8 @@ static void worker_record(struct scheduler *sch, size_t i, const uint8_t *buf, s
 /* Free worker @w's slot. */
 static void worker_release(struct worker *w)
 {
+	/* Deregistered before the close: a worker being forked may hold a copy of the pipe for a moment. */
+	epoll_ctl(ep, EPOLL_CTL_DEL, w->fd, NULL);
 	close(w->fd);
 	free(w->in);
 	*w = (struct worker){ .fd = -1 };
@@ -522,7 +530,8 @@ int schedule(struct scheduler *sch)
 	long jobs = fit_jobs(sch->jobs, sch->n);
 	size_t nw = (size_t)jobs < sch->n ? (size_t)jobs : sch->n, next = 0, running = 0;
 	struct worker *w = xcalloc(nw, sizeof(*w));
-	struct pollfd *p = xcalloc(nw + 1, sizeof(*p));
+	struct epoll_event *ev = xcalloc(nw + 1, sizeof(*ev));
+	bool *ready = xcalloc(nw, sizeof(*ready));
 	sigset_t stop;
 	int64_t start_ns = mono_ns();
 	int sfd;
@@ -548,17 +557,40 @@ int schedule(struct scheduler *sch)
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGINT);
 	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGCHLD);	/* a child to reap: only then is the list of children walked */
 	/* An ignored signal never becomes pending (shells ignore SIGINT in background jobs). */
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
+	signal(SIGCHLD, SIG_DFL);
 	sigprocmask(SIG_BLOCK, &stop, NULL);
-	sfd = signalfd(-1, &stop, SFD_CLOEXEC);
+	sfd = signalfd(-1, &stop, SFD_CLOEXEC | SFD_NONBLOCK);
+	/* One wait on every worker's pipe that costs nothing per idle worker (1000 of them). */
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	struct epoll_event sev = { .events = EPOLLIN, .data.u64 = nw };
+	if (ep < 0 || sfd < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &sev) < 0) {
+		fprintf(stderr, "deadpeer run: cannot wait for the runs: %s\n", strerror(errno));
+		sigprocmask(SIG_UNBLOCK, &stop, NULL);
+		if (sfd >= 0)
+			close(sfd);
+		if (ep >= 0)
+			close(ep);
+		ep = -1;
+		free(ev);
+		free(ready);
+		free(w);
+		free(order);
+		free(held);
+		held = NULL;
+		return -1;
+	}
+	bool reap = true;
 
 	int64_t pace_ms = -1;	/* when the next held workers may go */
 	while (sch->done < sch->n) {
 		pid_t gone;
-		while ((gone = waitpid(-1, NULL, WNOHANG)) > 0)
+		while (reap && (gone = waitpid(-1, NULL, WNOHANG)) > 0)
 			drop_held(gone);	/* workers that have released everything, orphaned endpoints */
+		reap = false;
 		size_t building = 0, bridged = 0;
 		for (size_t k = 0; k < nw; k++) {
 			building += w[k].pid > 0 && !w[k].established;
@@ -571,7 +603,7 @@ int schedule(struct scheduler *sch)
 			if (b && bridged >= bslots)
 				break;	/* when one of them has finished */
 			bridged += b;
-			int ret = start_worker(sch, &w[k], order[next], b);
+			int ret = start_worker(sch, &w[k], k, order[next], b);
 			if (ret < 0 && transient(ret) && running)
 				break;	/* try again when a run has finished */
 			if (ret < 0) {
@@ -587,28 +619,34 @@ int schedule(struct scheduler *sch)
 		if (sch->live)
 			status_line(sch, order, running, next, start_ns, w, nw, jobs);
 		int64_t now = mono_ns(), wake = INT64_MAX;
-		for (size_t k = 0; k < nw; k++) {
-			p[k] = (struct pollfd){ w[k].pid > 0 ? w[k].fd : -1, POLLIN, 0 };
+		for (size_t k = 0; k < nw; k++)
 			if (w[k].pid > 0 && w[k].limit_ns < wake)
 				wake = w[k].limit_ns;
-		}
-		p[nw] = (struct pollfd){ sfd, POLLIN, 0 };
 		int timeout = wake == INT64_MAX ? -1 : wake <= now ? 0 : (int)((wake - now) / 1000000 + 1);
 		if (pace_ms >= 0 && (timeout < 0 || timeout > pace_ms))
 			timeout = (int)pace_ms;
 		if (sch->live && (timeout < 0 || timeout > 1000))
 			timeout = 1000;
-		int ready = poll(p, nw + 1, timeout);
-		if (ready > 0 && p[nw].revents) {
+		int n_ev = epoll_wait(ep, ev, (int)nw + 1, timeout);
+		for (int e = 0; e < n_ev; e++) {
+			if (ev[e].data.u64 < nw) {
+				ready[ev[e].data.u64] = true;
+				continue;
+			}
 			struct signalfd_siginfo si;
-			if (read(sfd, &si, sizeof(si)) > 0 && !sch->interrupted)
-				halt(sch, w, nw);
+			while (read(sfd, &si, sizeof(si)) > 0) {
+				if (si.ssi_signo == SIGCHLD)
+					reap = true;
+				else if (!sch->interrupted)
+					halt(sch, w, nw);
+			}
 		}
 		now = mono_ns();
 		for (size_t k = 0; k < nw; k++) {
 			if (w[k].pid <= 0)
 				continue;
-			if (ready > 0 && p[k].revents) {
+			if (ready[k]) {
+				ready[k] = false;
 				if (!worker_input(sch, &w[k]))
 					running--;
 				continue;
@@ -648,11 +686,14 @@ int schedule(struct scheduler *sch)
 			poll(NULL, 0, 1);
 	}
 	close(sfd);
+	close(ep);
+	ep = -1;
 	sigprocmask(SIG_UNBLOCK, &stop, NULL);
 	for (size_t k = 0; k < nw; k++)
 		if (w[k].pid > 0)
 			worker_release(&w[k]);	/* interrupted: killed in halt() */
-	free(p);
+	free(ev);
+	free(ready);
 	free(w);
 	free(order);
 	free(held);

@@ -42,7 +42,7 @@ struct scheduler {
 #define RUN_APP_BUDGET_KIB (128 * 1024)
 long schedule_default_jobs(const struct planned *runs, size_t n);
 
-/* Run every planned run; returns 0. */
+/* Run every planned run; returns 0, or -1 (said on stderr) when it cannot wait for them. */
 int schedule(struct scheduler *sch);
 
 #endif
