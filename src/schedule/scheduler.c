@@ -534,7 +534,7 @@ int schedule(struct scheduler *sch)
 	bool *ready = xcalloc(nw, sizeof(*ready));
 	sigset_t stop;
 	int64_t start_ns = mono_ns();
-	int sfd;
+	int sfd, status = 0;
 
 	size_t *order = xcalloc(sch->n ? sch->n : 1, sizeof(*order)), slots = build_slots(), bslots = bridged_slots();
 
@@ -569,19 +569,8 @@ int schedule(struct scheduler *sch)
 	struct epoll_event sev = { .events = EPOLLIN, .data.u64 = nw };
 	if (ep < 0 || sfd < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &sev) < 0) {
 		fprintf(stderr, "deadpeer run: cannot wait for the runs: %s\n", strerror(errno));
-		sigprocmask(SIG_UNBLOCK, &stop, NULL);
-		if (sfd >= 0)
-			close(sfd);
-		if (ep >= 0)
-			close(ep);
-		ep = -1;
-		free(ev);
-		free(ready);
-		free(w);
-		free(order);
-		free(held);
-		held = NULL;
-		return -1;
+		status = -1;
+		goto out;
 	}
 	bool reap = true;
 
@@ -685,19 +674,22 @@ int schedule(struct scheduler *sch)
 		if (pid <= 0)
 			poll(NULL, 0, 1);
 	}
-	close(sfd);
-	close(ep);
-	ep = -1;
-	sigprocmask(SIG_UNBLOCK, &stop, NULL);
+out:
 	for (size_t k = 0; k < nw; k++)
 		if (w[k].pid > 0)
 			worker_release(&w[k]);	/* interrupted: killed in halt() */
+	if (sfd >= 0)
+		close(sfd);
+	if (ep >= 0)
+		close(ep);
+	ep = -1;
+	sigprocmask(SIG_UNBLOCK, &stop, NULL);
 	free(ev);
 	free(ready);
 	free(w);
 	free(order);
 	free(held);
 	held = NULL;
-	return 0;
+	return status;
 }
 
