@@ -86,6 +86,7 @@ struct worker {
 	size_t run;			/* index into runs */
 	bool established;		/* both sides connected */
 	bool bridged;			/* run_needs_bridges */
+	bool reaped;			/* exited and reaped before its pipe was done: its pid may be reused */
 	int64_t started_ns;
 	int64_t limit_ns;		/* the watchdog ends the worker after this */
 	struct worker_msg msg;		/* the message arriving */
@@ -302,9 +303,13 @@ static int64_t let_go_paced(int64_t now_ns)
 
 	if (!n_held)
 		return -1;
-	if (wait_ms > 0)
+	/* A batch beyond HOLD_MAX (runs finishing faster than the pace lets go): the excess goes now. */
+	size_t over = n_held > HOLD_MAX ? n_held - HOLD_MAX : 0;
+	if (wait_ms > 0 && over < LET_GO_BATCH)
 		return wait_ms;
 	size_t n = n_held < LET_GO_BATCH ? n_held : LET_GO_BATCH;
+	if (n < over)
+		n = over;
 	for (size_t k = 0; k < n; k++)
 		kill(held[k], SIGUSR1);
 	memmove(held, held + n, (n_held - n) * sizeof(*held));
@@ -318,7 +323,7 @@ static void halt(struct scheduler *sch, struct worker *w, size_t nw)
 {
 	sch->interrupted = true;
 	for (size_t k = 0; k < nw; k++)
-		if (w[k].pid > 0)
+		if (w[k].pid > 0 && !w[k].reaped)
 			kill(w[k].pid, SIGKILL);
 	for (size_t k = 0; k < n_held; k++)
 		kill(held[k], SIGKILL);
@@ -417,7 +422,8 @@ static bool worker_input(struct scheduler *sch, struct worker *w)
 			 * run, and it is reaped when it exits.
 			 */
 			worker_record(sch, i, w->in, w->msg.len);
-			held[n_held++] = w->pid;
+			if (!w->reaped)
+				held[n_held++] = w->pid;
 			worker_release(w);
 			return false;
 		}
@@ -577,8 +583,12 @@ int schedule(struct scheduler *sch)
 	int64_t pace_ms = -1;	/* when the next held workers may go */
 	while (sch->done < sch->n) {
 		pid_t gone;
-		while (reap && (gone = waitpid(-1, NULL, WNOHANG)) > 0)
+		while (reap && (gone = waitpid(-1, NULL, WNOHANG)) > 0) {
 			drop_held(gone);	/* workers that have released everything, orphaned endpoints */
+			for (size_t k = 0; k < nw; k++)
+				if (w[k].pid == gone)
+					w[k].reaped = true;	/* killed from outside: its pipe says the rest */
+		}
 		reap = false;
 		size_t building = 0, bridged = 0;
 		for (size_t k = 0; k < nw; k++) {
@@ -644,7 +654,8 @@ int schedule(struct scheduler *sch)
 				continue;
 			/* Stopped or hung: no run takes this long. */
 			size_t i = w[k].run;
-			kill(w[k].pid, SIGKILL);
+			if (!w[k].reaped)
+				kill(w[k].pid, SIGKILL);
 			worker_release(&w[k]);
 			running--;
 			fail_run(sch, i, "the run's process gave no result %d s after the run should have ended "
