@@ -373,14 +373,15 @@ static int collect(struct run_state *st, struct pollfd *p)
  */
 static void event_priority(bool *rt, bool want)
 {
+	static bool denied;	/* asked once: a worker runs one run */
 	struct sched_param sp = { .sched_priority = want ? 1 : 0 };
 
-	if (*rt == want)
+	if (*rt == want || (want && denied))
 		return;
-	if (sched_setscheduler(0, (want ? SCHED_FIFO : SCHED_OTHER) | SCHED_RESET_ON_FORK, &sp) == 0)
+	if (sched_setscheduler(0, (want ? SCHED_FIFO : SCHED_OTHER) | SCHED_RESET_ON_FORK, &sp) == 0 || !want)
 		*rt = want;
-	else if (!want)
-		*rt = false;
+	else
+		denied = true;
 }
 
 static int timeline_events(struct run_state *st, bool *rt)
@@ -440,9 +441,11 @@ static int timeline_events(struct run_state *st, bool *rt)
 
 		int64_t wake = *deadline_ns ? *deadline_ns : INT64_MAX;
 		int64_t lead_ns = next < n ? ev[next].at_ns - (int64_t)EVENT_RT_LEAD_MS * 1000000 : INT64_MAX;
-		event_priority(rt, now >= lead_ns);
-		if (next < n && (now >= lead_ns ? ev[next].at_ns : lead_ns) < wake)
-			wake = now >= lead_ns ? ev[next].at_ns : lead_ns;
+		bool lead = now >= lead_ns;
+		int64_t at = lead ? ev[next].at_ns : lead_ns;	/* the instant itself, or when to take the priority */
+		event_priority(rt, lead);
+		if (at < wake)
+			wake = at;
 		struct pollfd p[2 * SIDE_COUNT + 1];
 		for (int s = 0; s < SIDE_COUNT; s++) {
 			p[s] = (struct pollfd){ st->ep[s].fd, POLLIN, 0 };

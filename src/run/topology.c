@@ -114,7 +114,7 @@ static int router_link_up(struct topology *t, const char *ifname, struct netns_e
 				       : netns_link_set_up_forwarding(sk, ifname, ne);
 }
 
-/* The router's addresses on @n's subnet, on its interface there. */
+/* The router's address on @n's subnet, on its interface there. */
 static int router_addresses(struct topology *t, enum topo_node n, char *err, size_t len)
 {
 	struct topo_host *r = &t->host[TOPO_ROUTER];
@@ -228,7 +228,8 @@ void topology_detach(struct topology *t, enum topo_node n)
 	host_close(&t->host[n]);
 }
 
-static const char *const forwarding[] = { "net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding" };
+static const char ipv6_forwarding[] = "net.ipv6.conf.all.forwarding";
+static const char *const forwarding[] = { "net.ipv4.ip_forward", ipv6_forwarding };
 
 int topology_check_sysctls(int nsfd, char *err, size_t len)
 {
@@ -263,9 +264,9 @@ int topology_create(struct topology *t, unsigned flags, char *err, size_t len)
 	t->flags = flags;
 	ret = host_open(r, "router", flags & TOPO_IPV6, err, len);
 	/* The router forwards the run's family: IPv4 per link (router_link_up), IPv6 by its sysctl. */
-	const char *fwd = forwarding[1];
-	if (!ret && (flags & TOPO_IPV6) && (ret = netns_sysctl_write(r->nsfd, fwd, "1", readback, sizeof(readback))))
-		snprintf(err, len, "cannot set %s in namespace \"router\": %s", fwd, strerror(-ret));
+	if (!ret && (flags & TOPO_IPV6) &&
+	    (ret = netns_sysctl_write(r->nsfd, ipv6_forwarding, "1", readback, sizeof(readback))))
+		snprintf(err, len, "cannot set %s in namespace \"router\": %s", ipv6_forwarding, strerror(-ret));
 	if (!ret && (flags & TOPO_BRIDGED))
 		ret = add_subnet(t, TOPO_CLIENT, err, len);
 	if (!ret && (flags & TOPO_BRIDGED))

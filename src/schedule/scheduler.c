@@ -205,8 +205,7 @@ static int start_worker(struct scheduler *sch, struct worker *w, size_t slot, si
 	}
 	fflush(NULL);		/* nothing buffered may be written twice */
 	/* The list of runs is not inherited (suite_plan): the worker gets its own here. */
-	static struct planned run;
-	run = sch->runs[i];
+	struct planned run = sch->runs[i];
 	w->pid = fork();
 	if (w->pid < 0) {
 		int err = -errno;
@@ -281,11 +280,18 @@ static void drop_held(pid_t pid)
 		}
 }
 
+/* Let the @n longest held go. */
+static void let_go_first(size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		kill(held[k], SIGUSR1);
+	memmove(held, held + n, (n_held - n) * sizeof(*held));
+	n_held -= n;
+}
+
 static void let_go(void)
 {
-	for (size_t k = 0; k < n_held; k++)
-		kill(held[k], SIGUSR1);
-	n_held = 0;
+	let_go_first(n_held);
 }
 
 /*
@@ -310,10 +316,7 @@ static int64_t let_go_paced(int64_t now_ns)
 	size_t n = n_held < LET_GO_BATCH ? n_held : LET_GO_BATCH;
 	if (n < over)
 		n = over;
-	for (size_t k = 0; k < n; k++)
-		kill(held[k], SIGUSR1);
-	memmove(held, held + n, (n_held - n) * sizeof(*held));
-	n_held -= n;
+	let_go_first(n);
 	last_ns = now_ns;
 	return n_held ? LET_GO_EVERY_MS : -1;
 }
