@@ -77,9 +77,13 @@ check "ssh's socket has the kernel's 2 h keepalive" test "$(col ssh-alive client
 # A program whose own heartbeat acts first: negative lag.
 lag=$(col python-own-timeout client app_lag_ms)
 check "a program's own 2 s timeout acts before its kernel's keepalive (app_lag_ms $lag)" between "$lag" -6000 -2000
-# socat blocked in read(): the error reaches it as the kernel gives up.
+# socat blocked in read(): the error reaches it as the kernel gives up. The
+# kernel wakes the reader at the instant of the abort; what is left is the
+# wait for a CPU on a 2-core machine building 9 runs at once (12 ms seen in
+# CI). A program that noticed by polling or by its own timer would be off by
+# its period, seconds here.
 lag=$(col socat-keepalive client app_lag_ms)
-check "socat blocked in read() gets the error with its kernel (app_lag_ms $lag)" between "$lag" 0 5
+check "socat blocked in read() gets the error with its kernel (app_lag_ms $lag)" between "$lag" 0 100
 check "socat's reaction is the error itself" test "$(col socat-keepalive client app_reaction)" = error
 # The same alone (the suite above runs 9 at once on this machine's cores): the kernel's event reaches deadpeer at once.
 "$DEADPEER" run -q -o alone "$SCENARIOS/apps/socat-keepalive.scn" > alone.txt 2>&1
