@@ -59,6 +59,7 @@ struct app_ep {
 	uint64_t conn;			/* its cookie */
 	bool kernel_done, app_done;	/* each view has decided */
 	bool err_pending;		/* the kernel ended it; the errno that says why is still to come */
+	bool saw_close;			/* a change of the connection to CLOSE was reported */
 	bool gone;			/* every process of the program has ended */
 	bool stopping;			/* stop() was called: report what there is */
 	bool reported;			/* the result went out */
@@ -331,6 +332,8 @@ static void on_event(struct app_ep *a, const struct sw_event *e)
 		take_socket(a, e);
 	switch (e->type) {
 	case SW_STATE:
+		if (e->new_state == TCP_CLOSE)
+			a->saw_close = true;
 		if (e->old_state == TCP_ESTABLISHED && e->new_state == TCP_CLOSE_WAIT)
 			kernel_decides(a, e, OUTCOME_FIN, 0);
 		else if (e->new_state == TCP_CLOSE && e->old_state != TCP_LISTEN && e->old_state != TCP_SYN_SENT &&
@@ -362,6 +365,14 @@ static void on_event(struct app_ep *a, const struct sw_event *e)
 			kernel_error(a, e, e->err);
 		break;
 	case SW_DESTROY:
+		/*
+		 * A socket is destroyed only once closed, and every way to CLOSE
+		 * passes the state tracepoint: if none was reported, the kernel
+		 * ended the connection unseen (its tracepoints did not fire, seen
+		 * rarely under load). Its instant and cause are unknown.
+		 */
+		if (!a->kernel_done && !a->saw_close && a->r.app.observer == OBSERVER_EBPF)
+			a->r.end_unseen = true;
 		if (e->exiting)
 			app_reacts(a, e, APP_REACT_EXIT, 0);
 		else

@@ -66,6 +66,12 @@ struct ep_report {
 	struct tcp_snapshot before;	/* last snapshot while the connection was alive */
 	struct tcp_snapshot after;	/* snapshot when it was decided */
 	struct app_view app;		/* the program's view (the built-in endpoint's, for it) */
+	/*
+	 * eBPF: the socket was destroyed closed without its end ever reported
+	 * (the kernel's tracepoints did not fire for it): the kernel's view is
+	 * unknown, not "none"; the harness fails the run saying so.
+	 */
+	bool end_unseen;
 };
 
 /* Endpoint to harness. */
