@@ -81,6 +81,11 @@ struct observation {
 
 	bool failed;			/* the run could not be completed */
 	char error[256];		/* why */
+	/*
+	 * Not recorded: the run failed through no doing of its scenario (the
+	 * observer missed the kernel's event) and is worth running again.
+	 */
+	bool again;
 	/* Instants, CLOCK_MONOTONIC ns; 0: did not happen. */
 	int64_t established_ns;		/* both sides connected */
 	int64_t fault_ns;		/* just before the first fault acted: the origin of detection times */

@@ -356,10 +356,12 @@ static int collect(struct run_state *st, struct pollfd *p)
 		while (ep->ops->observe(ep, &m) > 0) {
 			if (m.type == EP_ERROR)
 				return run_fail(st, "%s: %s", host_name(s), m.text);
-			if (m.type == EP_RESULT && m.r.end_unseen)
+			if (m.type == EP_RESULT && m.r.end_unseen) {
 				run_fail(st, "%s: the eBPF observer missed the kernel's end of the connection "
-					 "(the socket was destroyed closed, its change to CLOSE never reported); "
-					 "the kernel's view is unknown, run it again", host_name(s));
+					 "(the socket was destroyed closed, its change to CLOSE never reported): "
+					 "the kernel's view is unknown", host_name(s));
+				st->obs->again = true;
+			}
 			if (m.type == EP_RESULT && !st->obs->side[s].decided)
 				decide(st, s, &m.r);
 		}

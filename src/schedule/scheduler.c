@@ -73,7 +73,11 @@
 /* Descriptors the scheduler keeps besides one pipe per worker. */
 #define FD_RESERVE 16
 
-enum worker_msg_type { WORKER_ESTABLISHED = 1, WORKER_RECORD = 2 };
+/* WORKER_AGAIN: the record that follows is of a run worth running again (observation.again). */
+enum worker_msg_type { WORKER_ESTABLISHED = 1, WORKER_RECORD = 2, WORKER_AGAIN = 3 };
+
+/* Times a run is tried when its observer misses what it watches (observation.again). */
+#define RUN_ATTEMPTS 3
 
 struct worker_msg {
 	uint32_t type;			/* enum worker_msg_type */
@@ -87,6 +91,7 @@ struct worker {
 	bool established;		/* both sides connected */
 	bool bridged;			/* run_needs_bridges */
 	bool reaped;			/* exited and reaped before its pipe was done: its pid may be reused */
+	bool again;			/* its run is worth running again (WORKER_AGAIN) */
 	int64_t started_ns;
 	int64_t limit_ns;		/* the watchdog ends the worker after this */
 	struct worker_msg msg;		/* the message arriving */
@@ -96,6 +101,11 @@ struct worker {
 
 /* The scheduler's epoll set: each worker's pipe (its slot's index) and the signalfd (the slot count). */
 static int ep = -1;
+
+/* Runs to start again, before the next in order (a stack), and how many times each has started. */
+static size_t *again_q;
+static size_t n_again;
+static uint8_t *attempts;
 
 static int worker_send(int fd, enum worker_msg_type type, const void *payload, size_t len)
 {
@@ -129,6 +139,8 @@ static void publish(const struct observation *o, void *arg)
 	size_t len;
 	int ret = obs_encode(o, &buf, &len);
 
+	if (ret == 0 && o->again)
+		ret = worker_send(*fd, WORKER_AGAIN, NULL, 0);
 	if (ret == 0) {
 		ret = worker_send(*fd, WORKER_RECORD, buf, len);
 		free(buf);
@@ -258,11 +270,36 @@ static void status_line(const struct scheduler *sch, const size_t *order, size_t
 	}
 	for (size_t i = next; i < sch->n; i++)
 		left_ms += run_estimate_ms(&sch->runs[order[i]].v);
+	for (size_t a = 0; a < n_again; a++)
+		left_ms += run_estimate_ms(&sch->runs[again_q[a]].v);
 	format_duration(el, sizeof(el), (now - start_ns) / 1000000 / 1000 * 1000);
 	format_duration(eta, sizeof(eta), (longest + left_ms / jobs) / 1000 * 1000);
 	fprintf(stderr, "\r\033[K[%zu done, %zu running, %zu left] elapsed %s, about %s to go", sch->done, running,
-		sch->n - next, el, eta);
+		sch->n - next + n_again, el, eta);
 	fflush(stderr);
+}
+
+/*
+ * Run @i's record says it is worth running again: unless it has had its
+ * tries, or the suite is ending, it starts again (its record is dropped).
+ */
+static bool run_again(struct scheduler *sch, size_t i, const uint8_t *buf, size_t len)
+{
+	struct observation o;
+
+	if (attempts[i] >= RUN_ATTEMPTS || sch->interrupted || sch->stop)
+		return false;
+	if (obs_decode(buf, len, &o) < 0) {
+		obs_release(&o);
+		return false;
+	}
+	if (sch->live)
+		fputs("\r\033[K", stderr);
+	fprintf(stderr, "deadpeer run: %s #%u: %s; running it again (try %u of %d)\n", sch->runs[i].v.name,
+		sch->runs[i].run, o.error, attempts[i] + 1U, RUN_ATTEMPTS);
+	obs_release(&o);
+	again_q[n_again++] = i;
+	return true;
 }
 
 /* Workers whose run is over and which hold their namespaces until let go. */
@@ -409,6 +446,11 @@ static bool worker_input(struct scheduler *sch, struct worker *w)
 		if (w->have == head) {
 			if (w->msg.len > OBS_MAX_BYTES || (w->msg.type != WORKER_RECORD && w->msg.len))
 				goto broken;
+			if (w->msg.type == WORKER_AGAIN) {
+				w->again = true;
+				w->have = 0;
+				continue;
+			}
 			if (w->msg.type == WORKER_ESTABLISHED) {
 				w->established = true;
 				w->limit_ns = mono_ns() + (run_span_ms(&sch->runs[i].v) + WATCHDOG_MARGIN_MS) * 1000000;
@@ -424,7 +466,8 @@ static bool worker_input(struct scheduler *sch, struct worker *w)
 			 * release of its sockets and namespaces overlaps the next
 			 * run, and it is reaped when it exits.
 			 */
-			worker_record(sch, i, w->in, w->msg.len);
+			if (!w->again || !run_again(sch, i, w->in, w->msg.len))
+				worker_record(sch, i, w->in, w->msg.len);
 			if (!w->reaped)
 				held[n_held++] = w->pid;
 			worker_release(w);
@@ -554,6 +597,9 @@ int schedule(struct scheduler *sch)
 	sch->finished = xcalloc(sch->n, sizeof(bool));
 	held = xcalloc(sch->n ? sch->n : 1, sizeof(*held));
 	n_held = 0;
+	again_q = xcalloc(sch->n ? sch->n : 1, sizeof(*again_q));
+	n_again = 0;
+	attempts = xcalloc(sch->n ? sch->n : 1, sizeof(*attempts));
 	/*
 	 * Where the jiffies fall is the machine's, read once here (from
 	 * /proc/timer_list, which is long) and inherited by every worker.
@@ -598,21 +644,26 @@ int schedule(struct scheduler *sch)
 			building += w[k].pid > 0 && !w[k].established;
 			bridged += w[k].pid > 0 && w[k].bridged;
 		}
-		for (size_t k = 0; k < nw && next < sch->n && building < slots && !sch->interrupted; k++) {
+		for (size_t k = 0; k < nw && (n_again || next < sch->n) && building < slots && !sch->interrupted; k++) {
 			if (w[k].pid > 0)
 				continue;
-			bool b = run_needs_bridges(&sch->runs[order[next]].v);
+			size_t i = n_again ? again_q[n_again - 1] : order[next];
+			bool b = run_needs_bridges(&sch->runs[i].v);
 			if (b && bridged >= bslots)
 				break;	/* when one of them has finished */
 			bridged += b;
-			int ret = start_worker(sch, &w[k], k, order[next], b);
+			int ret = start_worker(sch, &w[k], k, i, b);
 			if (ret < 0 && transient(ret) && running)
 				break;	/* try again when a run has finished */
+			if (n_again)
+				n_again--;
+			else
+				next++;
 			if (ret < 0) {
-				fail_run(sch, order[next++], "cannot start a run: %s", strerror(-ret));
+				fail_run(sch, i, "cannot start a run: %s", strerror(-ret));
 				continue;
 			}
-			next++;
+			attempts[i]++;
 			running++;
 			building++;
 		}
@@ -704,6 +755,10 @@ out:
 	free(order);
 	free(held);
 	held = NULL;
+	free(again_q);
+	again_q = NULL;
+	free(attempts);
+	attempts = NULL;
 	return status;
 }
 
