@@ -190,6 +190,14 @@ static void close_books(struct run_state *st, int s, int64_t ts)
 /* Side @s reported its result. */
 static void decide(struct run_state *st, int s, const struct ep_report *r)
 {
+	/* The observer missed the connection's end: the run vouches for nothing, and is worth running again. */
+	if (r->end_unseen && !st->obs->error[0]) {
+		run_fail(st, "%s: the eBPF observer %s: the kernel's view is unknown", host_name(s),
+			 r->events_lost ? "lost events (its ring buffer was full), the connection's end among them"
+					: "missed the kernel's end of the connection (the socket was destroyed closed, "
+					  "its change to CLOSE never reported)");
+		st->obs->again = true;
+	}
 	close_books(st, s, r->ts_ns);
 	st->obs->side[s].report = *r;
 	st->obs->side[s].decided = true;
@@ -356,12 +364,6 @@ static int collect(struct run_state *st, struct pollfd *p)
 		while (ep->ops->observe(ep, &m) > 0) {
 			if (m.type == EP_ERROR)
 				return run_fail(st, "%s: %s", host_name(s), m.text);
-			if (m.type == EP_RESULT && m.r.end_unseen) {
-				run_fail(st, "%s: the eBPF observer missed the kernel's end of the connection "
-					 "(the socket was destroyed closed, its change to CLOSE never reported): "
-					 "the kernel's view is unknown", host_name(s));
-				st->obs->again = true;
-			}
 			if (m.type == EP_RESULT && !st->obs->side[s].decided)
 				decide(st, s, &m.r);
 		}

@@ -595,7 +595,8 @@ int schedule(struct scheduler *sch)
 	order_of = sch;
 	qsort(order, sch->n, sizeof(*order), cmp_longest);
 	sch->finished = xcalloc(sch->n, sizeof(bool));
-	held = xcalloc(sch->n ? sch->n : 1, sizeof(*held));
+	/* A worker per try is held: a run tried again holds more than one. */
+	held = xcalloc(sch->n ? sch->n * RUN_ATTEMPTS : 1, sizeof(*held));
 	n_held = 0;
 	again_q = xcalloc(sch->n ? sch->n : 1, sizeof(*again_q));
 	n_again = 0;

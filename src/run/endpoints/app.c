@@ -408,11 +408,13 @@ static void pump(struct app_ep *a)
 
 	uint64_t n;
 
-	/* -ENOBUFS: events were lost (counted nowhere yet); reading goes on. */
+	/* -ENOBUFS: events were lost; reading goes on. */
 	for (int ret; a->sw && (ret = sockwatch_read(a->sw, &e)) != 0;)
 		if (ret > 0)
 			on_event(a, &e);
-		else if (ret != -ENOBUFS)
+		else if (ret == -ENOBUFS)
+			a->r.events_lost = true;
+		else
 			break;
 	if (a->kick >= 0 && read(a->kick, &n, sizeof(n)) < 0 && errno != EAGAIN)
 		close(a->kick), a->kick = -1;

@@ -72,6 +72,7 @@ struct ep_report {
 	 * unknown, not "none"; the harness fails the run saying so.
 	 */
 	bool end_unseen;
+	bool events_lost;		/* the observer's ring buffer overflowed during the run */
 };
 
 /* Endpoint to harness. */
